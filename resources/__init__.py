@@ -1,0 +1,1 @@
+"""Data files shipped with Corral (sample folder, icons)."""
