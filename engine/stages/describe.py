@@ -1,0 +1,76 @@
+"""Stage 1: one text description per item, the input of every later stage.
+
+Documents: the extracted text when it is short; when it is long, a one- or two-sentence
+summary by the LLM conditioned on the criterion, followed by the document's beginning.
+Summaries are cached by (content hash, criterion, model, prompt version); short texts need
+no model at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import prompts
+from ..jobs import StageProgress
+from ..store import ItemRow
+from .base import StageContext
+
+SHORT_CHARS = 600  # below this the text itself is the description
+HEAD_CHARS = 240
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def describe_items(ctx: StageContext, items: list[ItemRow]) -> tuple[dict[int, str], dict[int, str]]:
+    """Returns (descriptions by item id, skip reasons by item id)."""
+    described: dict[int, str] = {}
+    skipped: dict[int, str] = {}
+    bar = StageProgress(ctx.progress, "describe", len(items))
+    summarised = cached = 0
+    for item in items:
+        ctx.cancel.check()
+        if item.kind != "document":
+            skipped[item.id] = "no describer for this kind of file yet"
+            bar.advance()
+            continue
+        extract = ctx.project.get_extract(item.content_hash)
+        if extract is None:
+            skipped[item.id] = "no extracted text"
+            bar.advance()
+            continue
+        text = _squash(extract["text"])
+        title = _squash(str(extract["meta"].get("title") or ""))
+        if len(text) <= SHORT_CHARS:
+            described[item.id] = f"{title}: {text}" if title and title not in text else text
+            bar.advance()
+            continue
+        key = ctx.cache_key(
+            "describe",
+            prompts.VERSIONS["describe"],
+            {"hash": item.content_hash, "criterion": ctx.settings.criterion,
+             "budget": ctx.settings.summary_input_tokens},
+        )
+        summary = ctx.project.cache_get(key)
+        if summary is None:
+            llm = ctx.model.get()
+            body = llm.truncate(text, ctx.settings.summary_input_tokens)
+            raw = llm.generate(
+                prompts.summary_messages(ctx.settings.criterion, body),
+                grammar=prompts.SUMMARY_GRAMMAR,
+                max_tokens=90,
+                cancel=ctx.cancel,
+            )
+            summary = _squash(raw)
+            ctx.project.cache_put(key, "describe", summary)
+            summarised += 1
+        else:
+            cached += 1
+        head = text[:HEAD_CHARS].rsplit(" ", 1)[0]
+        lead = f"{title}. " if title else ""
+        described[item.id] = f"{lead}{summary} (Begins: {head} ...)"
+        bar.advance()
+    ctx.stats["describe"] = {"items": len(items), "summarised": summarised, "cached": cached,
+                             "skipped": len(skipped)}
+    return described, skipped

@@ -1,0 +1,45 @@
+"""Label normalisation: one spelling per concept before labels are counted or merged."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_VAGUE = {"other", "others", "misc", "miscellaneous", "general", "unknown", "document",
+          "documents", "file", "files", "none", "n/a", "various", "item", "items"}
+
+
+def normalize_label(label: str) -> str:
+    """A display form: NFC, trimmed, single spaces, no quotes or trailing punctuation."""
+    text = unicodedata.normalize("NFC", label)
+    text = re.sub(r"[\s_]+", " ", text).strip(" \t\"'`.,;:-")
+    return text[:60]
+
+
+def label_key(label: str) -> str:
+    """A comparison key: casefolded, punctuation dropped, simple plurals folded."""
+    text = normalize_label(label).casefold()
+    text = re.sub(r"[^\w\s&]", " ", text)
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+             for w in text.split()]
+    return " ".join(words)
+
+
+def is_vague(label: str) -> bool:
+    return label_key(label) in {label_key(v) for v in _VAGUE} or not label_key(label)
+
+
+def count_labels(raw: list[str]) -> dict[str, int]:
+    """Count raw labels under their most frequent spelling, dropping vague ones."""
+    by_key: dict[str, dict[str, int]] = {}
+    for label in raw:
+        shown = normalize_label(label)
+        if not shown or is_vague(shown):
+            continue
+        spellings = by_key.setdefault(label_key(shown), {})
+        spellings[shown] = spellings.get(shown, 0) + 1
+    counts: dict[str, int] = {}
+    for spellings in by_key.values():
+        best = max(spellings.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+        counts[best] = sum(spellings.values())
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,78 @@
+"""Stage 2a: label proposal over mini-batches (seed 000), steered by the criterion (seed 003).
+
+Items are taken in a fixed order (by content hash), B at a time. Each prompt carries the
+labels found so far, so the model reuses names instead of inventing synonyms; the answer is
+a grammar-constrained JSON list with exactly one label per item. Each batch's answer is
+cached under its inputs, so an unchanged folder proposes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+from .. import prompts
+from ..jobs import StageProgress
+from .base import StageContext
+from .labels import count_labels, normalize_label
+
+PROPOSE_ITEM_CHARS = 400
+MAX_CARRIED = 40
+
+
+def parse_label_list(text: str, expected: int | None = None) -> list[str]:
+    """Parse the grammar-constrained answer; a list cut off by max_tokens keeps its
+    complete strings, and anything else that is not a JSON list gives no labels."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', text)]
+    if not isinstance(value, list):
+        value = []
+    labels = [normalize_label(str(v)) for v in value if isinstance(v, str | int | float)]
+    labels = [label for label in labels if label]
+    if expected is not None:
+        labels = labels[:expected]
+    return labels
+
+
+def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> dict[int, str]:
+    """``ordered``: (item id, content hash, description). Returns a raw label per item."""
+    size = max(1, ctx.settings.batch_size)
+    batches = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    bar = StageProgress(ctx.progress, "propose", len(ordered))
+    raw: dict[int, str] = {}
+    seen: Counter[str] = Counter()
+    calls = cached = 0
+    for batch in batches:
+        ctx.cancel.check()
+        known = [label for label, _ in seen.most_common(MAX_CARRIED)]
+        texts = [desc[:PROPOSE_ITEM_CHARS] for _, _, desc in batch]
+        key = ctx.cache_key(
+            "propose",
+            prompts.VERSIONS["propose"],
+            {"criterion": ctx.settings.criterion, "known": known, "items": [h for _, h, _ in batch],
+             "texts": texts},
+        )
+        labels = ctx.project.cache_get(key)
+        if labels is None:
+            llm = ctx.model.get()
+            answer = llm.generate(
+                prompts.propose_messages(ctx.settings.criterion, known, texts),
+                grammar=prompts.label_grammar(len(batch)),
+                max_tokens=24 * len(batch) + 8,
+                cancel=ctx.cancel,
+            )
+            labels = parse_label_list(answer, expected=len(batch))
+            ctx.project.cache_put(key, "propose", labels)
+            calls += 1
+        else:
+            cached += 1
+        for (item_id, _, _), label in zip(batch, labels, strict=False):
+            raw[item_id] = label
+        seen.update(count_labels(list(labels)))
+        bar.advance(len(batch))
+    ctx.stats["propose"] = {"batches": len(batches), "calls": calls, "cached": cached,
+                            "distinct": len(count_labels(list(raw.values())))}
+    return raw

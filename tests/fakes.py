@@ -1,0 +1,62 @@
+"""A scripted stand-in for LocalLLM, for unit tests of the logic around the model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from corral.models.runtime import Choice, Message, UsageStats
+
+
+class FakeLLM:
+    def __init__(
+        self,
+        *,
+        label_for: Callable[[str], str] = lambda text: text.split()[0],
+        merge_answer: list[str] | str | None = None,
+        choose_for: Callable[[str, Sequence[str]], int] | None = None,
+    ) -> None:
+        self.label_for = label_for
+        self.merge_answer = merge_answer
+        self.choose_for = choose_for
+        self.usage = UsageStats()
+        self.calls: list[str] = []
+        self.closed = False
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        words = text.split()
+        return text if len(words) <= max_tokens else " ".join(words[:max_tokens]) + " ..."
+
+    def generate(self, messages: Sequence[Message], *, grammar: str | None = None,
+                 max_tokens: int = 256, cancel: object = None) -> str:
+        prompt = messages[-1]["content"]
+        self.usage.calls += 1
+        if "Files:\n" in prompt:
+            self.calls.append("propose")
+            files = prompt.split("Files:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+            return json.dumps([self.label_for(f.split(". ", 1)[1]) for f in files])
+        if "Merge" in prompt:
+            self.calls.append("merge")
+            if isinstance(self.merge_answer, str):
+                return self.merge_answer
+            counts = json.loads(prompt.split("got it.\n", 1)[1].split("\n\n", 1)[0])
+            return json.dumps(self.merge_answer if self.merge_answer is not None else list(counts))
+        self.calls.append("summary")
+        return "A summary of the document."
+
+    def choose(self, messages: Sequence[Message], options: Sequence[str], *, answer_prefix: str = "") -> Choice:
+        self.calls.append("assign")
+        self.usage.calls += 1
+        text = messages[-1]["content"].rsplit("File:\n", 1)[1]
+        if self.choose_for is not None:
+            idx = self.choose_for(text, options)
+        else:
+            idx = next((i for i, o in enumerate(options) if o.lower() in text.lower()), 0)
+        conf = 0.9 if options[idx].lower() in text.lower() else 0.2
+        return Choice(idx, options[idx], conf, {idx: conf})
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,150 @@
+"""End to end with a real model: `corral organize` on a folder of real documents.
+
+The folder is built from MASSIVE utterances (../shared/datasets/text) written as .txt, .md,
+.html, .docx and .pdf files, plus some bad input. The commands run as subprocesses, exactly
+as a user types them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from docx import Document
+from fpdf import FPDF
+
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.model
+
+CLASSES = ["alarm", "weather", "cooking", "music", "transport", "email"]
+PER_CLASS = 6
+
+
+def _write(path: Path, text: str) -> None:
+    kind = path.suffix
+    if kind == ".docx":
+        doc = Document()
+        doc.add_paragraph(text)
+        doc.save(str(path))
+    elif kind == ".pdf":
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 8, text.encode("latin-1", "replace").decode("latin-1"))
+        pdf.output(str(path))
+    elif kind == ".html":
+        path.write_text(f"<!doctype html><html><head><title>note</title></head>"
+                        f"<body><p>{text}</p><script>var x=1;</script></body></html>")
+    else:
+        path.write_text(text + "\n")
+
+
+def build_folder(root: Path) -> dict[str, str]:
+    rows = [json.loads(line) for line in (SHARED / "datasets/text/massive_scenario.jsonl").open()]
+    rng = random.Random(0)
+    truth: dict[str, str] = {}
+    formats = [".txt", ".md", ".html", ".docx", ".pdf"]
+    n = 0
+    for label in CLASSES:
+        pool = [r for r in rows if r["label"] == label]
+        for row in rng.sample(pool, PER_CLASS):
+            sub = root / ("inbox" if n % 3 else "old/2023")
+            sub.mkdir(parents=True, exist_ok=True)
+            path = sub / f"note {n:02d}{formats[n % len(formats)]}"
+            _write(path, row["input"])
+            truth[str(path.relative_to(root))] = label
+            n += 1
+    # Bad input that must be skipped with a reason, not stop the run.
+    (root / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (root / "empty.md").write_text("")
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4\n%garbage without objects")
+    (root / ".hidden.txt").write_text("hidden files are left alone")
+    return truth
+
+
+def corral(*args: str, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "corral", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "CORRAL_HOME": str(tmp_path / "home")}
+
+
+def test_organize_show_and_rerun(tmp_path: Path, small_model_path: Path, env: dict[str, str]) -> None:
+    folder = tmp_path / "My Documents"
+    truth = build_folder(folder)
+    assert len(truth) >= 30
+    project = tmp_path / "docs.corral"
+    args = ["organize", str(folder), "--criterion", "what the person wants to do", "--k", "6",
+            "--project", str(project), "--model", str(small_model_path), "--threads", "2"]
+    first = corral(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Groups for" in first.stdout and "Skipped (3)" in first.stdout
+    assert "binary.txt: binary content" in first.stdout
+
+    shown = corral("show", str(project), "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert len(data["groups"]) == 6 and all(g["name"] for g in data["groups"])
+    members = {m["path"] for g in data["groups"] for m in g["members"]}
+    assert members == set(truth)
+    assert all(0 < m["confidence"] <= 1 for g in data["groups"] for m in g["members"])
+
+    again = corral(*args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "model work: none" in again.stdout
+    assert "36 unchanged" in again.stdout
+    data2 = json.loads(corral("show", str(project), "--json", env=env).stdout)
+    assert [(g["name"], g["size"]) for g in data2["groups"]] == [(g["name"], g["size"]) for g in data["groups"]]
+
+
+def test_ctrl_c_keeps_finished_work_and_the_same_command_resumes(
+    tmp_path: Path, small_model_path: Path, env: dict[str, str]
+) -> None:
+    folder = tmp_path / "docs"
+    build_folder(folder)
+    project = tmp_path / "p.corral"
+    args = [sys.executable, "-m", "corral", "organize", str(folder), "--criterion", "topic",
+            "--k", "4", "--project", str(project), "--model", str(small_model_path), "--threads", "2",
+            "--batch-size", "6"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # Wait until some label batches are cached, then interrupt as Ctrl-C does.
+    deadline = time.monotonic() + 600
+    import sqlite3
+
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if project.exists():
+            try:
+                done = sqlite3.connect(project).execute(
+                    "select count(*) from cache where stage='propose'").fetchone()[0]
+            except sqlite3.OperationalError:
+                continue
+            if done >= 2:
+                break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "Interrupted" in err
+    con = sqlite3.connect(project)
+    kept = con.execute("select count(*) from cache where stage='propose'").fetchone()[0]
+    assert kept >= 2
+    assert con.execute("select status from runs order by id desc limit 1").fetchone()[0] == "interrupted"
+    con.close()
+
+    resumed = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr
+    con = sqlite3.connect(project)
+    assert con.execute("select status from runs order by id desc limit 1").fetchone()[0] == "done"
+    stats = json.loads(con.execute("select stats from runs order by id desc limit 1").fetchone()[0])
+    assert stats["propose"]["cached"] >= kept

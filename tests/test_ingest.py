@@ -1,0 +1,437 @@
+"""Scanning real folders into a real project file.
+
+Each test builds its folder from scratch in ``tmp_path`` (PDFs with fpdf2 and pypdf, DOCX
+with python-docx, PNG with Pillow) so what is checked is what users' files look like, not
+mocks. Failures the test machine cannot produce for real (permission errors while running
+as root) are simulated by wrapping ``os.open``/``os.scandir`` for one path only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from fpdf import FPDF
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+
+from corral.engine import extract, ingest
+from corral.engine.ingest import IngestError, ScanReport, scan_folder
+from corral.engine.jobs import Cancelled, CancelToken, ProgressEvent
+from corral.engine.store import ItemRow, Project
+
+NON_UTF8_NAME = b"caf\xe9.txt"
+NON_UTF8_PRINTABLE = "caf\\xe9.txt"
+
+
+# -- building files ------------------------------------------------------------------------
+
+
+def pdf_bytes(text: str | None) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    if text is None:
+        pdf.rect(20, 20, 60, 40)  # drawing only: what a scan without OCR looks like to pypdf
+    else:
+        pdf.set_font("Helvetica", size=12)
+        pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def encrypted_pdf(text: str, user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(text))))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def write_docx(path: Path) -> None:
+    document = docx.Document()
+    document.core_properties.title = "Lease"
+    document.add_paragraph("Tenancy agreement for the flat on Elm Street.")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Monthly rent"
+    table.rows[0].cells[1].text = "950 EUR"
+    document.save(str(path))
+
+
+def make_tree(root: Path) -> None:
+    """A folder with one of every case ``scan_folder`` must handle."""
+    root.mkdir()
+    (root / "notes.txt").write_text("Meeting   notes about\tthe garden fence.\n\n\n\nBring tools.")
+    (root / "readme.md").write_text("# Plan\n\nBuy seeds in **spring**.\n")
+    (root / "page.html").write_text(
+        "<!doctype html><html><head><title>Soup recipe</title>"
+        "<style>body { color: red }</style><script>var secretToken = 1;</script></head>"
+        "<body><h1>Tomato soup</h1><p>Simmer for 20 minutes.</p></body></html>"
+    )
+    (root / "mislabelled.txt").write_text("<html><body><p>HTML in a .txt</p></body></html>")
+    write_docx(root / "lease.docx")
+    (root / "invoice.pdf").write_bytes(pdf_bytes("Invoice 42 from ACME"))
+    (root / "receipt.jpg").write_bytes(pdf_bytes("Receipt 7 for coffee"))  # a PDF named .jpg
+    Image.new("RGB", (8, 8), "red").save(root / "photo.png")
+    (root / "binary.txt").write_bytes(b"\x00\x01\x02\x03 not text \xff\xfe\x00" * 20)
+    (root / "empty.txt").write_bytes(b"")
+    (root / "locked.pdf").write_bytes(encrypted_pdf("Top secret", "secret"))
+    (root / "owner-only.pdf").write_bytes(encrypted_pdf("Printable but protected", ""))
+    (root / "blank.pdf").write_bytes(pdf_bytes(None))
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4\nthis was cut off in the middle of a downl")
+    with zipfile.ZipFile(root / "bundle.zip", "w") as archive:
+        archive.writestr("a.txt", "zipped")
+    (root / "README").write_text("Extensionless but plainly text.")
+    (root / "BMW.txt").write_text("BMW service record: oil changed at 60,000 km.")
+    (root / "utf16.txt").write_bytes("Grüße aus Köln".encode("utf-16"))
+    (root / "latin1.txt").write_bytes(
+        "Le café était très crémeux, à côté du marché.".encode("latin-1")
+    )
+    # Hidden and system clutter: never items unless include_hidden.
+    (root / ".hidden.txt").write_text("hidden")
+    (root / "Thumbs.db").write_bytes(b"\x00" * 16)
+    (root / "~$lease.docx").write_bytes(b"lock")
+    (root / "__MACOSX").mkdir()
+    (root / "__MACOSX" / "resource.txt").write_text("apple double")
+    # Nested folder with a loop back to its parent, and a symlinked file.
+    (root / "sub").mkdir()
+    (root / "sub" / "deep.txt").write_text("Deep inside the folder.")
+    os.symlink("..", root / "sub" / "loop", target_is_directory=True)
+    os.symlink("notes.txt", root / "link.txt")
+    # A name that is not UTF-8 (e.g. copied from an old Latin-1 disk).
+    fd = os.open(os.fsencode(root) + b"/" + NON_UTF8_NAME, os.O_WRONLY | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write("Café menu: croissant, espresso.".encode())
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    if sys.platform == "win32":  # pragma: no cover - symlinks and byte names are POSIX here
+        pytest.skip("the fixture tree uses POSIX symlinks and byte file names")
+    root = tmp_path / "docs"
+    make_tree(root)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    with Project.open(tmp_path / "p.corral") as proj:
+        yield proj
+
+
+def items_by_path(project: Project) -> dict[str, ItemRow]:
+    return {item.path: item for item in project.items(status=None)}
+
+
+def text_of(project: Project, item: ItemRow) -> str:
+    found = project.get_extract(item.content_hash)
+    assert found is not None, f"no extract for {item.path}"
+    return found["text"]
+
+
+# -- the first scan ------------------------------------------------------------------------
+
+OK_DOCUMENTS = {
+    "notes.txt": "text/plain",
+    "readme.md": "text/markdown",
+    "page.html": "text/html",
+    "mislabelled.txt": "text/html",
+    "lease.docx": extract.DOCX_MIME,
+    "invoice.pdf": "application/pdf",
+    "receipt.jpg": "application/pdf",
+    "owner-only.pdf": "application/pdf",
+    "BMW.txt": "text/plain",
+    "README": "text/plain",
+    "utf16.txt": "text/plain",
+    "latin1.txt": "text/plain",
+    "sub/deep.txt": "text/plain",
+    NON_UTF8_PRINTABLE: "text/plain",
+}
+
+SKIPPED = {
+    "binary.txt": extract.REASON_BINARY,
+    "empty.txt": extract.REASON_EMPTY,
+    "locked.pdf": extract.REASON_ENCRYPTED,
+    "blank.pdf": extract.REASON_NO_PDF_TEXT,
+    "bundle.zip": "not a document or image (application/zip)",
+    "link.txt": ingest.REASON_SYMLINK,
+    "sub/loop": ingest.REASON_SYMLINK_DIR,
+}
+
+
+def test_first_scan_records_every_file_with_kind_or_reason(tree: Path, project: Project) -> None:
+    report = scan_folder(tree, project)
+
+    items = items_by_path(project)
+    for path, mime in OK_DOCUMENTS.items():
+        assert items[path].status == "ok", (path, items[path].reason)
+        assert (items[path].kind, items[path].mime) == ("document", mime), path
+        assert (
+            items[path].content_hash.startswith("sha256:") and len(items[path].content_hash) == 71
+        )
+    assert (items["photo.png"].kind, items["photo.png"].status) == ("image", "ok")
+    assert items["photo.png"].mime == "image/png"
+    assert project.get_extract(items["photo.png"].content_hash) is None
+
+    for path, reason in SKIPPED.items():
+        assert (items[path].status, items[path].reason) == ("skipped", reason), path
+    assert items["broken.pdf"].status == "skipped"
+    assert items["broken.pdf"].reason.startswith("damaged PDF"), items["broken.pdf"].reason
+
+    # Hidden and system entries are neither items nor skips; nothing under the loop either.
+    assert not any(p.startswith((".", "~$", "__MACOSX", "Thumbs", "sub/loop/")) for p in items)
+    assert report.hidden == 4
+
+    assert sorted(report.new) == sorted([*OK_DOCUMENTS, "photo.png"])
+    assert report.changed == report.unchanged == report.removed == []
+    assert dict(report.skipped) == {**SKIPPED, "broken.pdf": items["broken.pdf"].reason}
+    assert (report.documents, report.images) == (len(OK_DOCUMENTS), 1)
+    assert report.total == len(items)
+
+
+def test_extracted_text_and_meta(tree: Path, project: Project) -> None:
+    scan_folder(tree, project)
+    items = items_by_path(project)
+
+    assert text_of(project, items["notes.txt"]) == (
+        "Meeting notes about the garden fence.\n\nBring tools."
+    )
+    html = project.get_extract(items["page.html"].content_hash)
+    assert html is not None
+    assert "Tomato soup" in html["text"] and "Simmer for 20 minutes." in html["text"]
+    assert "secretToken" not in html["text"] and "color" not in html["text"]
+    assert html["meta"]["title"] == "Soup recipe"
+
+    lease = project.get_extract(items["lease.docx"].content_hash)
+    assert lease is not None
+    assert "Tenancy agreement" in lease["text"] and "Monthly rent | 950 EUR" in lease["text"]
+    assert lease["meta"]["title"] == "Lease"
+    assert lease["extractor"].startswith("python-docx")
+
+    invoice = project.get_extract(items["invoice.pdf"].content_hash)
+    assert invoice is not None
+    assert "Invoice 42 from ACME" in invoice["text"] and invoice["meta"]["pages"] == 1
+    assert "Receipt 7 for coffee" in text_of(project, items["receipt.jpg"])
+    assert "Printable but protected" in text_of(project, items["owner-only.pdf"])
+    assert text_of(project, items["utf16.txt"]) == "Grüße aus Köln"
+    assert text_of(project, items["latin1.txt"]).startswith("Le café était très crémeux")
+
+    weird = items[NON_UTF8_PRINTABLE]
+    assert weird.raw_path == NON_UTF8_NAME
+    assert (tree / os.fsdecode(weird.raw_path)).exists()
+    assert text_of(project, weird) == "Café menu: croissant, espresso."
+    assert items["sub/deep.txt"].raw_path == b"sub/deep.txt"
+
+
+def test_include_hidden_takes_hidden_and_system_files(tree: Path, project: Project) -> None:
+    report = scan_folder(tree, project, include_hidden=True)
+    items = items_by_path(project)
+    assert items[".hidden.txt"].status == "ok"
+    assert "__MACOSX/resource.txt" in items and "Thumbs.db" in items and "~$lease.docx" in items
+    assert report.hidden == 0
+
+
+# -- later scans ---------------------------------------------------------------------------
+
+
+def test_rescan_reads_nothing_and_reports_unchanged(
+    tree: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = scan_folder(tree, project)
+    calls: list[str] = []
+    monkeypatch.setattr(project, "put_extract", lambda *a, **k: calls.append("put_extract"))
+    monkeypatch.setattr(ingest, "_hash_file", lambda fh: calls.append("hash") or "sha256:x")
+    monkeypatch.setattr(extract, "extract", lambda *a, **k: calls.append("extract"))
+
+    second = scan_folder(tree, project)
+
+    assert calls == []
+    assert second.new == second.changed == second.removed == []
+    assert sorted(second.unchanged) == sorted(first.new)
+    assert second.skipped == first.skipped
+    assert (second.documents, second.images) == (first.documents, first.images)
+
+
+def test_changed_removed_and_new_files(tree: Path, project: Project) -> None:
+    scan_folder(tree, project)
+    old_hash = items_by_path(project)["notes.txt"].content_hash
+
+    (tree / "notes.txt").write_text("The fence is fixed now.")
+    (tree / "readme.md").unlink()
+    (tree / "sub" / "later.md").write_text("Added after the first scan.")
+    (tree / "copy.txt").write_text("Meeting   notes about\tthe garden fence.\n\n\n\nBring tools.")
+
+    report = scan_folder(tree, project)
+    items = items_by_path(project)
+
+    assert report.changed == ["notes.txt"]
+    assert report.removed == ["readme.md"]
+    assert sorted(report.new) == ["copy.txt", "sub/later.md"]
+    assert items["readme.md"].status == "missing"
+    assert items["notes.txt"].content_hash != old_hash
+    assert text_of(project, items["notes.txt"]) == "The fence is fixed now."
+    assert items["copy.txt"].content_hash == old_hash  # same bytes share one extract
+    assert "later.md" not in " ".join(report.unchanged)
+
+    (tree / "readme.md").write_text("# Plan\n\nBuy seeds in **spring**.\n")
+    assert scan_folder(tree, project).new == ["readme.md"]  # back from missing
+    assert items_by_path(project)["readme.md"].status == "ok"
+
+
+def test_file_that_becomes_text_after_skip_is_changed(tree: Path, project: Project) -> None:
+    scan_folder(tree, project)
+    (tree / "empty.txt").write_text("Not empty any more.")
+    report = scan_folder(tree, project)
+    assert report.changed == ["empty.txt"]
+    assert ("empty.txt", extract.REASON_EMPTY) not in report.skipped
+
+
+# -- failures of single files --------------------------------------------------------------
+
+
+def _fail_for(real, target: Path, exc: OSError):
+    """Wrap ``os.open``/``os.scandir`` so that only ``target`` fails."""
+    target_s = os.fspath(target)
+
+    def wrapper(path, *args, **kwargs):
+        if os.fspath(path) == target_s:
+            raise exc
+        return real(path, *args, **kwargs)
+
+    return wrapper
+
+
+def test_unreadable_file_is_skipped_and_walk_goes_on(
+    tree: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    denied = PermissionError(13, "Permission denied")
+    monkeypatch.setattr(os, "open", _fail_for(os.open, tree / "invoice.pdf", denied))
+    report = scan_folder(tree, project)
+    assert ("invoice.pdf", ingest.REASON_PERMISSION) in report.skipped
+    assert items_by_path(project)["lease.docx"].status == "ok"
+
+    monkeypatch.undo()
+    again = scan_folder(tree, project)  # a transient reason is retried, not remembered
+    assert "invoice.pdf" in again.changed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads anything")
+def test_unreadable_file_for_real(tree: Path, project: Project) -> None:
+    (tree / "notes.txt").chmod(0)
+    try:
+        report = scan_folder(tree, project)
+    finally:
+        (tree / "notes.txt").chmod(0o644)
+    assert ("notes.txt", ingest.REASON_PERMISSION) in report.skipped
+
+
+def test_unreadable_folder_is_skipped(
+    tree: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    denied = PermissionError(13, "Permission denied")
+    monkeypatch.setattr(os, "scandir", _fail_for(os.scandir, tree / "sub", denied))
+    report = scan_folder(tree, project)
+    assert ("sub", ingest.REASON_PERMISSION) in report.skipped
+    assert "sub/deep.txt" not in items_by_path(project)
+    assert "notes.txt" in report.new
+
+
+def test_file_vanishing_during_scan(tree: Path, project: Project) -> None:
+    doomed = tree / "sub" / "deep.txt"
+
+    def delete_on_start(event: ProgressEvent) -> None:
+        if event.done == 0 and doomed.exists():
+            doomed.unlink()
+
+    report = scan_folder(tree, project, progress=delete_on_start)
+    assert ("sub/deep.txt", ingest.REASON_VANISHED) in report.skipped
+    assert items_by_path(project)["sub/deep.txt"].status == "skipped"
+
+
+def test_unexpected_error_becomes_a_skip(
+    tree: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(fh, max_chars):
+        raise RuntimeError("parser fell over")
+
+    monkeypatch.setattr(extract, "extract_html", explode)
+    report = scan_folder(tree, project)
+    reasons = dict(report.skipped)
+    assert reasons["page.html"] == "unexpected error: RuntimeError: parser fell over"
+    assert "invoice.pdf" in report.new
+
+
+def test_too_large_files_are_not_read(
+    tree: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "MAX_FILE_SIZE", 500)
+    report = scan_folder(tree, project)
+    reasons = dict(report.skipped)
+    assert reasons["invoice.pdf"] == extract.REASON_TOO_LARGE
+    assert items_by_path(project)["invoice.pdf"].content_hash == ""
+    assert "notes.txt" in report.new
+
+
+def test_text_is_cut_to_max_chars(tmp_path: Path, project: Project) -> None:
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "long.txt").write_text("word " * 5000)
+    scan_folder(root, project, max_text_chars=100)
+    found = project.get_extract(project.items()[0].content_hash)
+    assert found is not None
+    assert len(found["text"]) <= 100 and found["meta"]["truncated"] is True
+
+
+# -- the scan as a whole -------------------------------------------------------------------
+
+
+def test_progress_and_cancel(tree: Path, project: Project) -> None:
+    events: list[ProgressEvent] = []
+    report = scan_folder(tree, project, progress=events.append)
+    assert {e.stage for e in events} == {"scan"}
+    assert events[0].done == 0 and events[-1].done == events[-1].total == report.total
+
+    (tree / "readme.md").unlink()
+    token = CancelToken()
+
+    def cancel_midway(event: ProgressEvent) -> None:
+        if event.done == 3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        scan_folder(tree, project, progress=cancel_midway, cancel=token)
+    # An unfinished walk must not mark anything missing.
+    assert items_by_path(project)["readme.md"].status == "ok"
+
+
+def test_bad_roots(tmp_path: Path, project: Project) -> None:
+    with pytest.raises(IngestError, match="does not exist"):
+        scan_folder(tmp_path / "nope", project)
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(IngestError, match="not a folder"):
+        scan_folder(tmp_path / "file.txt", project)
+
+
+def test_names_that_read_the_same_are_not_merged(tmp_path: Path, project: Project) -> None:
+    root = tmp_path / "clash"
+    root.mkdir()
+    (root / "a\\xff.txt").write_text("a literal backslash in the name")
+    fd = os.open(os.fsencode(root) + b"/a\xff.txt", os.O_WRONLY | os.O_CREAT, 0o644)
+    os.close(fd)
+    report = scan_folder(root, project)
+    assert report.skipped == [("a\\xff.txt", ingest.REASON_NAME_CLASH)]
+    assert report.new == ["a\\xff.txt"]
+    assert project.items()[0].raw_path == b"a\\xff.txt"  # the first in byte order wins
+
+
+def test_project_file_inside_the_folder_is_not_scanned(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("alpha")
+    with Project.open(root / "here.corral") as proj:
+        report = scan_folder(root, proj)
+        assert isinstance(report, ScanReport)
+        assert report.new == ["a.txt"] and report.skipped == []

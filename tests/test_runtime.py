@@ -1,0 +1,82 @@
+"""The llama.cpp runtime with a real (tiny) model: constrained outputs, context guard, cancel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corral.engine import prompts
+from corral.engine.jobs import Cancelled, CancelToken
+from corral.models.runtime import LocalLLM, RuntimeSettings
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def llm(tiny_model_path: Path) -> LocalLLM:
+    model = LocalLLM.load(tiny_model_path, settings=RuntimeSettings(n_ctx=1024, n_threads=2))
+    yield model
+    model.close()
+
+
+def test_choose_always_returns_one_of_the_options(llm: LocalLLM) -> None:
+    names = ["Receipts", "Recipes", "Letters to family", "Letters from the bank"]
+    for text in ["Total due: $42.10, paid by card", "Mix flour and eggs", "Dear grandma, ..."]:
+        choice = llm.choose(prompts.assign_messages("kind of document", names, text), names,
+                            answer_prefix=prompts.ASSIGN_ANSWER_PREFIX)
+        assert choice.option == names[choice.index]
+        assert 0.0 < choice.confidence <= 1.0
+        # Options sharing a first token share its mass; the chosen path can only lose mass.
+        firsts = {llm.tokenize(" " + n)[0]: choice.first_step[i] for i, n in enumerate(names)}
+        assert abs(sum(firsts.values()) - 1.0) < 1e-6
+        assert choice.confidence <= choice.first_step[choice.index] + 1e-9
+
+
+def test_shared_prefix_is_reused_from_the_kv_cache(llm: LocalLLM) -> None:
+    names = ["alpha", "beta", "gamma"]
+    llm.choose(prompts.assign_messages("c", names, "first item"), names)
+    before = llm.usage.cached_tokens
+    llm.choose(prompts.assign_messages("c", names, "second item"), names)
+    prefix = len(llm.format_chat(prompts.assign_messages("c", names, "")))
+    assert llm.usage.cached_tokens - before >= prefix - 10
+
+
+def test_grammar_gives_exactly_n_labels(llm: LocalLLM) -> None:
+    out = llm.generate(
+        prompts.propose_messages("kind of document", [], ["a receipt", "a recipe", "a letter"]),
+        grammar=prompts.label_grammar(3),
+        max_tokens=80,
+    )
+    labels = json.loads(out)
+    assert isinstance(labels, list) and len(labels) == 3
+    assert all(1 <= len(label.split()) <= 4 for label in labels)
+
+
+def test_context_guard_cuts_instead_of_crashing(llm: LocalLLM) -> None:
+    huge = "word " * 5000  # far more than the 1024-token window
+    out = llm.generate(prompts.summary_messages("kind", huge), grammar=prompts.SUMMARY_GRAMMAR, max_tokens=30)
+    assert isinstance(out, str)
+    choice = llm.choose(prompts.assign_messages("kind", ["a", "b"], huge), ["a", "b"])
+    assert choice.option in {"a", "b"}
+
+
+def test_cancel_stops_generation(llm: LocalLLM) -> None:
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        llm.generate([{"role": "user", "content": "Count to one hundred."}], max_tokens=200, cancel=token)
+
+
+def test_tokens_and_truncation(llm: LocalLLM) -> None:
+    text = "one two three four five six seven eight nine ten " * 10
+    assert llm.count_tokens(text) > 50
+    cut = llm.truncate(text, 20)
+    assert llm.count_tokens(cut) <= 24 and cut.endswith("...")
+    assert llm.truncate("short", 20) == "short"
+
+
+def test_speed_is_measured(llm: LocalLLM) -> None:
+    report = llm.measure_speed(prompt_tokens=64, gen_tokens=8)
+    assert report.prompt_tokens_per_s > 0 and report.generate_tokens_per_s > 0

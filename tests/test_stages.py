@@ -1,0 +1,134 @@
+"""Stage logic with a scripted model: batching, caching, K handling, malformed answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corral.engine.pipeline import organize
+from corral.engine.stages.base import LazyModel, Settings, StageContext
+from corral.engine.stages.labels import count_labels, label_key, normalize_label
+from corral.engine.stages.merge import merge_labels
+from corral.engine.stages.propose import parse_label_list
+from corral.engine.store import Project
+from tests.fakes import FakeLLM
+
+
+def test_label_normalisation_folds_spellings() -> None:
+    assert normalize_label('  "Receipts." ') == "Receipts"
+    assert label_key("Receipts") == label_key("receipt") == label_key("RECEIPTS!")
+    counts = count_labels(["Receipts", "receipt", "Receipts", "Letters", "misc", "Other", ""])
+    assert counts == {"Receipts": 3, "Letters": 1}
+
+
+def test_parse_label_list_tolerates_a_cut_off_answer() -> None:
+    assert parse_label_list('["a", "b"]') == ["a", "b"]
+    assert parse_label_list('["alpha", "beta", "gam', expected=3) == ["alpha", "beta"]
+    assert parse_label_list("not json at all") == []
+    assert parse_label_list('{"a": 1}') == []
+    assert parse_label_list('["x", "y", "z"]', expected=2) == ["x", "y"]
+
+
+def _ctx(tmp_path: Path, fake: FakeLLM, k: int | None) -> StageContext:
+    project = Project.open(tmp_path / "p.corral")
+    return StageContext(project, LazyModel("fake", lambda: fake), Settings(criterion="kind", k=k))
+
+
+def test_merge_respects_k_exactly_even_when_the_model_does_not(tmp_path: Path) -> None:
+    counts = {"receipts": 5, "recipes": 4, "letters": 3, "bills": 2, "notes": 1}
+    # The model answers with duplicates and a vague name: the result still has K distinct names.
+    fake = FakeLLM(merge_answer=["Receipts", "receipt", "misc"])
+    names = merge_labels(_ctx(tmp_path, fake, 3), counts, 15)
+    assert len(names) == 3 and len({label_key(n) for n in names}) == 3
+    assert names[0] == "Receipts" and "recipes" in names
+
+
+def test_merge_with_malformed_output_falls_back(tmp_path: Path) -> None:
+    fake = FakeLLM(merge_answer="I think the groups are: receipts and letters")
+    names = merge_labels(_ctx(tmp_path, fake, 2), {"a x": 3, "b y": 2, "c z": 1}, 6)
+    assert len(names) == 2
+
+
+def test_fewer_labels_than_k_needs_no_merge_call(tmp_path: Path) -> None:
+    fake = FakeLLM()
+    names = merge_labels(_ctx(tmp_path, fake, 4), {"a": 3, "b": 2}, 5)
+    assert names == ["a", "b"] and "merge" not in fake.calls
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    texts = {
+        "a.txt": "receipt from the hardware store, total 12.50",
+        "b.txt": "receipt for groceries, total 40.00",
+        "c.txt": "recipe for pancakes: flour, eggs, milk",
+        "d.txt": "recipe for soup: lentils, onion",
+        "e.md": "letter to grandma about the holidays",
+        "f.md": "letter from the landlord about rent",
+        "long.txt": "recipe for bread " + "knead the dough and wait. " * 80,
+    }
+    for name, text in texts.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    fake = FakeLLM(label_for=lambda t: t.split()[0] + "s")
+    lazy = LazyModel("fake", lambda: fake)
+    settings = Settings(criterion="kind", k=3, batch_size=3)
+    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral", model=lazy, settings=settings)
+    assert sorted(g.name for g in result.groups) == ["letters", "receipts", "recipes"]
+    assert sum(g.size for g in result.groups) == 7
+    assert fake.calls.count("propose") == 3 and fake.calls.count("summary") == 1
+    assert fake.closed
+
+    again = FakeLLM()
+    lazy2 = LazyModel("fake", lambda: again)
+    result2 = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral", model=lazy2,
+                       settings=Settings(criterion="kind", k=3, batch_size=3))
+    assert again.calls == [] and not result2.model_loaded
+    assert [(g.name, g.size) for g in result2.groups] == [(g.name, g.size) for g in result.groups]
+
+
+def test_a_changed_criterion_redoes_only_what_it_affects(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    project_path = tmp_path / "p.corral"
+    organize(folder, "kind", k=3, project_path=project_path,
+             model=LazyModel("fake", lambda: FakeLLM(label_for=lambda t: t.split()[0])),
+             settings=Settings(criterion="kind", k=3, batch_size=3))
+    fake = FakeLLM(label_for=lambda t: t.split()[0])
+    organize(folder, "topic", k=3, project_path=project_path, model=LazyModel("fake", lambda: fake),
+             settings=Settings(criterion="topic", k=3, batch_size=3))
+    # The summary of the long document depends on the criterion; short texts need no model.
+    assert fake.calls.count("summary") == 1
+    assert fake.calls.count("propose") == 3
+    # A changed file is re-described, the others come from the cache.
+    (folder / "a.txt").write_text("letter to a friend about a trip")
+    fake2 = FakeLLM(label_for=lambda t: t.split()[0])
+    result = organize(folder, "topic", k=3, project_path=project_path,
+                      model=LazyModel("fake", lambda: fake2),
+                      settings=Settings(criterion="topic", k=3, batch_size=3))
+    assert result.scan.changed == ["a.txt"]
+    assert fake2.calls.count("summary") == 0
+
+
+def test_unsure_items_are_flagged(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    fake = FakeLLM(label_for=lambda t: t.split()[0], choose_for=lambda text, opts: 0)
+    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
+                      model=LazyModel("fake", lambda: fake),
+                      settings=Settings(criterion="kind", k=3, batch_size=3, unsure_below=0.5))
+    flags = [(item.path, unsure) for g in result.groups for item, _, unsure in g.members]
+    assert any(u for _, u in flags) and not all(u for _, u in flags)
+
+
+def test_empty_criterion_and_empty_folder_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="criterion is empty"):
+        organize(tmp_path / "empty", "  ", project_path=tmp_path / "p.corral",
+                 model=LazyModel("fake", FakeLLM))
+    with pytest.raises(ValueError, match="No documents"):
+        organize(tmp_path / "empty", "kind", project_path=tmp_path / "p.corral",
+                 model=LazyModel("fake", FakeLLM))
