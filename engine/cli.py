@@ -195,6 +195,132 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 2
 
 
+DEFAULT_CRITERIA = {
+    "massive_scenario": "the scenario of the request: what area of life or which assistant feature it is about",
+    "banking77": "the customer's intent: what the customer wants from the bank",
+    "cifar10_llava": "the main object in the image",
+    "cifar10_500": "the main object in the image",
+}
+
+
+def _embedder() -> Any:
+    """The k-means reference's sentence embedder, or None when it is not installed."""
+    try:
+        from corral.models.embeddings import Embedder
+    except ImportError:
+        return None
+    store = ModelStore()
+    try:
+        path, _ = store.resolve("minilm-l6")
+    except (ModelError, KeyError) as exc:
+        print(f"note: no k-means reference ({exc})", file=sys.stderr)
+        return None
+    return Embedder.load(path)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+    from .pipeline import model_provider
+
+    dataset = Path(args.dataset)
+    stem = dataset.stem if dataset.is_file() else dataset.name
+    criterion = args.criterion or DEFAULT_CRITERIA.get(stem, "topic")
+    k: int | str | None = args.k
+    if k not in (None, "auto", "true"):
+        k = int(k)
+    embedder = _embedder()
+    result = run_bench(
+        dataset,
+        model=model_provider(args.model, _runtime(args)),
+        model_name=args.model,
+        sample=args.sample,
+        seed=args.seed,
+        k=k,
+        criterion=criterion,
+        given_labels=args.given_labels,
+        project_path=Path(args.project) if args.project else None,
+        embed=embedder.embed if embedder else None,
+        upper_bound=not args.no_upper_bound,
+        upper_bound_sample=args.upper_bound_sample,
+        batch_size=args.batch_size,
+        progress=TerminalProgress(),
+    )
+    if embedder:
+        embedder.close()
+    ref = result["baseline_kmeans"] or {}
+    ub = result["upper_bound"] or {}
+    print(f"{stem}: {result['items']} items, seed {result['seed']}, model {result['model']}, "
+          f"K true {result['k_true']}, found {result['k_found']}")
+    print(f"{'':24}{'ACC':>7}{'NMI':>7}{'ARI':>7}")
+    print(f"{'corral':24}{result['acc']:7.3f}{result['nmi']:7.3f}{result['ari']:7.3f}")
+    if ref:
+        print(f"{'k-means (MiniLM, true K)':24}{ref['acc']:7.3f}{ref['nmi']:7.3f}{ref['ari']:7.3f}")
+    if ub:
+        print(f"{'known labels (same LLM)':24}{ub['acc']:7.3f}{ub['nmi']:7.3f}{ub['ari']:7.3f}")
+    for stage, row in result["stages"].items():
+        rate = f"{row['items_per_min']:.0f} items/min" if row["items_per_min"] else ""
+        print(f"  {stage:9} {row['seconds']:8.1f}s  {rate}")
+    speed = result["model_speed"]
+    print(f"  model raw speed: {speed.get('prompt_tokens_per_s')} prompt tok/s, "
+          f"{speed.get('generate_tokens_per_s')} generated tok/s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _open_project_for_export(path: str) -> Project:
+    from .export import resume_or_rollback
+
+    project = Project.open(path, create=False)
+    rolled = resume_or_rollback(project)
+    for export_id in rolled:
+        print(f"Export {export_id} was interrupted; it has been rolled back from its journal.",
+              file=sys.stderr)
+    return project
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import apply_export, export_table, plan_export, write_xmp_sidecars
+
+    with _open_project_for_export(args.project) as project:
+        run = project.run(args.run) if args.run else project.latest_run()
+        if run is None:
+            print(f"{args.project} has no finished run to export.", file=sys.stderr)
+            return 1
+        if args.mode in ("csv", "json"):
+            out = export_table(project, run["id"], Path(args.dest), args.mode)
+            print(f"Wrote {out}")
+            return 0
+        if args.mode == "xmp":
+            # DEST "-" writes the sidecars next to the photos, where photo tools look for them.
+            dest_dir = None if args.dest == "-" else Path(args.dest)
+            written = write_xmp_sidecars(project, run["id"], dest_dir=dest_dir)
+            print(f"Wrote {len(written)} XMP sidecar files under {args.dest}")
+            return 0
+        plan = plan_export(project, run["id"], Path(args.dest), args.mode,
+                           include_unsure=not args.skip_unsure)
+        print(plan.tree())
+        if not args.apply:
+            print("\nThis was a dry run: nothing was changed. Add --apply to carry it out.")
+            return 0
+        export_id = apply_export(project, plan, progress=TerminalProgress())
+        print(f"\nExport {export_id} done. Undo it with: corral undo {args.project}")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from .export import undo_export
+
+    with _open_project_for_export(args.project) as project:
+        report = undo_export(project, args.export, progress=TerminalProgress())
+        print(f"Export {report.export_id}: {report.undone} operations undone.")
+        for path, why in report.left:
+            print(f"  left in place: {path} ({why})")
+        for path, why in report.failed:
+            print(f"  could not undo: {path} ({why})")
+        return 0 if report.complete else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="corral", description="Organize folders by what you mean, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,6 +348,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="groups with names and member paths as JSON")
     p.add_argument("--run", type=int, default=None, help="a run id (default: the latest finished)")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("bench", help="measure grouping quality and speed on labelled data")
+    p.add_argument("dataset", help="JSON lines with input and label (or an image folder with labels.csv)")
+    p.add_argument("--sample", type=int, default=500, help="stratified sample size (0: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", default="true", help="a number, 'true' (the true K) or 'auto'")
+    p.add_argument("--given-labels", type=float, default=0.0,
+                   help="fraction of true label names given as examples (seed 000's setting)")
+    p.add_argument("--criterion", help="the grouping criterion (default: one per known dataset)")
+    p.add_argument("--project", help="keep the bench's project (and its cache) in this file")
+    p.add_argument("--json", help="write the results to this file")
+    p.add_argument("--batch-size", type=int, default=10)
+    p.add_argument("--no-upper-bound", action="store_true")
+    p.add_argument("--upper-bound-sample", type=int, default=None)
+    runtime_args(p)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("export", help="copy, move or link items into group folders (dry run by default)")
+    p.add_argument("project")
+    p.add_argument("dest", help="destination folder (or file for csv/json)")
+    p.add_argument("--mode", choices=["copy", "move", "hardlink", "symlink", "csv", "json", "xmp"],
+                   default="copy")
+    p.add_argument("--apply", action="store_true", help="carry out the plan (default: only show it)")
+    p.add_argument("--skip-unsure", action="store_true", help="leave unsure items where they are")
+    p.add_argument("--run", type=int, default=None)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("undo", help="revert the last export exactly")
+    p.add_argument("project")
+    p.add_argument("--export", type=int, default=None, help="an export id (default: the last)")
+    p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser("models", help="list, install or verify models")
     p.add_argument("action", choices=["list", "install", "verify", "path"])

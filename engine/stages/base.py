@@ -49,6 +49,7 @@ class Settings:
     max_merge_labels: int = 80  # most frequent raw labels shown to the merge prompt
     k_auto_max: int = 30
     unsure_below: float = 0.45  # assignments less confident than this are flagged for review
+    seed_labels: list[str] = field(default_factory=list)  # example names given up front (bench)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -47,7 +47,8 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
     calls = cached = 0
     for batch in batches:
         ctx.cancel.check()
-        known = [label for label, _ in seen.most_common(MAX_CARRIED)]
+        known = list(ctx.settings.seed_labels)
+        known += [label for label, _ in seen.most_common(MAX_CARRIED) if label not in known]
         texts = [desc[:PROPOSE_ITEM_CHARS] for _, _, desc in batch]
         key = ctx.cache_key(
             "propose",

