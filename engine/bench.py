@@ -35,7 +35,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from .jobs import CancelToken, ProgressCallback, no_progress
 from .pipeline import run_stages
 from .stages.assign import assign_items
-from .stages.base import LazyModel, Settings, StageContext
+from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
 from .stages.describe import describe_items
 from .store import Project
 
@@ -161,7 +161,8 @@ def run_bench(
     criterion: str | None = None,
     given_labels: float = 0.0,
     project_path: Path | None = None,
-    embed: Callable[[list[str]], np.ndarray] | None = None,
+    embedder: LazyEmbedder | None = None,
+    method: str = "hybrid",
     upper_bound: bool = True,
     upper_bound_sample: int | None = None,
     batch_size: int = 10,
@@ -180,7 +181,7 @@ def run_bench(
     rng = random.Random(seed)
     seed_labels = sorted(rng.sample(classes, round(given_labels * k_true))) if given_labels else []
     settings = Settings(criterion=criterion or "topic", k=k_used, batch_size=batch_size,
-                        seed_labels=seed_labels)
+                        seed_labels=seed_labels, method=method)
     tmp = None
     if project_path is None:
         tmp = tempfile.TemporaryDirectory(prefix="corral-bench-")
@@ -201,7 +202,8 @@ def run_bench(
             stats["seconds"]["describe"] = time.perf_counter() - t
             ordered = [(i, project.item(i).content_hash, described[i]) for i in ids]
             started = time.perf_counter()
-            names, assignments, counts = run_stages(project, ordered, settings, model, progress, cancel, stats)
+            names, assignments, counts = run_stages(project, ordered, settings, model, progress, cancel,
+                                                    stats, embedder)
             seconds = time.perf_counter() - started
             pred = [assignments[i].group_idx for i in ids]
             result: dict[str, Any] = {
@@ -214,6 +216,7 @@ def run_bench(
                 "names": names,
                 "raw_labels": len(counts),
                 "unsure": sum(a.unsure for a in assignments.values()),
+                "method": stats.get("method"),
             }
             if upper_bound:
                 n_ub = upper_bound_sample or len(ordered)
@@ -230,10 +233,11 @@ def run_bench(
         model.close()
         if tmp is not None:
             tmp.cleanup()
-    if embed is not None:
+    if embedder is not None:
         t = time.perf_counter()
-        result["baseline_kmeans"] = kmeans_baseline([ex.text for ex in examples], true, k_true, embed)
+        result["baseline_kmeans"] = kmeans_baseline([ex.text for ex in examples], true, k_true, embedder.embed)
         result["baseline_kmeans"]["seconds"] = round(time.perf_counter() - t, 1)
+        embedder.close()
     else:
         result["baseline_kmeans"] = None
     per_stage = {}

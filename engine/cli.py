@@ -103,13 +103,15 @@ def _groups_json(project: Project, run: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
-    from .pipeline import model_provider, organize
+    from .pipeline import embedder_provider, model_provider, organize
     from .stages.base import Settings
 
     folder = Path(args.folder)
     project_path = Path(args.project) if args.project else default_project_path(folder)
     lazy = model_provider(args.model, _runtime(args))
-    settings = Settings(criterion=args.criterion, k=args.k, batch_size=args.batch_size)
+    embedder = embedder_provider(threads=args.threads) if args.method == "hybrid" else None
+    settings = Settings(criterion=args.criterion, k=args.k, batch_size=args.batch_size,
+                        method=args.method)
     started = time.perf_counter()
     result = organize(
         folder,
@@ -117,6 +119,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         k=args.k,
         project_path=project_path,
         model=lazy,
+        embedder=embedder,
         settings=settings,
         include_hidden=args.include_hidden,
         progress=TerminalProgress(),
@@ -203,24 +206,9 @@ DEFAULT_CRITERIA = {
 }
 
 
-def _embedder() -> Any:
-    """The k-means reference's sentence embedder, or None when it is not installed."""
-    try:
-        from corral.models.embeddings import Embedder
-    except ImportError:
-        return None
-    store = ModelStore()
-    try:
-        path, _ = store.resolve("minilm-l6")
-    except (ModelError, KeyError) as exc:
-        print(f"note: no k-means reference ({exc})", file=sys.stderr)
-        return None
-    return Embedder.load(path)
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
-    from .pipeline import model_provider
+    from .pipeline import embedder_provider, model_provider
 
     dataset = Path(args.dataset)
     stem = dataset.stem if dataset.is_file() else dataset.name
@@ -228,7 +216,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     k: int | str | None = args.k
     if k not in (None, "auto", "true"):
         k = int(k)
-    embedder = _embedder()
+    embedder = embedder_provider(threads=args.threads)
+    if embedder is None:
+        print("note: the sentence embedder (minilm-l6) is not installed: no k-means reference, "
+              "and the pure-LLM method is used", file=sys.stderr)
     result = run_bench(
         dataset,
         model=model_provider(args.model, _runtime(args)),
@@ -239,14 +230,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         criterion=criterion,
         given_labels=args.given_labels,
         project_path=Path(args.project) if args.project else None,
-        embed=embedder.embed if embedder else None,
+        embedder=embedder,
+        method=args.method,
         upper_bound=not args.no_upper_bound,
         upper_bound_sample=args.upper_bound_sample,
         batch_size=args.batch_size,
         progress=TerminalProgress(),
     )
-    if embedder:
-        embedder.close()
     ref = result["baseline_kmeans"] or {}
     ub = result["upper_bound"] or {}
     print(f"{stem}: {result['items']} items, seed {result['seed']}, model {result['model']}, "
@@ -331,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
         p.add_argument("--gpu-layers", type=int, default=0, help="layers to offload to a GPU build")
         p.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens")
+        p.add_argument("--method", choices=["hybrid", "llm"], default="hybrid",
+                       help="hybrid: embeddings find groups, the LLM steers and names them; "
+                            "llm: the papers' pure-LLM merge and assignment")
 
     p = sub.add_parser("organize", help="group the files of a folder by a criterion")
     p.add_argument("folder")

@@ -22,7 +22,8 @@ from . import prompts
 from .ingest import ScanReport, scan_folder
 from .jobs import Cancelled, CancelToken, ProgressCallback, no_progress
 from .stages.assign import assign_items
-from .stages.base import LazyModel, Settings, StageContext
+from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
+from .stages.cluster import hybrid_groups
 from .stages.describe import describe_items
 from .stages.labels import count_labels
 from .stages.merge import merge_labels
@@ -53,6 +54,20 @@ def model_provider(
     return LazyModel(model_id, lambda: LocalLLM.load(path, name=model_id, settings=settings))
 
 
+def embedder_provider(store: ModelStore | None = None, threads: int | None = None) -> LazyEmbedder | None:
+    """The sentence embedder of the hybrid method, or None when it is not installed."""
+    from corral.models.catalog import DEFAULT_EMBED_MODEL, get_spec
+    from corral.models.embeddings import Embedder
+
+    store = store or ModelStore()
+    spec = get_spec(DEFAULT_EMBED_MODEL)
+    if not store.is_installed(spec):
+        return None
+    path = store.path_for(spec)
+    settings = RuntimeSettings(n_ctx=512, n_threads=threads)
+    return LazyEmbedder(f"{spec.name}:{spec.sha256[:16]}", lambda: Embedder.load(path, settings))
+
+
 def run_stages(
     project: Project,
     items_described: list[tuple[int, str, str]],
@@ -61,14 +76,24 @@ def run_stages(
     progress: ProgressCallback,
     cancel: CancelToken,
     stats: dict[str, Any],
+    embedder: LazyEmbedder | None = None,
 ) -> tuple[list[str], dict[int, Any], dict[str, int]]:
-    """propose -> merge -> assign over already described items. Shared with `corral bench`."""
-    ctx = StageContext(project, model, settings, progress, cancel, stats)
+    """propose, then either cluster+name (hybrid) or merge+assign (llm), over described items.
+
+    Shared with `corral bench`. The hybrid method needs the sentence embedder; without it the
+    run falls back to the seeds' pure-LLM pipeline and says so in its stats."""
+    ctx = StageContext(project, model, settings, progress, cancel, stats, embedder)
     timings: dict[str, float] = stats.setdefault("seconds", {})
     t = time.perf_counter()
     raw = propose_labels(ctx, items_described)
     timings["propose"] = time.perf_counter() - t
     counts = count_labels(list(raw.values()))
+    stats["method"] = settings.method if embedder is not None else "llm"
+    if settings.method == "hybrid" and embedder is not None:
+        t = time.perf_counter()
+        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed)
+        timings["cluster+name"] = time.perf_counter() - t
+        return names, assignments, counts
     t = time.perf_counter()
     names = merge_labels(ctx, counts, len(items_described))
     timings["merge"] = time.perf_counter() - t
@@ -85,6 +110,7 @@ def organize(
     k: int | None = None,
     project_path: str | Path,
     model: LazyModel | Callable[[], LazyModel] | None = None,
+    embedder: LazyEmbedder | None = None,
     settings: Settings | None = None,
     include_hidden: bool = False,
     progress: ProgressCallback | None = None,
@@ -128,7 +154,7 @@ def organize(
             if not ordered:
                 raise ValueError(f"No documents Corral can read were found in {folder}.")
             names, assignments, counts = run_stages(
-                project, ordered, settings, lazy, progress, cancel, stats
+                project, ordered, settings, lazy, progress, cancel, stats, embedder
             )
             project.save_raw_labels(run_id, counts)
             project.save_groups(run_id, names)
@@ -149,6 +175,8 @@ def organize(
         finally:
             loaded = lazy.loaded
             lazy.close()
+            if embedder is not None:
+                embedder.close()
         skipped = list(scan.skipped) + [
             (by_id[iid].path, reason) for iid, reason in not_described.items()
         ]

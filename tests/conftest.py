@@ -24,6 +24,8 @@ TEST_MODELS = Path(os.environ.get("CORRAL_TEST_MODELS", REPO / ".corral-home" / 
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("corral-home")
     monkeypatch.setenv("CORRAL_HOME", str(home))
+    # The engine finds the installed test models (and the sentence embedder) here.
+    monkeypatch.setenv("CORRAL_MODELS", str(TEST_MODELS))
     return home
 
 

@@ -37,6 +37,25 @@ class LazyModel:
             self._llm = None
 
 
+class LazyEmbedder:
+    """The sentence embedder, loaded on first use like :class:`LazyModel`."""
+
+    def __init__(self, model_id: str, loader: Callable[[], Any]) -> None:
+        self.model_id = model_id
+        self._loader = loader
+        self._embedder: Any = None
+
+    def embed(self, texts: list[str]) -> Any:
+        if self._embedder is None:
+            self._embedder = self._loader()
+        return self._embedder.embed(texts)
+
+    def close(self) -> None:
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None
+
+
 @dataclass
 class Settings:
     """Every knob that shapes a result; all of it goes into the run record."""
@@ -45,11 +64,18 @@ class Settings:
     k: int | None = None
     batch_size: int = 10  # items per label-proposal prompt (seed 000 uses 15 with GPT-3.5)
     desc_tokens: int = 160  # a description longer than this is summarised
-    summary_input_tokens: int = 1200  # how much of a long document the summariser reads
+    summary_input_tokens: int = 600  # how much of a long document the summariser reads
     max_merge_labels: int = 80  # most frequent raw labels shown to the merge prompt
     k_auto_max: int = 30
     unsure_below: float = 0.45  # assignments less confident than this are flagged for review
     seed_labels: list[str] = field(default_factory=list)  # example names given up front (bench)
+    method: str = "hybrid"  # hybrid (embeddings + LLM) or llm (the seeds' pure-LLM pipeline)
+    label_weight: float = 1.0  # weight of the LLM label's embedding next to the text's
+    # Photos (engine/describers): a VLM (.gguf + its mmproj) replaces the ImageNet tags.
+    vlm_model: str | None = None
+    vlm_mmproj: str | None = None
+    image_names: bool = False  # put file and folder names into image descriptions
+    ocr: bool = True  # read text inside pictures (only when a quick check finds some)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -63,10 +89,12 @@ class StageContext:
     progress: ProgressCallback = no_progress
     cancel: CancelToken = field(default_factory=CancelToken)
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    embedder: LazyEmbedder | None = None
 
     def cache_key(self, stage: str, version: str, payload: Any) -> str:
         blob = json.dumps(
-            {"stage": stage, "v": version, "model": self.model.model_id, "in": payload},
+            {"stage": stage, "v": version, "model": self.model.model_id, "in": payload,
+             "embed": self.embedder.model_id if self.embedder and stage == "name" else None},
             sort_keys=True,
             ensure_ascii=False,
         )

@@ -1,0 +1,154 @@
+"""The hybrid grouping: sentence embeddings find the groups, the LLM steers and names them.
+
+Measured before this existed (docs/benchmarks.md): a 1.5B model assigning items to the TRUE
+names is no better than k-means on MiniLM embeddings, so a pure-LLM pipeline with a small
+model cannot beat that reference. Here the LLM contributes what embeddings lack -- the user's
+criterion -- and embeddings contribute what a small LLM lacks -- consistent similarity:
+
+1. every item is embedded twice: its description, and the label the LLM proposed for it
+   under the criterion (stage 2a); the two unit vectors are concatenated (the label weighted
+   by ``label_weight``), so items the LLM put under the same label are pulled together;
+2. k-means finds K groups (or, without K, the K whose clustering scores best, see ``choose_k``);
+3. the LLM names each group from its most frequent labels and a few members (seed 001's
+   cluster naming), with a grammar that allows one short name;
+4. each item keeps its cluster; its confidence is the softmax share of its own centroid.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import prompts
+from ..jobs import StageProgress
+from .assign import Assignment
+from .base import StageContext
+from .labels import label_key, normalize_label
+from .propose import parse_label_list
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class Clustering:
+    labels: np.ndarray  # cluster index per item
+    centroids: np.ndarray
+    vectors: np.ndarray
+
+
+def item_vectors(descriptions: list[str], raw_labels: list[str], embed: Embed, label_weight: float) -> np.ndarray:
+    text = embed(descriptions)
+    if label_weight <= 0:
+        return text
+    uniq = sorted(set(raw_labels))
+    lab_vecs = embed(uniq)
+    index = {lab: i for i, lab in enumerate(uniq)}
+    labels = lab_vecs[[index[lab] for lab in raw_labels]]
+    out = np.hstack([text, label_weight * labels])
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> Clustering:
+    from sklearn.cluster import KMeans
+
+    k = max(1, min(k, len(vectors)))
+    model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(vectors)
+    return Clustering(model.labels_, model.cluster_centers_, vectors)
+
+
+def choose_k(vectors: np.ndarray, low: int, high: int, seed: int = 0) -> int:
+    """The K in [low, high] with the best silhouette score (cosine), for automatic K."""
+    from sklearn.metrics import silhouette_score
+
+    high = min(high, len(vectors) - 1)
+    if high <= low:
+        return max(1, min(low, len(vectors)))
+    scores = {}
+    for k in range(low, high + 1):
+        labels = kmeans(vectors, k, seed).labels
+        if len(set(labels.tolist())) > 1:
+            scores[k] = silhouette_score(vectors, labels, metric="cosine")
+    return max(scores, key=lambda k: scores[k]) if scores else low
+
+
+def confidences(clustering: Clustering, temperature: float = 0.05) -> np.ndarray:
+    """Softmax share of each item's own centroid among all centroids (cosine similarity)."""
+    cents = clustering.centroids / np.linalg.norm(clustering.centroids, axis=1, keepdims=True)
+    sims = clustering.vectors @ cents.T / temperature
+    sims -= sims.max(axis=1, keepdims=True)
+    probs = np.exp(sims)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs[np.arange(len(probs)), clustering.labels]
+
+
+def name_clusters(
+    ctx: StageContext, clustering: Clustering, raw_labels: list[str], descriptions: list[str]
+) -> list[str]:
+    """One short, distinct name per cluster, by the LLM, from its labels and members."""
+    k = int(clustering.labels.max()) + 1
+    bar = StageProgress(ctx.progress, "name", k)
+    names: list[str] = []
+    used: set[str] = set()
+    calls = cached = 0
+    for c in range(k):
+        ctx.cancel.check()
+        members = np.flatnonzero(clustering.labels == c)
+        counts = Counter(raw_labels[i] for i in members).most_common(8)
+        # The members nearest the centroid speak for the cluster.
+        cent = clustering.centroids[c]
+        order = members[np.argsort(-(clustering.vectors[members] @ cent))][:4]
+        samples = [descriptions[i][:200] for i in order]
+        key = ctx.cache_key("name", prompts.VERSIONS["name"],
+                            {"criterion": ctx.settings.criterion, "counts": counts, "samples": samples,
+                             "avoid": sorted(used)})
+        answer = ctx.project.cache_get(key)
+        if answer is None:
+            llm = ctx.model.get()
+            text = llm.generate(
+                prompts.name_messages(ctx.settings.criterion, dict(counts), samples, sorted(used)),
+                grammar=prompts.label_grammar(1),
+                max_tokens=24,
+                cancel=ctx.cancel,
+            )
+            answer = (parse_label_list(text, expected=1) or [""])[0]
+            ctx.project.cache_put(key, "name", answer)
+            calls += 1
+        else:
+            cached += 1
+        name = normalize_label(str(answer)) or (counts[0][0] if counts else f"group {c + 1}")
+        if label_key(name) in used:  # keep names distinct: fall back to the next frequent label
+            alternatives = [lab for lab, _ in counts if label_key(lab) not in used]
+            name = alternatives[0] if alternatives else f"{name} ({c + 1})"
+        used.add(label_key(name))
+        names.append(name)
+        bar.advance()
+    ctx.stats["name"] = {"clusters": k, "calls": calls, "cached": cached}
+    return names
+
+
+def hybrid_groups(
+    ctx: StageContext,
+    described: list[tuple[int, str, str]],
+    raw: dict[int, str],
+    embed: Embed,
+) -> tuple[list[str], dict[int, Assignment]]:
+    descriptions = [d for _, _, d in described]
+    labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
+    bar = StageProgress(ctx.progress, "cluster", 1)
+    vectors = item_vectors(descriptions, labels, embed, ctx.settings.label_weight)
+    k = ctx.settings.k
+    if k is None:
+        k = choose_k(vectors, 2, min(ctx.settings.k_auto_max, max(2, len(described) // 3)))
+    clustering = kmeans(vectors, k)
+    bar.advance()
+    names = name_clusters(ctx, clustering, labels, descriptions)
+    conf = confidences(clustering)
+    out = {
+        item_id: Assignment(int(clustering.labels[n]), float(conf[n]), float(conf[n]) < ctx.settings.unsure_below)
+        for n, (item_id, _, _) in enumerate(described)
+    }
+    ctx.stats["cluster"] = {"k": int(k), "unsure": sum(a.unsure for a in out.values())}
+    return names, out
