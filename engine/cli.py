@@ -103,6 +103,7 @@ def _groups_json(project: Project, run: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
+    from .describers.options import image_options
     from .pipeline import embedder_provider, model_provider, organize
     from .stages.base import Settings
 
@@ -110,8 +111,10 @@ def cmd_organize(args: argparse.Namespace) -> int:
     project_path = Path(args.project) if args.project else default_project_path(folder)
     lazy = model_provider(args.model, _runtime(args))
     embedder = embedder_provider(threads=args.threads) if args.method == "hybrid" else None
+    photos = image_options(args.vlm, args.mmproj, args.image_names or None,
+                           False if args.no_ocr else None)
     settings = Settings(criterion=args.criterion, k=args.k, batch_size=args.batch_size,
-                        method=args.method)
+                        method=args.method, **photos)
     started = time.perf_counter()
     result = organize(
         folder,
@@ -333,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=10, help="items per label-proposal prompt")
     p.add_argument("--include-hidden", action="store_true", help="also read hidden and system files")
     p.add_argument("--summary", action="store_true", help="print group sizes without members")
+    p.add_argument("--vlm", metavar="MODEL.gguf",
+                   help="describe photos with this vision-language model (needs --mmproj)")
+    p.add_argument("--mmproj", metavar="MMPROJ.gguf", help="the VLM's vision projector file")
+    p.add_argument("--image-names", action="store_true",
+                   help="let file and folder names of photos into their descriptions")
+    p.add_argument("--no-ocr", action="store_true", help="do not read text inside pictures")
     runtime_args(p)
     p.set_defaults(func=cmd_organize)
 

@@ -19,10 +19,10 @@ from corral.models.runtime import Message
 
 VERSIONS = {
     "describe": "d2",
-    "propose": "p4",
-    "merge": "m3",
+    "propose": "p5",
+    "merge": "m4",
     "assign": "a2",
-    "name": "n1",
+    "name": "n2",
 }
 
 SYSTEM = (
@@ -53,7 +53,8 @@ root ::= [^\n<>]{20,600}
 
 _LABEL_RULES = (
     'item ::= "\\"" word (" " word){0,3} "\\""\n'
-    'word ::= [^" \\\\\\n\\t]{1,24}\n'
+    # Words: no quotes, brackets or list punctuation, so a label cannot smuggle structure.
+    'word ::= [^" \\\\\\n\\t,;:#*_=+|<>(){}\\[\\]]{1,24}\n'
 )
 
 

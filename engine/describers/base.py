@@ -1,0 +1,45 @@
+"""The one interface every image describer implements.
+
+A describer turns one picture into a short text. The describe stage joins the texts of all
+active describers into the item's description, which the language stages (propose, merge,
+assign) then use exactly like a document's text. Each describer's output is cached in the
+project on its own, keyed by ``describer_id``, the content hash and -- only when
+``conditioned_on_criterion`` -- the criterion, so changing the criterion re-runs only the
+describers that read it (a VLM), and installing a new model re-runs only that one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from PIL import Image
+
+
+class DescriberUnavailable(Exception):
+    """A describer cannot run on this machine (model not installed, package missing)."""
+
+
+class ImageDescriber(ABC):
+    #: Stable identity of what produces the text (model file, prompt version); part of
+    #: every cache key, so change it whenever the output for the same image would change.
+    describer_id: str = ""
+    #: Whether the output depends on the user's criterion (then it is part of the key).
+    conditioned_on_criterion: bool = False
+    #: Short name for progress messages and run statistics.
+    name: str = ""
+
+    @abstractmethod
+    def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
+        """Text about ``image`` (upright RGB working copy of the file at ``path``).
+
+        Returns "" when there is nothing to say (no EXIF, no text in the picture).
+        Raises :class:`DescriberUnavailable` when the describer cannot work at all.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook: most describers hold no model
+        """Free models; the describer may be used again afterwards (it reloads)."""
+
+
+class DescriberFailed(Exception):
+    """A describer failed on one picture; the others still describe it."""

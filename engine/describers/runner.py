@@ -1,0 +1,163 @@
+"""Describing images for the describe stage: pick describers, cache each one's text, join.
+
+One :class:`ImageDescriptions` lives for one describe stage. For each image it looks up
+every describer's cached text first and decodes the picture only when something is
+missing, so a second run over the same folder opens no image and loads no model.
+
+Cache keys are built here rather than with ``StageContext.cache_key``: that one includes
+the language model's identity, and image descriptions do not depend on the language
+model -- switching LLMs must not re-run a VLM over a thousand photos.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from corral.models.runtime import RuntimeSettings
+
+from ..store import ItemRow, Project
+from ..thumbnails import save_thumbnail
+from .base import DescriberFailed, DescriberUnavailable, ImageDescriber
+from .loading import ImageSkip, LoadedImage, load_image
+from .metadata import MetadataDescriber
+from .ocr import OcrDescriber
+from .tags import ImageNetDescriber
+from .vlm import VlmDescriber
+
+log = logging.getLogger(__name__)
+
+CACHE_STAGE = "image"
+REASON_NOTHING = (
+    "nothing could be said about this picture (install the photo classifier with "
+    "`corral models install imagenet`, or point Corral at a vision model with --vlm/--mmproj)"
+)
+
+
+def build_describers(settings: Any, root: Path | None, runtime: RuntimeSettings | None = None) -> list[ImageDescriber]:
+    """The describers for a run, in the order their texts are joined.
+
+    Content first (the VLM when configured, else ImageNet tags), then text read from the
+    picture, then what the file says about itself.
+    """
+    describers: list[ImageDescriber] = []
+    if settings.vlm_model or settings.vlm_mmproj:
+        if not (settings.vlm_model and settings.vlm_mmproj):
+            raise ValueError("A vision model needs both files: --vlm MODEL.gguf and --mmproj MMPROJ.gguf.")
+        describers.append(VlmDescriber(Path(settings.vlm_model), Path(settings.vlm_mmproj), runtime))
+    else:
+        describers.append(ImageNetDescriber())
+    if settings.ocr:
+        describers.append(OcrDescriber())
+    describers.append(MetadataDescriber(include_names=settings.image_names, root=root))
+    return describers
+
+
+def cache_key(describer: ImageDescriber, content_hash: str, criterion: str) -> str:
+    payload = {
+        "d": describer.describer_id,
+        "hash": content_hash,
+        "criterion": criterion.strip() if describer.conditioned_on_criterion else None,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+    return f"{CACHE_STAGE}:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ImageDescriptions:
+    """Describes the image items of one describe stage; :meth:`close` frees its models.
+
+    ``describers`` defaults to :func:`build_describers` from ``settings``, built on the
+    first image, so a folder of documents never touches any of this.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        settings: Any,
+        describers: list[ImageDescriber] | None = None,
+        *,
+        thumbnails: bool = True,
+    ) -> None:
+        self.project = project
+        self.settings = settings
+        self.criterion = str(settings.criterion)
+        self.root = project.root
+        self.thumbnails = thumbnails
+        self.notes: list[str] = []  # describers dropped for this run, and why
+        self.stats: dict[str, dict[str, float]] = {}
+        self._describers = describers
+
+    @property
+    def describers(self) -> list[ImageDescriber]:
+        if self._describers is None:
+            self._describers = build_describers(self.settings, self.root)
+        return self._describers
+
+    def path_of(self, item: ItemRow) -> Path:
+        rel = os.fsdecode(item.raw_path) if item.raw_path else item.path
+        return (self.root or Path(".")) / rel
+
+    def describe(self, item: ItemRow) -> str:
+        """The joined description of one image item; :class:`ImageSkip` when there is none."""
+        path = self.path_of(item)
+        loaded: LoadedImage | None = None
+        parts: list[str] = []
+        for describer in list(self.describers):
+            key = cache_key(describer, item.content_hash, self.criterion)
+            text = self.project.cache_get(key)
+            counts = self.stats.setdefault(
+                describer.name, {"computed": 0, "cached": 0, "failed": 0, "seconds": 0.0}
+            )
+            if text is None:
+                if loaded is None:
+                    loaded = load_image(path)  # raises ImageSkip with the reason
+                    self._thumbnail(item, loaded)
+                start = time.perf_counter()
+                try:
+                    text = describer.describe(path, loaded.image, self.criterion)
+                except DescriberUnavailable as exc:
+                    self._drop(describer, str(exc))
+                    continue
+                except DescriberFailed as exc:
+                    counts["failed"] += 1
+                    log.warning("%s could not describe %s: %s", describer.name, item.path, exc)
+                    continue
+                counts["seconds"] += time.perf_counter() - start
+                counts["computed"] += 1
+                self.project.cache_put(key, CACHE_STAGE, text)
+            else:
+                counts["cached"] += 1
+            if text:
+                parts.append(str(text))
+        if not parts:
+            raise ImageSkip(REASON_NOTHING)
+        return " ".join(parts)
+
+    def _drop(self, describer: ImageDescriber, why: str) -> None:
+        self.describers.remove(describer)
+        describer.close()
+        self.notes.append(f"{describer.name}: {why}")
+        log.warning("Image describer %s is off for this run: %s", describer.name, why)
+
+    def _thumbnail(self, item: ItemRow, loaded: LoadedImage) -> None:
+        if not self.thumbnails or not item.content_hash:
+            return
+        try:
+            save_thumbnail(item.content_hash, loaded.image)
+        except OSError:
+            log.debug("Could not write a thumbnail for %s", item.path, exc_info=True)
+
+    def close(self) -> None:
+        for describer in self._describers or []:
+            describer.close()
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: dict(v, seconds=round(v["seconds"], 3)) for name, v in self.stats.items()}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
