@@ -19,7 +19,7 @@ from corral.models.runtime import Message
 
 VERSIONS = {
     "describe": "d2",
-    "propose": "p5",
+    "propose": "p6",
     "merge": "m4",
     "assign": "a2",
     "name": "n2",
@@ -72,9 +72,11 @@ def label_range_grammar(low: int, high: int) -> str:
     )
 
 
-def propose_messages(criterion: str, known_labels: list[str], descriptions: list[str]) -> list[Message]:
-    known = ", ".join(json.dumps(label) for label in known_labels) if known_labels else "none yet"
-    files = "\n".join(f"{i + 1}. {d}" for i, d in enumerate(descriptions))
+SINGLE_LABEL_GRAMMAR = 'root ::= word (" " word){0,3}\n' + _LABEL_RULES.split("\n", 1)[1]
+
+
+def propose_messages(criterion: str, known_labels: list[str], description: str) -> list[Message]:
+    known = ", ".join(json.dumps(label, ensure_ascii=False) for label in known_labels) or "none yet"
     return [
         {"role": "system", "content": SYSTEM},
         {
@@ -82,14 +84,13 @@ def propose_messages(criterion: str, known_labels: list[str], descriptions: list
             "content": (
                 f"The person wants to group their files by: {criterion}\n\n"
                 f"Labels used so far: {known}\n\n"
-                f"Files:\n{files}\n\n"
-                f"Give each of the {len(descriptions)} files a category label of one to three "
-                "words that names the kind of group it belongs to under this criterion, the "
-                "way a folder would be named. A label is a general category, never a copy of "
-                "the file's words. Reuse a label from the list when it fits; make a new one "
-                "only when none fits. Never use vague labels such as 'other', 'misc', "
-                f"'general' or 'document'. Answer with a JSON list of {len(descriptions)} "
-                "labels, in the order of the files."
+                "Give the file below a category label of one to three words that names the "
+                "group it belongs to under this criterion, the way a folder would be named. A "
+                "label is a general category, never a copy of the file's words. Reuse a label "
+                "from the list when one fits; make a new one only when none fits. Never use "
+                "vague labels such as 'other', 'misc', 'general' or 'document'. Answer with the "
+                "label only.\n\n"
+                f"File:\n{description}"
             ),
         },
     ]

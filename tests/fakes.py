@@ -34,10 +34,9 @@ class FakeLLM:
                  max_tokens: int = 256, cancel: object = None) -> str:
         prompt = messages[-1]["content"]
         self.usage.calls += 1
-        if "Files:\n" in prompt:
+        if "Give the file below a category label" in prompt:
             self.calls.append("propose")
-            files = prompt.split("Files:\n", 1)[1].split("\n\n", 1)[0].splitlines()
-            return json.dumps([self.label_for(f.split(". ", 1)[1]) for f in files])
+            return self.label_for(prompt.rsplit("File:\n", 1)[1])
         if "Merge" in prompt:
             self.calls.append("merge")
             if isinstance(self.merge_answer, str):

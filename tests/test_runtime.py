@@ -45,13 +45,19 @@ def test_shared_prefix_is_reused_from_the_kv_cache(llm: LocalLLM) -> None:
 
 def test_grammar_gives_exactly_n_labels(llm: LocalLLM) -> None:
     out = llm.generate(
-        prompts.propose_messages("kind of document", [], ["a receipt", "a recipe", "a letter"]),
+        prompts.merge_messages("kind of document", {"receipt": 3, "recipe": 2, "letter": 1, "bill": 1}, 3, 7),
         grammar=prompts.label_grammar(3),
         max_tokens=80,
     )
     labels = json.loads(out)
     assert isinstance(labels, list) and len(labels) == 3
     assert all(1 <= len(label.split()) <= 4 for label in labels)
+
+
+def test_single_label_grammar(llm: LocalLLM) -> None:
+    out = llm.generate(prompts.propose_messages("kind of document", ["Receipts"], "Total: $4.20, thank you"),
+                       grammar=prompts.SINGLE_LABEL_GRAMMAR, max_tokens=24)
+    assert 1 <= len(out.split()) <= 4 and not any(c in out for c in '",[]{}\n')
 
 
 def test_context_guard_cuts_instead_of_crashing(llm: LocalLLM) -> None:

@@ -81,7 +81,7 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
     result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral", model=lazy, settings=settings)
     assert sorted(g.name for g in result.groups) == ["letters", "receipts", "recipes"]
     assert sum(g.size for g in result.groups) == 7
-    assert fake.calls.count("propose") == 3 and fake.calls.count("summary") == 1
+    assert fake.calls.count("propose") == 7 and fake.calls.count("summary") == 1
     assert fake.closed
 
     again = FakeLLM()
@@ -103,7 +103,7 @@ def test_a_changed_criterion_redoes_only_what_it_affects(tmp_path: Path) -> None
              settings=Settings(criterion="topic", k=3, batch_size=3))
     # The summary of the long document depends on the criterion; short texts need no model.
     assert fake.calls.count("summary") == 1
-    assert fake.calls.count("propose") == 3
+    assert fake.calls.count("propose") == 7
     # A changed file is re-described, the others come from the cache.
     (folder / "a.txt").write_text("letter to a friend about a trip")
     fake2 = FakeLLM(label_for=lambda t: t.split()[0])

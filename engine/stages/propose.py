@@ -38,7 +38,14 @@ def parse_label_list(text: str, expected: int | None = None) -> list[str]:
 
 
 def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> dict[int, str]:
-    """``ordered``: (item id, content hash, description). Returns a raw label per item."""
+    """``ordered``: (item id, content hash, description). Returns a raw label per item.
+
+    Seed 000 asks for the labels of a whole mini-batch in one answer. Measured here, a 1.5B
+    model answering for 10 items at once returns the known labels sorted rather than one per
+    item, so the labels no longer belong to their items. Each item is therefore labelled on
+    its own, in a prompt whose shared part (criterion, labels so far) comes first: within a
+    mini-batch that part is identical and served from the KV cache, and the labels found are
+    carried to the next mini-batch as in seed 000."""
     size = max(1, ctx.settings.batch_size)
     batches = [ordered[i : i + size] for i in range(0, len(ordered), size)]
     bar = StageProgress(ctx.progress, "propose", len(ordered))
@@ -46,34 +53,31 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
     seen: Counter[str] = Counter()
     calls = cached = 0
     for batch in batches:
-        ctx.cancel.check()
         known = list(ctx.settings.seed_labels)
         known += [label for label, _ in seen.most_common(MAX_CARRIED) if label not in known]
-        texts = [desc[:PROPOSE_ITEM_CHARS] for _, _, desc in batch]
-        key = ctx.cache_key(
-            "propose",
-            prompts.VERSIONS["propose"],
-            {"criterion": ctx.settings.criterion, "known": known, "items": [h for _, h, _ in batch],
-             "texts": texts},
-        )
-        labels = ctx.project.cache_get(key)
-        if labels is None:
-            llm = ctx.model.get()
-            answer = llm.generate(
-                prompts.propose_messages(ctx.settings.criterion, known, texts),
-                grammar=prompts.label_grammar(len(batch)),
-                max_tokens=24 * len(batch) + 8,
-                cancel=ctx.cancel,
-            )
-            labels = parse_label_list(answer, expected=len(batch))
-            ctx.project.cache_put(key, "propose", labels)
-            calls += 1
-        else:
-            cached += 1
-        for (item_id, _, _), label in zip(batch, labels, strict=False):
+        found = []
+        for item_id, _, desc in batch:
+            ctx.cancel.check()
+            text = desc[:PROPOSE_ITEM_CHARS]
+            key = ctx.cache_key("propose", prompts.VERSIONS["propose"],
+                                {"criterion": ctx.settings.criterion, "known": known, "text": text})
+            label = ctx.project.cache_get(key)
+            if label is None:
+                answer = ctx.model.get().generate(
+                    prompts.propose_messages(ctx.settings.criterion, known, text),
+                    grammar=prompts.SINGLE_LABEL_GRAMMAR,
+                    max_tokens=24,
+                    cancel=ctx.cancel,
+                )
+                label = normalize_label(answer)
+                ctx.project.cache_put(key, "propose", label)
+                calls += 1
+            else:
+                cached += 1
             raw[item_id] = label
-        seen.update(count_labels(list(labels)))
-        bar.advance(len(batch))
+            found.append(label)
+            bar.advance()
+        seen.update(count_labels(found))
     ctx.stats["propose"] = {"batches": len(batches), "calls": calls, "cached": cached,
                             "distinct": len(count_labels(list(raw.values())))}
     return raw
