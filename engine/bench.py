@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import platform
 import random
 import subprocess
@@ -132,8 +133,6 @@ def _commit() -> str:
 
 
 def machine() -> str:
-    import os
-
     return f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
@@ -141,6 +140,13 @@ def _load_items(project: Project, sample: list[Example]) -> list[int]:
     ids = []
     with project.db.conn:
         for i, ex in enumerate(sample):
+            if ex.path is not None:  # an image: described from its file by the image describers
+                data = ex.path.read_bytes()
+                ids.append(project.upsert_item(
+                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()), kind="image",
+                    mime="image/*", size=len(data), mtime=0.0,
+                    content_hash="sha256:" + hashlib.sha256(data).hexdigest(), status="ok", reason=""))
+                continue
             digest = "sha256:" + hashlib.sha256(ex.text.encode("utf-8")).hexdigest()
             ids.append(project.upsert_item(path=f"item{i:05d}", raw_path=f"item{i:05d}".encode(),
                                            kind="document", mime="text/plain", size=len(ex.text),
@@ -172,8 +178,6 @@ def run_bench(
     progress = progress or no_progress
     cancel = cancel or CancelToken()
     examples = stratified_sample(load_dataset(dataset), sample, seed)
-    if any(ex.path is not None for ex in examples):
-        raise ValueError("Image datasets need an image describer; see docs/photos.md.")
     true = [ex.label for ex in examples]
     classes = sorted(set(true))
     k_true = len(classes)
@@ -200,6 +204,9 @@ def run_bench(
             items = [project.item(i) for i in ids]
             described, _ = describe_items(ctx, items)
             stats["seconds"]["describe"] = time.perf_counter() - t
+            missing = [i for i in ids if i not in described]
+            if missing:
+                raise ValueError(f"{len(missing)} items could not be described (first: item {missing[0]})")
             ordered = [(i, project.item(i).content_hash, described[i]) for i in ids]
             started = time.perf_counter()
             names, assignments, counts = run_stages(project, ordered, settings, model, progress, cancel,
@@ -235,7 +242,9 @@ def run_bench(
             tmp.cleanup()
     if embedder is not None:
         t = time.perf_counter()
-        result["baseline_kmeans"] = kmeans_baseline([ex.text for ex in examples], true, k_true, embedder.embed)
+        # The reference embeds what the pipeline reads: the text, or an image's description.
+        texts = [ex.text or described[i] for ex, i in zip(examples, ids, strict=True)]
+        result["baseline_kmeans"] = kmeans_baseline(texts, true, k_true, embedder.embed)
         result["baseline_kmeans"]["seconds"] = round(time.perf_counter() - t, 1)
         embedder.close()
     else:
