@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -26,7 +26,7 @@ from fpdf import FPDF
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "resources" / "samples" / "documents"
 
-FIXED_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 AUTHOR = "Corral samples"
 
