@@ -130,3 +130,26 @@ def test_hostile_model_answers_never_break_a_run(tmp_path: Path) -> None:
     with Project.open(tmp_path / "p.corral") as p:
         assert len(p.items()) == 6
     assert json.dumps([g.name for g in result.groups])
+
+
+def test_very_long_and_non_utf8_names_survive_scan_and_export(tmp_path: Path) -> None:
+    from corral.engine.export import apply_export, plan_export, undo_export
+
+    folder = _folder(tmp_path / "docs", per_kind=1)
+    long_name = ("receipt " + "x" * 230)[:240] + ".txt"  # near the 255-byte limit of most file systems
+    (folder / long_name).write_text("Receipt: total due 9.99 dollars.")
+    raw = os.fsencode(folder) + b"/caf\xe9 letter.txt"  # Latin-1 bytes: not valid UTF-8
+    with open(raw, "wb") as fh:
+        fh.write(b"Dear Anna, a letter with a Latin-1 name.")
+    fake = FakeLLM(label_for=lambda t: t.split()[0].strip(":,"))
+    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
+                      model=LazyModel("fake", lambda: fake), settings=Settings(criterion="kind", k=3, method="llm"))
+    paths = {item.path for g in result.groups for item, _, _ in g.members}
+    assert long_name in paths and "caf\\xe9 letter.txt" in paths
+    before = sorted(os.listdir(os.fsencode(folder)))
+    with Project.open(tmp_path / "p.corral") as project:
+        plan = plan_export(project, result.run_id, tmp_path / "out", "move")
+        export_id = apply_export(project, plan)
+        assert os.listdir(os.fsencode(folder)) == []
+        assert undo_export(project, export_id).complete
+    assert sorted(os.listdir(os.fsencode(folder))) == before
