@@ -18,7 +18,7 @@ from corral.models.catalog import DEFAULT_MODEL
 from corral.models.runtime import LocalLLM, RuntimeSettings
 from corral.models.store import ModelStore
 
-from . import prompts
+from . import prompts, review
 from .ingest import ScanReport, scan_folder
 from .jobs import Cancelled, CancelToken, ProgressCallback, no_progress
 from .stages.assign import assign_items
@@ -161,6 +161,7 @@ def organize(
             with project.db.conn:
                 for item_id, a in assignments.items():
                     project.save_assignment(run_id, item_id, a.group_idx, a.confidence, a.unsure)
+            review.apply_pins(project, run_id)  # items the user pinned keep their group
             project.update_group_sizes(run_id)
             if lazy.loaded:
                 stats["model_usage"] = lazy.get().usage.as_dict()

@@ -37,6 +37,10 @@ class FakeLLM:
         if "Give the file below a category label" in prompt:
             self.calls.append("propose")
             return self.label_for(prompt.rsplit("File:\n", 1)[1])
+        if "Name this group" in prompt:
+            self.calls.append("name")
+            labels = json.loads(prompt.split("(with counts): ", 1)[1].split("\n", 1)[0])
+            return json.dumps([max(labels, key=labels.get)])
         if "Merge" in prompt:
             self.calls.append("merge")
             if isinstance(self.merge_answer, str):

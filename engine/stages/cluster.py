@@ -146,9 +146,10 @@ def hybrid_groups(
     bar.advance()
     names = name_clusters(ctx, clustering, labels, descriptions)
     conf = confidences(clustering)
-    out = {
-        item_id: Assignment(int(clustering.labels[n]), float(conf[n]), float(conf[n]) < ctx.settings.unsure_below)
-        for n, (item_id, _, _) in enumerate(described)
-    }
+    assign_bar = StageProgress(ctx.progress, "assign", len(described))
+    out = {}
+    for n, (item_id, _, _) in enumerate(described):
+        out[item_id] = Assignment(int(clustering.labels[n]), float(conf[n]), float(conf[n]) < ctx.settings.unsure_below)
+        assign_bar.advance()
     ctx.stats["cluster"] = {"k": int(k), "unsure": sum(a.unsure for a in out.values())}
     return names, out

@@ -1,0 +1,135 @@
+"""What the desktop app remembers, as small JSON files in the config folder (no Qt here).
+
+* ``settings.json`` -- :class:`AppSettings`: the model and how llama.cpp runs it.
+* ``gui.json`` -- :class:`GuiState`: recent projects, window geometry, light/dark choice.
+
+A missing or damaged file gives the defaults (a damaged one is logged, then overwritten on
+the next save); unknown keys are ignored so older and newer versions can share the files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from corral.models.catalog import CATALOG, DEFAULT_MODEL
+from corral.models.paths import config_dir
+from corral.models.runtime import RuntimeSettings
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 10
+THEMES = ("system", "light", "dark")
+
+T = TypeVar("T")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("Ignoring unreadable %s: %s", path, exc)
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Write through a temporary file so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _known(cls: type[T], data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass
+class AppSettings:
+    """The model and its runtime. ``n_ctx`` 0 means the model's own default."""
+
+    model: str = DEFAULT_MODEL  # a catalog name or a path to a .gguf file
+    threads: int = 0  # 0: let llama.cpp use every core
+    gpu_layers: int = 0
+    n_ctx: int = 0
+    # Read by the engine's image describers too (engine/describers/options.py).
+    vlm_model: str = ""  # a vision-language GGUF, with its mmproj below
+    vlm_mmproj: str = ""
+    image_names: bool = False  # let file and folder names into image descriptions
+    ocr: bool = True
+
+    @staticmethod
+    def path() -> Path:
+        return config_dir() / "settings.json"
+
+    @classmethod
+    def load(cls) -> AppSettings:
+        try:
+            settings = cls(**_known(cls, _read(cls.path())))
+            settings.validate()
+        except (TypeError, ValueError) as exc:
+            log.warning("Ignoring invalid settings in %s: %s", cls.path(), exc)
+            return cls()
+        return settings
+
+    def save(self) -> None:
+        self.validate()
+        _write(self.path(), asdict(self))
+
+    def validate(self) -> None:
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ValueError("Choose a model: a catalog name or a .gguf file.")
+        for name in ("threads", "gpu_layers", "n_ctx"):
+            if not isinstance(getattr(self, name), int):
+                raise ValueError(f"{name} must be a whole number.")
+        if self.threads < 0 or self.n_ctx < 0 or self.gpu_layers < -1:
+            raise ValueError("Threads and context size cannot be negative.")
+
+    def runtime(self) -> RuntimeSettings:
+        """The llama.cpp settings for this model (its catalog context size unless set)."""
+        spec = CATALOG.get(self.model)
+        n_ctx = self.n_ctx or (spec.n_ctx if spec else 4096)
+        return RuntimeSettings(
+            n_ctx=n_ctx, n_threads=self.threads or None, n_gpu_layers=self.gpu_layers
+        )
+
+
+@dataclass
+class GuiState:
+    recent: list[str] = field(default_factory=list)  # project files, newest first
+    geometry: str = ""  # QWidget.saveGeometry(), base64
+    theme: str = "system"  # system | light | dark
+
+    @staticmethod
+    def path() -> Path:
+        return config_dir() / "gui.json"
+
+    @classmethod
+    def load(cls) -> GuiState:
+        data = _known(cls, _read(cls.path()))
+        state = cls()
+        if isinstance(data.get("recent"), list):
+            state.recent = [str(p) for p in data["recent"] if isinstance(p, str)][:MAX_RECENT]
+        if isinstance(data.get("geometry"), str):
+            state.geometry = data["geometry"]
+        if data.get("theme") in THEMES:
+            state.theme = data["theme"]
+        return state
+
+    def save(self) -> None:
+        _write(self.path(), asdict(self))
+
+    def add_recent(self, project: str | Path) -> None:
+        path = str(Path(project).expanduser().resolve())
+        self.recent = [path] + [p for p in self.recent if p != path][: MAX_RECENT - 1]
+
+    def existing_recent(self) -> list[str]:
+        return [p for p in self.recent if Path(p).is_file()]

@@ -1,0 +1,275 @@
+"""Export dialog: put the shown run's files into one folder per group, and undo it.
+
+The preview is :func:`corral.engine.export.plan_export` (reads, never writes); applying and
+undoing run as jobs with progress. All file work is the engine's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from corral.engine.export import MODES, ExportPlan, UndoReport
+from corral.engine.jobs import ProgressEvent
+
+from .dialogs import Asker
+from .jobs import Job
+from .session import ProjectSession
+from .tasks import apply_export_task, plan_export_task, undo_export_task, undoable_export
+
+MODE_HELP = {
+    "copy": "Copy: the originals stay where they are.",
+    "move": "Move: the originals leave the folder (undo puts them back).",
+    "hardlink": "Hard link: no extra space; same drive only.",
+    "symlink": "Symbolic link: small links that point to the originals.",
+}
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000:
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+class ExportDialog(QDialog):
+    sig_planned = Signal(object)  # ExportPlan, shown in the preview
+    sig_applied = Signal(int)  # the new export's id
+    sig_undone = Signal(object)  # UndoReport
+    sig_failed = Signal(str)
+
+    def __init__(self, session: ProjectSession, asker: Asker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export groups to folders")
+        self.resize(760, 560)
+        self.session, self.asker = session, asker
+        self.plan: ExportPlan | None = None
+        self.job: Job | None = None
+        self.last_export: int | None = None
+
+        self.mode_combo = QComboBox()
+        for mode in MODES:
+            self.mode_combo.addItem(MODE_HELP[mode], mode)
+        self.dest_edit = QLineEdit()
+        root = session.root
+        if root is not None:
+            self.dest_edit.setText(str(root.parent / f"{root.name} (organized)"))
+        choose = QPushButton("Choose\u2026")
+        choose.clicked.connect(self._choose_dest)
+        self.include_unsure = QCheckBox("Include files the model was unsure about")
+        self.include_unsure.setChecked(True)
+        for signal in (self.mode_combo.currentIndexChanged, self.dest_edit.textChanged, self.include_unsure.toggled):
+            signal.connect(self._settings_changed)
+        dest_row = QHBoxLayout()
+        dest_row.addWidget(self.dest_edit, 1)
+        dest_row.addWidget(choose)
+        form = QFormLayout()
+        form.addRow("How:", self.mode_combo)
+        form.addRow("Into:", dest_row)
+        form.addRow("", self.include_unsure)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Folder or file", "Size"])
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QProgressBar()
+        self.progress.hide()
+
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.clicked.connect(self.preview)
+        self.apply_button = QPushButton("Export")
+        self.apply_button.setEnabled(False)
+        self.apply_button.clicked.connect(self.apply)
+        self.undo_button = QPushButton("Undo last export")
+        self.undo_button.clicked.connect(self.undo)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel_job)
+        self.cancel_button.hide()
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.undo_button)
+        buttons.addStretch(1)
+        for button in (self.preview_button, self.apply_button, self.cancel_button, close):
+            buttons.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+        self._update_undo()
+
+    # -- helpers -------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return str(self.mode_combo.currentData())
+
+    def set_mode(self, mode: str) -> None:
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode))
+
+    def _choose_dest(self) -> None:
+        path = self.asker.folder("Export into", self.dest_edit.text() or str(Path.home()))
+        if path:
+            self.dest_edit.setText(path)
+
+    def _settings_changed(self) -> None:
+        self.plan = None
+        self.apply_button.setEnabled(False)
+
+    def _update_undo(self) -> None:
+        project = self.session.project
+        self.undo_button.setEnabled(bool(project and undoable_export(project)) and self.job is None)
+
+    def _start(self, job: Job, message: str) -> Job:
+        self.job = job
+        for button in (self.preview_button, self.apply_button, self.undo_button):
+            button.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText(message)
+        job.sig_progress.connect(self._progress)
+        job.sig_failed.connect(self._failed)
+        job.sig_cancelled.connect(self._cancelled)
+        return job.start()
+
+    def _job_ended(self) -> None:
+        self.job = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.preview_button.setEnabled(True)
+        self.apply_button.setEnabled(self.plan is not None and bool(self.plan.file_ops))
+        self._update_undo()
+
+    def _progress(self, event: ProgressEvent) -> None:
+        self.progress.show()
+        self.progress.setRange(0, max(event.total, 1))
+        self.progress.setValue(event.done)
+
+    def _failed(self, message: str) -> None:
+        self._job_ended()
+        self.status.setStyleSheet("color: #c62828;")
+        self.status.setText(message)
+        self.sig_failed.emit(message)
+
+    def _cancelled(self) -> None:
+        self.plan = None
+        self._job_ended()
+        self.status.setText("Stopped. What was done so far can be undone with \u201cUndo last export\u201d.")
+
+    def _cancel_job(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def reject(self) -> None:
+        if self.job is not None:  # never leave a job running behind a closed dialog
+            self.job.cancel()
+            return
+        super().reject()
+
+    # -- preview -------------------------------------------------------------------------
+    def preview(self) -> Job | None:
+        dest = self.dest_edit.text().strip()
+        if self.session.path is None or self.session.run_id is None or not dest:
+            self.status.setText("Choose a destination folder first.")
+            return None
+        job = Job(
+            plan_export_task, self.session.path, self.session.run_id, Path(dest).expanduser(),
+            self.mode, self.include_unsure.isChecked(), name="plan export",
+        )
+        job.sig_finished.connect(self._planned)
+        return self._start(job, "Working out what the export would do\u2026")
+
+    def _planned(self, plan: ExportPlan) -> None:
+        self.plan = plan
+        self._job_ended()
+        self.show_plan(plan)
+        self.sig_planned.emit(plan)
+
+    def show_plan(self, plan: ExportPlan) -> None:
+        self.tree.clear()
+        folders: dict[Path, QTreeWidgetItem] = {}
+        for op in plan.ops:
+            if op.op == "mkdir" and op.dst.parent == plan.dest:
+                folders[op.dst] = QTreeWidgetItem([f"{op.dst.name}/  (new)", ""])
+        for op in plan.file_ops:
+            parent = folders.get(op.dst.parent)
+            if parent is None:
+                parent = folders[op.dst.parent] = QTreeWidgetItem([f"{op.dst.parent.name}/", ""])
+            renamed = f"   \u2190 {op.src.name}" if op.src is not None and op.src.name != op.dst.name else ""
+            parent.addChild(QTreeWidgetItem([op.dst.name + renamed, human_size(op.size)]))
+        for folder in folders.values():
+            self.tree.addTopLevelItem(folder)
+            folder.setText(1, f"{folder.childCount()} files")
+        if plan.skipped:
+            skipped = QTreeWidgetItem([f"Not exported ({len(plan.skipped)})", ""])
+            for path, why in plan.skipped:
+                skipped.addChild(QTreeWidgetItem([f"{path}: {why}", ""]))
+            self.tree.addTopLevelItem(skipped)
+        self.tree.expandAll()
+        n = len(plan.file_ops)
+        lines = [f"{n} files ({human_size(plan.total_size)}) into {plan.dest}."] + plan.warnings
+        self.status.setText("\n".join(lines) if n else "Nothing to export.")
+        self.apply_button.setEnabled(n > 0 and self.job is None)
+
+    # -- apply and undo ------------------------------------------------------------------
+    def apply(self) -> Job | None:
+        plan = self.plan
+        if plan is None or self.session.path is None:
+            return None
+        if plan.mode == "move" and not self.asker.confirm(
+            "Move files", f"Move {len(plan.file_ops)} files out of {self.session.root}? Undo puts them back."
+        ):
+            return None
+        job = Job(apply_export_task, self.session.path, plan, name="export")
+        job.sig_finished.connect(self._applied)
+        self.cancel_button.show()
+        return self._start(job, "Exporting\u2026")
+
+    def _applied(self, export_id: int) -> None:
+        self.last_export = export_id
+        count = len(self.plan.file_ops) if self.plan else 0
+        dest = self.plan.dest if self.plan else ""
+        self.plan = None
+        self._job_ended()
+        self.status.setText(f"Exported {count} files into {dest}. \u201cUndo last export\u201d takes them back out.")
+        self.sig_applied.emit(export_id)
+
+    def undo(self) -> Job | None:
+        if self.session.path is None:
+            return None
+        job = Job(undo_export_task, self.session.path, name="undo export")
+        job.sig_finished.connect(self._undone)
+        return self._start(job, "Undoing the last export\u2026")
+
+    def _undone(self, report: UndoReport) -> None:
+        self._job_ended()
+        text = f"Undone: {report.undone} files taken back."
+        if report.left or report.failed:
+            kept = [f"{p}: {why}" for p, why in report.left + report.failed]
+            text += " Left in place:\n" + "\n".join(kept[:20])
+        self.status.setText(text)
+        self.sig_undone.emit(report)

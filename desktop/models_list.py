@@ -1,0 +1,48 @@
+"""Model choices for combo boxes: catalog models with size and installed state, or a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QComboBox
+
+from corral.models.catalog import CATALOG, DEFAULT_MODEL, ModelSpec
+from corral.models.store import ModelStore
+
+
+def looks_installed(store: ModelStore, spec: ModelSpec) -> bool:
+    """A cheap check for a list (file present, right size); the run verifies it properly."""
+    path = store.path_for(spec)
+    try:
+        return path.is_file() and path.stat().st_size == spec.size
+    except OSError:
+        return False
+
+
+def model_label(store: ModelStore, spec: ModelSpec) -> str:
+    state = "installed" if looks_installed(store, spec) else "not installed"
+    default = ", default" if spec.name == DEFAULT_MODEL else ""
+    return f"{spec.name} \u2013 {spec.size / 1e6:,.0f} MB, {state}{default}"
+
+
+def fill_model_combo(combo: QComboBox, current: str, store: ModelStore | None = None) -> None:
+    """Catalog models first, then ``current`` if it is a file; select ``current``."""
+    store = store or ModelStore()
+    combo.blockSignals(True)
+    combo.clear()
+    for spec in CATALOG.values():
+        if spec.kind != "llm":  # embedders and image classifiers are not language models
+            continue
+        combo.addItem(model_label(store, spec), spec.name)
+        combo.setItemData(combo.count() - 1, f"{spec.title}\n{spec.notes}", 3)  # ToolTipRole
+    select_model(combo, current)
+    combo.blockSignals(False)
+
+
+def select_model(combo: QComboBox, model: str) -> None:
+    index = combo.findData(model)
+    if index < 0 and model:
+        combo.addItem(f"File: {Path(model).name}", model)
+        combo.setItemData(combo.count() - 1, model, 3)
+        index = combo.count() - 1
+    combo.setCurrentIndex(max(index, 0))

@@ -1,0 +1,1 @@
+"""The main window's pages: start, run (progress) and review."""

@@ -1,0 +1,85 @@
+"""The review page's run chooser: show an earlier run, compare two runs, restore one."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from ..dialogs import Asker
+from ..session import ProjectSession
+
+MAX_LISTED = 200
+
+
+class RunsBar(QWidget):
+    def __init__(self, session: ProjectSession, asker: Asker) -> None:
+        super().__init__()
+        self.session, self.asker = session, asker
+        self.combo = QComboBox()
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(16)
+        self.combo.setToolTip("Show an earlier run of this project")
+        self.combo.activated.connect(self._chosen)
+        self.compare_button = QPushButton("Compare\u2026")
+        self.compare_button.setToolTip("List the files that are in another group in another run")
+        self.compare_button.clicked.connect(self.compare)
+        self.restore_button = QPushButton("Restore this run")
+        self.restore_button.setToolTip("Make this earlier result the current one again")
+        self.restore_button.clicked.connect(self.restore)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Run:"))
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.compare_button)
+        row.addWidget(self.restore_button)
+        session.sig_runs_changed.connect(self._runs_changed)
+        session.sig_changed.connect(self._shown_changed)
+        self._runs_changed()
+
+    def _runs_changed(self) -> None:
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for run in self.session.finished_runs():
+            self.combo.addItem(run.label, run.id)
+        self.combo.blockSignals(False)
+        self._shown_changed()
+
+    def _shown_changed(self) -> None:
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(max(0, self.combo.findData(self.session.run_id)))
+        self.combo.blockSignals(False)
+        finished = self.session.finished_runs()
+        run = self.session.run
+        self.restore_button.setEnabled(bool(run and finished and run.id != finished[0].id))
+        self.compare_button.setEnabled(len(finished) > 1)
+
+    def _chosen(self, index: int) -> None:
+        run_id = self.combo.itemData(index)
+        if run_id is not None:
+            self.session.show_run(int(run_id))
+
+    def restore(self) -> None:
+        run = self.session.run
+        if run is not None and self.asker.confirm(
+            "Restore run", f"Make run {run.id} the current result again (as a new run)?"
+        ):
+            self.session.restore_run(run.id)
+
+    def compare(self) -> None:
+        run = self.session.run
+        others = [r for r in self.session.finished_runs() if run is None or r.id != run.id]
+        if run is None or not others:
+            self.asker.inform("Compare runs", "There is no other finished run to compare with.")
+            return
+        n = self.asker.choice("Compare runs", f"Compare run {run.id} with:", [r.label for r in others])
+        if n is None:
+            return
+        other = others[n].id
+        changes = self.session.compare(other)
+        if not changes:
+            self.asker.inform("Compare runs", f"Every file is in the same group in runs {other} and {run.id}.")
+            return
+        lines = [f"{c.path}: {c.before or 'no group'} \u2192 {c.after or 'no group'}" for c in changes[:MAX_LISTED]]
+        if len(changes) > MAX_LISTED:
+            lines.append(f"\u2026 and {len(changes) - MAX_LISTED} more")
+        head = f"{len(changes)} files are in another group in run {run.id} than in run {other}:\n\n"
+        self.asker.inform("Compare runs", head + "\n".join(lines))

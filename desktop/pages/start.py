@@ -1,0 +1,231 @@
+"""Start page: a new project (folder, criterion, K, model, project file) or an existing one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from corral.engine.cli import default_project_path
+
+from ..config import AppSettings, GuiState
+from ..dialogs import Asker, KChooser
+from ..models_list import fill_model_combo, select_model
+from ..tasks import RunRequest
+
+EXAMPLE_CRITERION = "what kind of document this is (invoice, letter, recipe, ...)"
+
+
+class StartPage(QWidget):
+    sig_start_requested = Signal(object)  # RunRequest
+    sig_open_requested = Signal(str)  # a project file
+
+    def __init__(self, settings: AppSettings, state: GuiState, asker: Asker) -> None:
+        super().__init__()
+        self.settings, self.state, self.asker = settings, state, asker
+        self._project_chosen = False  # True once the person picked the project file
+
+        title = QLabel("<h2>Organize a folder</h2>")
+        intro = QLabel(
+            "Corral reads the documents in a folder and groups them by what you write below, "
+            "with a language model that runs on this computer. Nothing leaves it."
+        )
+        intro.setWordWrap(True)
+
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("The folder to organize")
+        self.folder_edit.editingFinished.connect(self._folder_changed)
+        browse = QPushButton("Choose\u2026")
+        browse.clicked.connect(self._choose_folder)
+        self.criterion_edit = QPlainTextEdit()
+        self.criterion_edit.setPlaceholderText(f"For example: {EXAMPLE_CRITERION}")
+        self.criterion_edit.setMaximumHeight(80)
+        self.k_chooser = KChooser(None)
+        self.model_combo = QComboBox()
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        model_file = QPushButton("File\u2026")
+        model_file.setToolTip("Use a .gguf model file")
+        model_file.clicked.connect(self._choose_model_file)
+        self.project_edit = QLineEdit()
+        self.project_edit.setPlaceholderText("Chosen from the folder")
+        self.project_edit.textEdited.connect(lambda _: setattr(self, "_project_chosen", True))
+        change = QPushButton("Change\u2026")
+        change.clicked.connect(self._choose_project_file)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.hide()
+        self.start_button = QPushButton("Organize")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.request_start)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("Folder:", _row(self.folder_edit, browse))
+        form.addRow("Group the files by:", self.criterion_edit)
+        form.addRow("Number of groups:", self.k_chooser)
+        form.addRow("Model:", _row(self.model_combo, model_file, stretch=True))
+        form.addRow("Project file:", _row(self.project_edit, change))
+        new_box = QGroupBox("New project")
+        new_layout = QVBoxLayout(new_box)
+        tips = QLabel(
+            "<p><b>Tips</b></p><ul>"
+            "<li>Write the criterion as you would to a person: <i>by client</i>, "
+            "<i>which project it belongs to</i>, <i>personal or work</i>.</li>"
+            "<li>Leave the number of groups on <i>Automatic</i> when you do not know it.</li>"
+            "<li>Your files are only read. They are copied or moved only when you export, "
+            "and an export can be undone.</li>"
+            "<li>A second run over the same folder reuses every answer it can, so it is "
+            "much faster.</li></ul>"
+        )
+        tips.setWordWrap(True)
+        tips.setTextFormat(Qt.TextFormat.RichText)
+        new_layout.addLayout(form)
+        new_layout.addWidget(self.error_label)
+        new_layout.addWidget(self.start_button, alignment=Qt.AlignmentFlag.AlignRight)
+        new_layout.addSpacing(8)
+        new_layout.addWidget(tips)
+        new_layout.addStretch(1)
+
+        self.recent_list = QListWidget()
+        self.recent_list.itemActivated.connect(
+            lambda item: self.sig_open_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
+        open_button = QPushButton("Open project file\u2026")
+        open_button.clicked.connect(self.choose_project_to_open)
+        open_box = QGroupBox("Recent projects")
+        open_layout = QVBoxLayout(open_box)
+        open_layout.addWidget(self.recent_list)
+        open_layout.addWidget(open_button, alignment=Qt.AlignmentFlag.AlignRight)
+
+        columns = QHBoxLayout()
+        columns.addWidget(new_box, 3)
+        columns.addWidget(open_box, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addLayout(columns, 1)
+        self.refresh()
+
+    # -- state ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reread the model choice and the recent projects."""
+        fill_model_combo(self.model_combo, self.settings.model)
+        self.recent_list.clear()
+        for path in self.state.existing_recent():
+            item = QListWidgetItem(f"{Path(path).stem}    \u2014 {path}")
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setToolTip(path)
+            self.recent_list.addItem(item)
+        if not self.recent_list.count():
+            placeholder = QListWidgetItem("No projects yet.")
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent_list.addItem(placeholder)
+
+    def fill(
+        self, folder: str | Path, criterion: str, k: int | None, model: str | None = None,
+        project: str | Path | None = None,
+    ) -> None:
+        """Fill the form (as a person would); used when reopening and by tests."""
+        self.folder_edit.setText(str(folder))
+        self.criterion_edit.setPlainText(criterion)
+        self.k_chooser.set_k(k)
+        if model:
+            select_model(self.model_combo, model)
+        self._project_chosen = project is not None
+        if project is not None:
+            self.project_edit.setText(str(project))
+        self._folder_changed()
+        self.project_edit.setCursorPosition(0)
+        self.folder_edit.setCursorPosition(0)
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    # -- actions -------------------------------------------------------------------------
+    def _folder_changed(self) -> None:
+        text = self.folder_edit.text().strip()
+        if text and not self._project_chosen:
+            self.project_edit.setText(str(default_project_path(Path(text))))
+            self.project_edit.setCursorPosition(0)
+
+    def _choose_folder(self) -> None:
+        path = self.asker.folder("Folder to organize", self.folder_edit.text() or str(Path.home()))
+        if path:
+            self.folder_edit.setText(path)
+            self._folder_changed()
+
+    def _choose_model_file(self) -> None:
+        path = self.asker.open_file("Model file", str(Path.home()), "GGUF models (*.gguf)")
+        if path:
+            select_model(self.model_combo, path)
+
+    def _choose_project_file(self) -> None:
+        start = self.project_edit.text() or str(Path.home() / "project.corral")
+        path = self.asker.save_file("Project file", start, "Corral projects (*.corral)")
+        if path:
+            self.project_edit.setText(path if path.endswith(".corral") else path + ".corral")
+            self._project_chosen = True
+
+    def choose_project_to_open(self) -> None:
+        path = self.asker.open_file("Open project", str(Path.home()), "Corral projects (*.corral)")
+        if path:
+            self.sig_open_requested.emit(path)
+
+    def request_start(self) -> None:
+        request = self.build_request()
+        if request is not None:
+            self.sig_start_requested.emit(request)
+
+    def build_request(self) -> RunRequest | None:
+        """The run the form describes, or None after showing what is missing."""
+        folder_text = self.folder_edit.text().strip()
+        folder = Path(folder_text).expanduser() if folder_text else None
+        criterion = " ".join(self.criterion_edit.toPlainText().split())
+        if folder is None or not folder.is_dir():
+            self.show_error("Choose a folder that exists." if folder else "Choose a folder first.")
+            return None
+        if not criterion:
+            self.show_error(f"Say in a few words how to group the files, e.g. \u201c{EXAMPLE_CRITERION}\u201d.")
+            return None
+        model = str(self.model_combo.currentData() or self.settings.model)
+        if model != self.settings.model:
+            self.settings.model = model
+            self.settings.save()
+        project = self.project_edit.text().strip() or str(default_project_path(folder))
+        self.show_error("")
+        return RunRequest(
+            folder=folder.resolve(),
+            criterion=criterion,
+            k=self.k_chooser.k(),
+            project_path=Path(project).expanduser(),
+            model=model,
+            runtime=self.settings.runtime(),
+        )
+
+
+def _row(*widgets: QWidget, stretch: bool = False) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for n, widget in enumerate(widgets):
+        row.addWidget(widget, 1 if n == 0 and not stretch else 0)
+    if stretch:
+        row.addStretch(1)
+    return box

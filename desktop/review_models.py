@@ -1,0 +1,219 @@
+"""Qt item models over a :class:`~corral.desktop.session.ProjectSession`.
+
+:class:`GroupsModel` lists the shown run's groups (plus "Not in a group" when some items are
+unassigned) and accepts dropped items; :class:`MembersModel` lists one group's items and
+drags them. Both reset themselves when the session says it changed; neither edits the
+project directly -- a drop asks the session to move the items.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication, QStyle
+
+from corral.engine.review import UNASSIGNED, GroupSummary, Member
+
+from .session import ProjectSession
+
+ITEMS_MIME = "application/x-corral-item-ids"
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+UNSURE_TINT = QColor(255, 179, 0, 70)  # amber, readable on light and dark palettes
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _conf(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def encode_items(item_ids: list[int]) -> QMimeData:
+    mime = QMimeData()
+    mime.setData(ITEMS_MIME, QByteArray(json.dumps(item_ids).encode()))
+    return mime
+
+
+def decode_items(mime: QMimeData) -> list[int]:
+    if not mime.hasFormat(ITEMS_MIME):
+        return []
+    try:
+        value = json.loads(bytes(mime.data(ITEMS_MIME).data()).decode())
+    except ValueError:
+        return []
+    return [int(v) for v in value if isinstance(v, int)]
+
+
+class GroupsModel(QAbstractTableModel):
+    HEADERS = ("Group", "Files", "Mean conf.", "Unsure")
+
+    def __init__(self, session: ProjectSession) -> None:
+        super().__init__()
+        self.session = session
+        self._rows: list[GroupSummary] = []
+        session.sig_changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = list(self.session.groups)
+        loose = self.session.members_of(UNASSIGNED)
+        if self.session.run_id is not None and loose:
+            self._rows.append(GroupSummary(UNASSIGNED, "Not in a group", len(loose), None, 0, 0))
+        self.endResetModel()
+
+    def group_at(self, row: int) -> GroupSummary | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, group_idx: int) -> int:
+        return next((r for r, g in enumerate(self._rows) if g.idx == group_idx), -1)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        group = self.group_at(index.row())
+        if group is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            unsure = str(group.unsure) if group.unsure else ""
+            return (group.name, str(group.size), _conf(group.mean_confidence), unsure)[col]
+        if role == Qt.ItemDataRole.UserRole:
+            return group.idx
+        if role == Qt.ItemDataRole.FontRole and group.idx == UNASSIGNED:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if group.idx == UNASSIGNED:
+                return "Items of no group: they are not exported. Drag them into a group."
+            pinned = f", {group.pinned} pinned" if group.pinned else ""
+            return f"{group.name}: {group.size} items, {group.unsure} unsure{pinned}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsDropEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    # -- drops: items dragged from the members list --------------------------------------
+    def mimeTypes(self) -> list[str]:
+        return [ITEMS_MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
+        return parent.isValid() and bool(decode_items(data))
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
+        target = self.group_at(parent.row()) if parent.isValid() else None
+        item_ids = decode_items(data)
+        if target is None or not item_ids:
+            return False
+        # Move once the drag has finished: the move reloads the very view being dragged from.
+        QTimer.singleShot(0, lambda: self.session.move_items(item_ids, target.idx))
+        return True
+
+
+class MembersModel(QAbstractTableModel):
+    HEADERS = ("", "Confidence", "File", "Text")
+
+    def __init__(self, session: ProjectSession) -> None:
+        super().__init__()
+        self.session = session
+        self.group_idx: int | None = None
+        self._rows: list[Member] = []
+        session.sig_changed.connect(self.reload)
+
+    def show_group(self, group_idx: int | None) -> None:
+        self.group_idx = group_idx
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = [] if self.group_idx is None else self.session.members_of(self.group_idx)
+        self.endResetModel()
+
+    def member_at(self, row: int) -> Member | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    @staticmethod
+    def status(member: Member) -> str:
+        if member.pinned:
+            return "pinned"
+        if member.unsure:
+            return "check"
+        return {"user": "moved"}.get(member.source, "")
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        member = self.member_at(index.row())
+        if member is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = member.snippet[:160]
+            return (self.status(member), _conf(member.confidence), member.path, text)[col]
+        if role == SORT_ROLE:
+            conf = -1.0 if member.confidence is None else member.confidence
+            return (self.status(member), conf, member.path.casefold(), member.snippet)[col]
+        if role == Qt.ItemDataRole.UserRole:
+            return member
+        if role == Qt.ItemDataRole.BackgroundRole and member.unsure:
+            return UNSURE_TINT
+        if role == Qt.ItemDataRole.DecorationRole and col == 0 and member.unsure:
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            why = {
+                "check": "The model was unsure about this one: check it.",
+                "pinned": "Pinned: it stays in this group when you re-run.",
+                "moved": "You moved it here.",
+            }.get(self.status(member), "")
+            return f"{member.path}\n{why}".strip()
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    # -- drags ---------------------------------------------------------------------------
+    def mimeTypes(self) -> list[str]:
+        return [ITEMS_MIME]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return encode_items([self._rows[r].item_id for r in rows])

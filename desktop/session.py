@@ -1,0 +1,163 @@
+"""The open project as the GUI sees it: a Qt model object the pages subscribe to.
+
+:class:`ProjectSession` holds one connection to the project file on the GUI thread, the run
+being shown, and its groups and members as plain engine dataclasses. Edits go through
+:mod:`corral.engine.review` (quick SQLite writes, never model work); after each one the
+session reloads and emits ``sig_changed``. A refused edit emits ``sig_refused`` with the
+reason in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from corral.engine import review
+from corral.engine.review import UNASSIGNED, GroupSummary, Member, ReviewError, RunSummary
+from corral.engine.store import Project
+
+
+class ProjectSession(QObject):
+    sig_opened = Signal()  # another project file was opened (or the project was closed)
+    sig_changed = Signal()  # groups or members of the shown run changed
+    sig_runs_changed = Signal()  # a run was added (re-run, restore)
+    sig_refused = Signal(str)  # an edit could not be done, and why
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.path: Path | None = None
+        self.project: Project | None = None
+        self.run_id: int | None = None
+        self.groups: list[GroupSummary] = []
+        self.runs: list[RunSummary] = []
+        self._members: dict[int, list[Member]] = {}
+
+    # -- opening -------------------------------------------------------------------------
+    def open(self, path: Path, run_id: int | None = None) -> None:
+        self.close(emit=False)
+        self.project = Project.open(path, create=False)
+        self.path = Path(path)
+        self.runs = review.list_runs(self.project)
+        latest = self.project.latest_run()
+        self.run_id = run_id if run_id is not None else (latest["id"] if latest else None)
+        self._load()
+        self.sig_opened.emit()
+        self.sig_runs_changed.emit()
+        self.sig_changed.emit()
+
+    def close(self, *, emit: bool = True) -> None:
+        if self.project is not None:
+            self.project.close()
+        self.project, self.path, self.run_id = None, None, None
+        self.groups, self.runs, self._members = [], [], {}
+        if emit:
+            self.sig_opened.emit()
+            self.sig_changed.emit()
+
+    @property
+    def is_open(self) -> bool:
+        return self.project is not None
+
+    @property
+    def root(self) -> Path | None:
+        return self.project.root if self.project else None
+
+    @property
+    def run(self) -> RunSummary | None:
+        return next((r for r in self.runs if r.id == self.run_id), None)
+
+    def finished_runs(self) -> list[RunSummary]:
+        return [r for r in self.runs if r.status == "done"]
+
+    # -- reading -------------------------------------------------------------------------
+    def show_run(self, run_id: int) -> None:
+        if run_id != self.run_id:
+            self.run_id = run_id
+            self._load()
+            self.sig_changed.emit()
+
+    def refresh_runs(self, show_latest: bool = True) -> None:
+        """Reread the runs (after a run or a restore) and show the newest finished one."""
+        if self.project is None:
+            return
+        self.runs = review.list_runs(self.project)
+        latest = self.project.latest_run()
+        if show_latest and latest is not None:
+            self.run_id = latest["id"]
+        self._load()
+        self.sig_runs_changed.emit()
+        self.sig_changed.emit()
+
+    def _load(self) -> None:
+        self.groups, self._members = [], {}
+        if self.project is None or self.run_id is None:
+            return
+        self.groups = review.group_summaries(self.project, self.run_id)
+        for member in review.members(self.project, self.run_id):
+            self._members.setdefault(member.group_idx, []).append(member)
+        self._members[UNASSIGNED] = review.unassigned(self.project, self.run_id)
+
+    def members_of(self, group_idx: int) -> list[Member]:
+        return list(self._members.get(group_idx, []))
+
+    def group(self, idx: int) -> GroupSummary | None:
+        return next((g for g in self.groups if g.idx == idx), None)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(m) for idx, m in self._members.items() if idx != UNASSIGNED)
+
+    def compare(self, other_run: int) -> list[review.ItemChange]:
+        if self.project is None or self.run_id is None:
+            return []
+        return review.compare_runs(self.project, other_run, self.run_id)
+
+    # -- editing -------------------------------------------------------------------------
+    def _edit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.project is None or self.run_id is None:
+            self.sig_refused.emit("Open a project with a finished run first.")
+            return None
+        try:
+            result = fn(self.project, self.run_id, *args)
+        except ReviewError as exc:
+            self.sig_refused.emit(str(exc))
+            return None
+        self.runs = review.list_runs(self.project)
+        self._load()
+        self.sig_changed.emit()
+        return result
+
+    def rename_group(self, idx: int, name: str) -> str | None:
+        return self._edit(review.rename_group, idx, name)
+
+    def new_group(self, name: str) -> int | None:
+        return self._edit(review.new_group, name)
+
+    def merge_groups(self, into: int, from_: list[int]) -> int | None:
+        return self._edit(review.merge_groups, into, from_)
+
+    def delete_group(self, idx: int, move_to: int | None = None) -> int | None:
+        return self._edit(review.delete_group, idx, move_to)
+
+    def move_items(self, item_ids: list[int], to_group: int) -> int | None:
+        return self._edit(review.move_items, item_ids, to_group)
+
+    def pin_item(self, item_id: int) -> str | None:
+        return self._edit(review.pin_item, item_id)
+
+    def unpin_item(self, item_id: int) -> None:
+        self._edit(review.unpin_item, item_id)
+
+    def restore_run(self, run_id: int) -> int | None:
+        if self.project is None:
+            return None
+        try:
+            new_id = review.restore_run(self.project, run_id)
+        except ReviewError as exc:
+            self.sig_refused.emit(str(exc))
+            return None
+        self.refresh_runs()
+        return new_id

