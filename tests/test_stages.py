@@ -17,6 +17,10 @@ from tests.fakes import FakeLLM
 
 def test_label_normalisation_folds_spellings() -> None:
     assert normalize_label('  "Receipts." ') == "Receipts"
+    assert normalize_label("FoxSquirrelGroup") == "Fox Squirrel"
+    assert normalize_label("EventAgenda") == "Event Agenda"
+    assert normalize_label("animal group") == "animal" and normalize_label("Group") == "Group"
+    assert normalize_label("iPhone") == "iPhone"
     assert label_key("Receipts") == label_key("receipt") == label_key("RECEIPTS!")
     counts = count_labels(["Receipts", "receipt", "Receipts", "Letters", "misc", "Other", ""])
     assert counts == {"Receipts": 3, "Letters": 1}

@@ -9,10 +9,21 @@ _VAGUE = {"other", "others", "misc", "miscellaneous", "general", "unknown", "doc
           "documents", "file", "files", "none", "n/a", "various", "item", "items"}
 
 
+_FILLER = {"group", "groups", "folder", "folders", "category", "categories"}
+
+
 def normalize_label(label: str) -> str:
-    """A display form: NFC, trimmed, single spaces, no quotes or trailing punctuation."""
+    """A display form: NFC, trimmed, single spaces, no quotes or trailing punctuation.
+
+    Small models like CamelCase names with a "Group" suffix ("FoxSquirrelGroup"); those are
+    split into words and the filler word dropped ("Fox Squirrel")."""
     text = unicodedata.normalize("NFC", label)
     text = re.sub(r"[\s_]+", " ", text).strip(" \t\"'`.,;:-")
+    if " " not in text and re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", text):
+        text = " ".join(re.findall(r"[A-Z]?[a-z]+", text))
+    words = text.split()
+    if len(words) > 1 and words[-1].casefold() in _FILLER:
+        text = " ".join(words[:-1])
     return text[:60]
 
 
