@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from corral.models.catalog import CATALOG, DEFAULT_MODEL
-from corral.models.paths import config_dir
+from corral.models.paths import config_dir, read_json_object
 from corral.models.runtime import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,7 @@ T = TypeVar("T")
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("Ignoring unreadable %s: %s", path, exc)
-        return {}
-    return value if isinstance(value, dict) else {}
+    return read_json_object(path)
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

@@ -6,8 +6,11 @@ By default they follow the platform's conventions through platformdirs. Setting
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -42,3 +45,20 @@ def models_dir() -> Path:
 
 def projects_dir() -> Path:
     return data_dir() / "projects"
+
+
+def settings_path() -> Path:
+    """The settings file the GUI writes and the engine reads (model, VLM, OCR choices)."""
+    return config_dir() / "settings.json"
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; {} when the file is missing, unreadable or not an object."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        logging.getLogger(__name__).warning("Ignoring unreadable %s: %s", path, exc)
+        return {}
+    return value if isinstance(value, dict) else {}

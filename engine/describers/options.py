@@ -7,12 +7,11 @@ One lookup order for the CLI and the GUI, so a VLM configured once is used by bo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any
 
-from corral.models.paths import config_dir
+from corral.models.paths import read_json_object, settings_path
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +19,7 @@ ENV = {"vlm_model": "CORRAL_VLM", "vlm_mmproj": "CORRAL_MMPROJ"}
 
 
 def config_values() -> dict[str, Any]:
-    path = config_dir() / "settings.json"
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("Ignoring unreadable %s: %s", path, exc)
-        return {}
-    return value if isinstance(value, dict) else {}
+    return read_json_object(settings_path())
 
 
 def image_options(
