@@ -19,7 +19,6 @@ implementation; it may be raised up to the model's context (512 positions).
 from __future__ import annotations
 
 import ctypes
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,8 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .errors import ModelError
-from .runtime import RuntimeSettings, _quiet_stderr
-from .store import check_gguf_header
+from .runtime import RuntimeSettings, open_llama
 
 DEFAULT_MAX_TOKENS = 256  # all-MiniLM-L6-v2's sentence_bert_config.json max_seq_length
 MODEL_CONTEXT = 512  # positions of the BERT models Corral converts (bert.context_length)
@@ -70,35 +68,21 @@ class Embedder:
         """
         path = Path(path)
         settings = settings or RuntimeSettings()
-        if not path.is_file():
-            raise ModelError(f"Embedding model file {path} does not exist.")
-        check_gguf_header(path)
-        try:
-            import llama_cpp
-        except ImportError as exc:  # pragma: no cover - dependency is required
-            raise ModelError(
-                "llama-cpp-python is not installed; run `pip install llama-cpp-python`."
-            ) from exc
-        try:
-            with _quiet_stderr():
-                llama = llama_cpp.Llama(
-                    model_path=str(path),
-                    embedding=True,
-                    pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                    n_ctx=MODEL_CONTEXT,
-                    # A non-causal encoder must see a whole text in one micro-batch.
-                    n_batch=MODEL_CONTEXT,
-                    n_ubatch=MODEL_CONTEXT,
-                    n_threads=settings.n_threads,
-                    n_threads_batch=settings.n_threads,
-                    n_gpu_layers=settings.n_gpu_layers,
-                    verbose=bool(os.environ.get("CORRAL_DEBUG")),
-                )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(
-                f"llama.cpp could not load {path} as an embedding model: {exc}. The file may "
-                "be damaged; reinstall it with `corral models install minilm-l6`."
-            ) from exc
+        import llama_cpp
+
+        llama = open_llama(
+            path,
+            "reinstall it with `corral models install minilm-l6`",
+            embedding=True,
+            pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+            n_ctx=MODEL_CONTEXT,
+            # A non-causal encoder must see a whole text in one micro-batch.
+            n_batch=MODEL_CONTEXT,
+            n_ubatch=MODEL_CONTEXT,
+            n_threads=settings.n_threads,
+            n_threads_batch=settings.n_threads,
+            n_gpu_layers=settings.n_gpu_layers,
+        )
         if llama.pooling_type() != llama_cpp.LLAMA_POOLING_TYPE_MEAN:  # pragma: no cover
             llama.close()
             raise ModelError(f"{path} did not load with mean pooling; it is not a sentence embedder.")

@@ -111,6 +111,27 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+def open_llama(path: Path, advice: str, **params: Any) -> Any:
+    """``llama_cpp.Llama(model_path=path, **params)`` with every failure a ModelError that
+    names the file: missing, not GGUF, or refused by llama.cpp (then ``advice`` says what to do).
+    """
+    if not path.is_file():
+        raise ModelError(f"Model file {path} does not exist.")
+    check_gguf_header(path)
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:  # pragma: no cover - dependency is required
+        raise ModelError("llama-cpp-python is not installed; run `pip install llama-cpp-python`.") from exc
+    try:
+        with _quiet_stderr():
+            return Llama(model_path=str(path), verbose=bool(os.environ.get("CORRAL_DEBUG")), **params)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelError(
+            f"llama.cpp could not load {path}: {exc}. The file may be damaged or of an "
+            f"unsupported architecture; {advice}."
+        ) from exc
+
+
 class LocalLLM:
     """A loaded GGUF language model. Create with :meth:`load`; close with :meth:`close`."""
 
@@ -143,33 +164,17 @@ class LocalLLM:
     def load(cls, path: str | Path, *, name: str | None = None, settings: RuntimeSettings | None = None) -> LocalLLM:
         path = Path(path)
         settings = settings or RuntimeSettings()
-        if not path.is_file():
-            raise ModelError(f"Model file {path} does not exist.")
-        check_gguf_header(path)
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:  # pragma: no cover - dependency is required
-            raise ModelError(
-                "llama-cpp-python is not installed; run `pip install llama-cpp-python`."
-            ) from exc
-        try:
-            with _quiet_stderr():
-                llama = Llama(
-                    model_path=str(path),
-                    n_ctx=settings.n_ctx,
-                    n_threads=settings.n_threads,
-                    n_threads_batch=settings.n_threads,  # else prompt evaluation uses every core
-                    n_gpu_layers=settings.n_gpu_layers,
-                    n_batch=settings.n_batch,
-                    seed=settings.seed,
-                    logits_all=False,
-                    verbose=bool(os.environ.get("CORRAL_DEBUG")),
-                )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(
-                f"llama.cpp could not load {path}: {exc}. The file may be damaged or of an "
-                "unsupported architecture; reinstall it or choose another model."
-            ) from exc
+        llama = open_llama(
+            path,
+            "reinstall it or choose another model",
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            n_threads_batch=settings.n_threads,  # else prompt evaluation uses every core
+            n_gpu_layers=settings.n_gpu_layers,
+            n_batch=settings.n_batch,
+            seed=settings.seed,
+            logits_all=False,
+        )
         return cls(llama, path, name or path.stem, settings)
 
     def close(self) -> None:
