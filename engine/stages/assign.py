@@ -34,24 +34,20 @@ def assign_items(
     for item_id, _content_hash, desc in described:
         ctx.cancel.check()
         text = desc[:ASSIGN_ITEM_CHARS]
-        key = ctx.cache_key(
-            "assign",
-            prompts.VERSIONS["assign"],
-            {"criterion": ctx.settings.criterion, "names": names, "text": text},
-        )
-        answer = ctx.project.cache_get(key)
-        if answer is None:
-            llm = ctx.model.get()
-            choice = llm.choose(
+
+        def choose(text: str = text) -> dict[str, float]:
+            choice = ctx.model.get().choose(
                 prompts.assign_messages(ctx.settings.criterion, names, text),
                 names,
                 answer_prefix=prompts.ASSIGN_ANSWER_PREFIX,
             )
-            answer = {"idx": choice.index, "confidence": round(choice.confidence, 4)}
-            ctx.project.cache_put(key, "assign", answer)
-            calls += 1
-        else:
-            cached += 1
+            return {"idx": choice.index, "confidence": round(choice.confidence, 4)}
+
+        answer, computed = ctx.cached(
+            "assign", {"criterion": ctx.settings.criterion, "names": names, "text": text}, choose
+        )
+        calls += computed
+        cached += not computed
         conf = float(answer["confidence"])
         out[item_id] = Assignment(int(answer["idx"]), conf, conf < ctx.settings.unsure_below)
         bar.advance()

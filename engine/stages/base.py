@@ -91,6 +91,19 @@ class StageContext:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     embedder: LazyEmbedder | None = None
 
+    def cached(self, stage: str, payload: Any, compute: Callable[[], Any]) -> tuple[Any, bool]:
+        """The cached answer for (stage, prompt version, model, payload), or ``compute()``'s,
+        stored at once so an interrupted run keeps it. Returns (answer, computed)."""
+        from .. import prompts
+
+        key = self.cache_key(stage, prompts.VERSIONS[stage], payload)
+        value = self.project.cache_get(key)
+        if value is not None:
+            return value, False
+        value = compute()
+        self.project.cache_put(key, stage, value)
+        return value, True
+
     def cache_key(self, stage: str, version: str, payload: Any) -> str:
         blob = json.dumps(
             {"stage": stage, "v": version, "model": self.model.model_id, "in": payload,

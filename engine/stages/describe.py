@@ -69,27 +69,24 @@ def _describe_all(
             described[item.id] = f"{title}: {text}" if title and title not in text else text
             bar.advance()
             continue
-        key = ctx.cache_key(
-            "describe",
-            prompts.VERSIONS["describe"],
-            {"hash": item.content_hash, "criterion": ctx.settings.criterion,
-             "budget": ctx.settings.summary_input_tokens},
-        )
-        summary = ctx.project.cache_get(key)
-        if summary is None:
+        def summarise(text: str = text) -> str:
             llm = ctx.model.get()
-            body = llm.truncate(text, ctx.settings.summary_input_tokens)
             raw = llm.generate(
-                prompts.summary_messages(ctx.settings.criterion, body),
+                prompts.summary_messages(ctx.settings.criterion, llm.truncate(text, ctx.settings.summary_input_tokens)),
                 grammar=prompts.SUMMARY_GRAMMAR,
                 max_tokens=90,
                 cancel=ctx.cancel,
             )
-            summary = _squash(raw)
-            ctx.project.cache_put(key, "describe", summary)
-            summarised += 1
-        else:
-            cached += 1
+            return _squash(raw)
+
+        summary, computed = ctx.cached(
+            "describe",
+            {"hash": item.content_hash, "criterion": ctx.settings.criterion,
+             "budget": ctx.settings.summary_input_tokens},
+            summarise,
+        )
+        summarised += computed
+        cached += not computed
         head = text[:HEAD_CHARS].rsplit(" ", 1)[0]
         lead = f"{title}. " if title else ""
         described[item.id] = f"{lead}{summary} (Begins: {head} ...)"

@@ -59,21 +59,18 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
         for item_id, _, desc in batch:
             ctx.cancel.check()
             text = desc[:PROPOSE_ITEM_CHARS]
-            key = ctx.cache_key("propose", prompts.VERSIONS["propose"],
-                                {"criterion": ctx.settings.criterion, "known": known, "text": text})
-            label = ctx.project.cache_get(key)
-            if label is None:
-                answer = ctx.model.get().generate(
+            label, computed = ctx.cached(
+                "propose",
+                {"criterion": ctx.settings.criterion, "known": known, "text": text},
+                lambda text=text, known=known: normalize_label(ctx.model.get().generate(
                     prompts.propose_messages(ctx.settings.criterion, known, text),
                     grammar=prompts.SINGLE_LABEL_GRAMMAR,
                     max_tokens=24,
                     cancel=ctx.cancel,
-                )
-                label = normalize_label(answer)
-                ctx.project.cache_put(key, "propose", label)
-                calls += 1
-            else:
-                cached += 1
+                )),
+            )
+            calls += computed
+            cached += not computed
             raw[item_id] = label
             found.append(label)
             bar.advance()
