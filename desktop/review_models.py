@@ -53,7 +53,25 @@ def decode_items(mime: QMimeData) -> list[int]:
     return [int(v) for v in value if isinstance(v, int)]
 
 
-class GroupsModel(QAbstractTableModel):
+class _RowsTable(QAbstractTableModel):
+    """A flat table over ``self._rows`` with fixed column ``HEADERS``."""
+
+    HEADERS: tuple[str, ...] = ()
+    _rows: list[Any]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class GroupsModel(_RowsTable):
     HEADERS = ("Group", "Files", "Mean conf.", "Unsure")
 
     def __init__(self, session: ProjectSession) -> None:
@@ -76,17 +94,6 @@ class GroupsModel(QAbstractTableModel):
 
     def row_of(self, group_idx: int) -> int:
         return next((r for r, g in enumerate(self._rows) if g.idx == group_idx), -1)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         group = self.group_at(index.row())
@@ -135,7 +142,7 @@ class GroupsModel(QAbstractTableModel):
         return True
 
 
-class MembersModel(QAbstractTableModel):
+class MembersModel(_RowsTable):
     HEADERS = ("", "Confidence", "File", "Text")
 
     def __init__(self, session: ProjectSession) -> None:
@@ -156,17 +163,6 @@ class MembersModel(QAbstractTableModel):
 
     def member_at(self, row: int) -> Member | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     @staticmethod
     def status(member: Member) -> str:
