@@ -23,6 +23,7 @@ VERSIONS = {
     "merge": "m4",
     "assign": "a2",
     "name": "n2",
+    "coherence": "c1",
 }
 
 SYSTEM = (
@@ -163,6 +164,24 @@ def name_messages(criterion: str, counts: dict[str, int], samples: list[str], av
                 f"Typical files in the group:\n{members}\n{taken}\n\n"
                 "Name this group in one to four words, the way a folder would be named under "
                 "the criterion. Answer with a JSON list holding the one name."
+            ),
+        },
+    ]
+
+
+def coherence_messages(criterion: str, samples: list[str]) -> list[Message]:
+    """Seed 001's coherence evaluation (appendix prompt), with the person's criterion."""
+    members = "\n".join(f"- {s}" for s in samples)
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": (
+                f"The person groups their files by: {criterion}\n\n"
+                f"Files put together in one group:\n{members}\n\n"
+                "Based on what these files have in common under the criterion, classify the "
+                'group as "Good" if they all belong in the same folder, or "Bad" if they mix '
+                "different categories. Answer with Good or Bad only."
             ),
         },
     ]

@@ -66,7 +66,9 @@ class Settings:
     desc_tokens: int = 160  # a description longer than this is summarised
     summary_input_tokens: int = 600  # how much of a long document the summariser reads
     max_merge_labels: int = 80  # most frequent raw labels shown to the merge prompt
-    k_auto_max: int = 30
+    k_auto_max: int = 100  # most groups automatic K may find
+    label_merge_distance: float = 0.35  # labels closer than this (cosine) are one concept
+    min_group_share: float = 0.01  # a label concept with fewer items is no group of its own
     unsure_below: float = 0.45  # assignments less confident than this are flagged for review
     seed_labels: list[str] = field(default_factory=list)  # example names given up front (bench)
     method: str = "hybrid"  # hybrid (embeddings + LLM) or llm (the seeds' pure-LLM pipeline)

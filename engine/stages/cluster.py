@@ -8,7 +8,8 @@ criterion -- and embeddings contribute what a small LLM lacks -- consistent simi
 1. every item is embedded twice: its description, and the label the LLM proposed for it
    under the criterion (stage 2a); the two unit vectors are concatenated (the label weighted
    by ``label_weight``), so items the LLM put under the same label are pulled together;
-2. k-means finds K groups (or, without K, the K whose clustering scores best, see ``choose_k``);
+2. k-means finds K groups; without K, the labels propose K and the LLM checks the clusters'
+   coherence (seed 001), see ``autok``;
 3. the LLM names each group from its most frequent labels and a few members (seed 001's
    cluster naming), with a grammar that allows one short name;
 4. each item keeps its cluster; its confidence is the softmax share of its own centroid.
@@ -25,6 +26,7 @@ import numpy as np
 from .. import prompts
 from ..jobs import StageProgress
 from .assign import Assignment
+from .autok import auto_clusters
 from .base import StageContext
 from .labels import label_key, normalize_label
 from .propose import parse_label_list
@@ -59,19 +61,10 @@ def kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> Clustering:
     return Clustering(model.labels_, model.cluster_centers_, vectors)
 
 
-def choose_k(vectors: np.ndarray, low: int, high: int, seed: int = 0) -> int:
-    """The K in [low, high] with the best silhouette score (cosine), for automatic K."""
-    from sklearn.metrics import silhouette_score
-
-    high = min(high, len(vectors) - 1)
-    if high <= low:
-        return max(1, min(low, len(vectors)))
-    scores = {}
-    for k in range(low, high + 1):
-        labels = kmeans(vectors, k, seed).labels
-        if len(set(labels.tolist())) > 1:
-            scores[k] = silhouette_score(vectors, labels, metric="cosine")
-    return max(scores, key=lambda k: scores[k]) if scores else low
+def from_labels(vectors: np.ndarray, labels: np.ndarray) -> Clustering:
+    """A clustering whose centroids are the mean vectors of the given clusters."""
+    cents = np.stack([vectors[labels == c].mean(axis=0) for c in range(int(labels.max()) + 1)])
+    return Clustering(labels, cents, vectors)
 
 
 def confidences(clustering: Clustering, temperature: float = 0.2) -> np.ndarray:
@@ -146,8 +139,13 @@ def hybrid_groups(
     vectors = item_vectors(descriptions, labels, embed, ctx.settings.label_weight)
     k = ctx.settings.k
     if k is None:
-        k = choose_k(vectors, 2, min(ctx.settings.k_auto_max, max(2, len(described) // 3)))
-    clustering = kmeans(vectors, k)
+        found, report = auto_clusters(ctx, vectors, labels, descriptions, embed,
+                                      lambda v, n: kmeans(v, n).labels.copy())
+        clustering = from_labels(vectors, found)
+        k = report["k"]
+        ctx.stats["auto_k"] = report
+    else:
+        clustering = kmeans(vectors, k)
     bar.advance()
     names = name_clusters(ctx, clustering, labels, descriptions)
     conf = confidences(clustering)

@@ -1,0 +1,151 @@
+"""Automatic K for the hybrid method: the labels propose a granularity, the LLM checks it.
+
+No K from the user means Corral has to decide how fine the groups are. Silhouette scores of
+embeddings do not know the criterion (on MASSIVE they prefer a handful of broad groups), so
+the decision follows the papers instead:
+
+1. **Labels propose K** (seed 000's merge, done with embeddings): the raw labels the LLM
+   wrote under the criterion are merged when their embeddings are closer than a cosine
+   distance ``merge_distance`` (seed 001's post-correction threshold on label embeddings);
+   every merged label group that holds at least ``min_share`` of the items is one group.
+2. **Coherence check** (seed 001, section 3.1): for each k-means cluster the LLM reads a
+   spread-out sample of its members and answers Good (one intent/category under the
+   criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
+   re-clustered in two (Algorithm 1's "re-cluster the bad ones", one round).
+3. **Near-duplicates merged** (seed 001, 4.1.2): clusters whose dominant merged label is the
+   same concept are joined.
+
+Each step is cached in the project like every other model answer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import prompts
+from ..jobs import StageProgress
+from .base import StageContext
+from .labels import label_key
+
+Embed = Callable[[list[str]], np.ndarray]
+
+SAMPLE_MEMBERS = 5
+
+
+def label_concepts(raw_labels: list[str], embed: Embed, merge_distance: float) -> list[int]:
+    """A concept index per item: labels merged by average-linkage clustering of their
+    embeddings, cut at ``merge_distance`` (cosine); spellings of one label are one concept."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    keys = [label_key(lab) or "unlabelled" for lab in raw_labels]
+    distinct = sorted(set(keys))
+    if len(distinct) == 1:
+        return [0] * len(keys)
+    vecs = embed(distinct)
+    vecs = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                    distance_threshold=merge_distance).fit(vecs)
+    concept = dict(zip(distinct, model.labels_.tolist(), strict=True))
+    return [concept[k] for k in keys]
+
+
+def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:
+    """The number of label concepts that hold at least ``min_share`` of the items (>= 2)."""
+    n = len(concepts)
+    min_size = max(2, int(np.ceil(min_share * n)))
+    big = sum(1 for size in Counter(concepts).values() if size >= min_size)
+    return int(min(max(2, big), k_max, max(2, n // 2)))
+
+
+def spread_sample(vectors: np.ndarray, centroid: np.ndarray, size: int) -> list[int]:
+    """Row indices of ``size`` members: the one nearest the centroid, then each next the
+    farthest from those already taken (seed 001 found spread-out samples judge better)."""
+    if len(vectors) <= size:
+        return list(range(len(vectors)))
+    picked = [int(np.argmax(vectors @ centroid))]
+    dist = 1 - vectors @ vectors[picked[0]]
+    while len(picked) < size:
+        nxt = int(np.argmax(dist))
+        picked.append(nxt)
+        dist = np.minimum(dist, 1 - vectors @ vectors[nxt])
+    return picked
+
+
+def coherence_checks(
+    ctx: StageContext,
+    labels: np.ndarray,
+    vectors: np.ndarray,
+    descriptions: list[str],
+) -> dict[int, float]:
+    """Probability that each cluster is Good (coherent under the criterion), by the LLM."""
+    clusters = sorted(set(labels.tolist()))
+    bar = StageProgress(ctx.progress, "check", len(clusters))
+    good: dict[int, float] = {}
+    for c in clusters:
+        ctx.cancel.check()
+        members = np.flatnonzero(labels == c)
+        unit = vectors[members] / np.linalg.norm(vectors[members], axis=1, keepdims=True)
+        cent = unit.mean(axis=0)
+        sample = [descriptions[members[i]][:160] for i in spread_sample(unit, cent, SAMPLE_MEMBERS)]
+
+        def judge(sample: list[str] = sample) -> float:
+            choice = ctx.model.get().choose(
+                prompts.coherence_messages(ctx.settings.criterion, sample), ["Good", "Bad"])
+            return float(choice.first_step.get(0, 1.0 if choice.index == 0 else 0.0))
+
+        p, _ = ctx.cached("coherence", {"criterion": ctx.settings.criterion, "sample": sample}, judge)
+        good[c] = float(p)
+        bar.advance()
+    return good
+
+
+def auto_clusters(
+    ctx: StageContext,
+    vectors: np.ndarray,
+    raw_labels: list[str],
+    descriptions: list[str],
+    embed: Embed,
+    kmeans: Callable[[np.ndarray, int], np.ndarray],
+) -> tuple[np.ndarray, dict]:
+    """Cluster index per item with K found automatically, and what was decided on the way."""
+    s = ctx.settings
+    n = len(vectors)
+    concepts = label_concepts(raw_labels, embed, s.label_merge_distance)
+    k0 = estimate_k(concepts, s.min_group_share, s.k_auto_max)
+    labels = kmeans(vectors, k0)
+    report: dict = {"k_labels": k0, "concepts": len(set(concepts))}
+
+    # Seed 001: judge every cluster; re-cluster the incoherent ones (one round).
+    good = coherence_checks(ctx, labels, vectors, descriptions) if ctx.model is not None else {}
+    min_size = max(2, int(np.ceil(s.min_group_share * n)))
+    split = 0
+    next_id = int(labels.max()) + 1
+    for c, p in good.items():
+        members = np.flatnonzero(labels == c)
+        if p < 0.5 and len(members) >= 2 * min_size:
+            halves = kmeans(vectors[members], 2)
+            if len(set(halves.tolist())) == 2:
+                labels[members[halves == 1]] = next_id
+                next_id += 1
+                split += 1
+    report.update({"bad": sum(p < 0.5 for p in good.values()), "split": split})
+
+    # Seed 001, 4.1.2: merge clusters whose dominant label concept is the same.
+    dominant: dict[int, int] = {}
+    merged = 0
+    for c in sorted(set(labels.tolist())):
+        members = np.flatnonzero(labels == c)
+        concept, count = Counter(concepts[i] for i in members).most_common(1)[0]
+        if count / len(members) < 0.5:
+            continue
+        if concept in dominant:
+            labels[members] = dominant[concept]
+            merged += 1
+        else:
+            dominant[concept] = c
+    _, labels = np.unique(labels, return_inverse=True)
+    report.update({"merged": merged, "k": int(labels.max()) + 1})
+    return labels, report
