@@ -224,6 +224,7 @@ def run_bench(
                 "raw_labels": len(counts),
                 "unsure": sum(a.unsure for a in assignments.values()),
                 "method": stats.get("method"),
+                "auto_k": stats.get("auto_k"),  # how automatic K decided (None with K given)
             }
             if upper_bound:
                 n_ub = upper_bound_sample or len(ordered)

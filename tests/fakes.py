@@ -15,7 +15,9 @@ class FakeLLM:
         label_for: Callable[[str], str] = lambda text: text.split()[0],
         merge_answer: list[str] | str | None = None,
         choose_for: Callable[[str, Sequence[str]], int] | None = None,
+        coherent: Callable[[list[str]], bool] = lambda sample: True,
     ) -> None:
+        self.coherent = coherent
         self.label_for = label_for
         self.merge_answer = merge_answer
         self.choose_for = choose_for
@@ -51,8 +53,14 @@ class FakeLLM:
         return "A summary of the document."
 
     def choose(self, messages: Sequence[Message], options: Sequence[str], *, answer_prefix: str = "") -> Choice:
-        self.calls.append("assign")
         self.usage.calls += 1
+        prompt = messages[-1]["content"]
+        if "classify the group" in prompt:
+            self.calls.append("coherence")
+            members = prompt.split("in one group:\n", 1)[1].split("\n\n", 1)[0]
+            good = self.coherent([line[2:] for line in members.splitlines()])
+            return Choice(0 if good else 1, options[0 if good else 1], 0.9, {0: 0.9 if good else 0.1})
+        self.calls.append("assign")
         text = messages[-1]["content"].rsplit("File:\n", 1)[1]
         if self.choose_for is not None:
             idx = self.choose_for(text, options)

@@ -169,3 +169,90 @@ def test_hybrid_method_groups_by_embeddings_and_names_with_the_llm(tmp_path: Pat
     assert len(groups) == 3 and sum(len(v) for v in groups.values()) == 7
     assert ["a.txt", "b.txt"] in groups.values() and ["e.md", "f.md"] in groups.values()
     assert fake.calls.count("name") == 3 and "assign" not in fake.calls
+
+
+def _keyword_embedder(axes: dict[str, int]):
+    import numpy as np
+
+    from corral.engine.stages.base import LazyEmbedder
+
+    def embed(texts: list[str]) -> np.ndarray:
+        out = np.full((len(texts), len(axes) + 1), 0.05)
+        for row, text in enumerate(texts):
+            hit = [axis for word, axis in axes.items() if word in text.lower()]
+            out[row, hit[0] if hit else len(axes)] = 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    class Vectors:
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return embed(texts)
+
+        def close(self) -> None:
+            pass
+
+    return LazyEmbedder("vec", Vectors)
+
+
+def _three_kinds(tmp_path: Path, per_kind: int = 6) -> Path:
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for i in range(per_kind):
+        (folder / f"r{i}.txt").write_text(f"receipt number {i} from the store, total {i + 3}.50")
+        (folder / f"c{i}.txt").write_text(f"recipe {i}: flour, eggs, milk, bake for {i + 10} minutes")
+        (folder / f"l{i}.txt").write_text(f"letter {i} to a friend about the holidays")
+    return folder
+
+
+def _kinds_in(sample: list[str]) -> int:
+    return len({word for text in sample for word in ("receipt", "recipe", "letter") if word in text})
+
+
+def test_automatic_k_follows_the_label_concepts(tmp_path: Path) -> None:
+    """Without K, the labels propose the granularity: three label concepts, three groups."""
+    fake = FakeLLM(label_for=lambda t: {"receipt": "receipts", "recipe": "cooking"}.get(t.split()[0], "letters"),
+                   coherent=lambda sample: _kinds_in(sample) == 1)
+    result = organize(_three_kinds(tmp_path), "kind", k=None, project_path=tmp_path / "p.corral",
+                      model=LazyModel("fake", lambda: fake),
+                      embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2, "cooking": 1}))
+    groups = [sorted(i.path[0] for i, _, _ in g.members) for g in result.groups]
+    assert sorted(map(set, map(frozenset, groups)), key=sorted) == [{"c"}, {"l"}, {"r"}]
+    report = result.stats["auto_k"]
+    assert report["k_labels"] == 3 and report["bad"] == 0 and report["k"] == 3
+
+
+def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path) -> None:
+    """Labels too coarse (everything is 'paper'): the coherence check splits the mixed cluster,
+    and the same-concept merge does not glue it back because the union is judged Bad."""
+    fake = FakeLLM(label_for=lambda t: "paper", coherent=lambda sample: _kinds_in(sample) == 1)
+    result = organize(_three_kinds(tmp_path), "kind", k=None, project_path=tmp_path / "p.corral",
+                      model=LazyModel("fake", lambda: fake),
+                      embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}))
+    report = result.stats["auto_k"]
+    assert report["k_labels"] == 2  # one concept, but never fewer than two groups
+    assert report["bad"] == 1 and report["split"] == 1 and report["k"] == 3
+    groups = [{i.path[0] for i, _, _ in g.members} for g in result.groups]
+    assert all(len(g) == 1 for g in groups) and len(groups) == 3
+    assert fake.calls.count("coherence") >= 2
+
+
+def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path) -> None:
+    """k-means split one label concept in two; the judge finds the union coherent: merged."""
+    import numpy as np
+
+    from corral.engine.stages.autok import auto_clusters, estimate_k
+
+    assert estimate_k([0] * 50 + [1] * 50 + [2] * 1, min_share=0.05, k_max=10) == 2
+    texts = [f"receipt {i}" for i in range(6)] + [f"recipe {i}" for i in range(6)]
+    labels = ["receipts"] * 6 + ["cooking"] * 6
+    embedder = _keyword_embedder({"receipt": 0, "recipe": 1, "cooking": 1})
+    vectors = embedder.embed(texts)
+    over_split = np.array([0, 0, 0, 1, 1, 1] + [2] * 6)  # what a poor k-means might return
+
+    def fake_kmeans(v: np.ndarray, k: int) -> np.ndarray:
+        return over_split.copy() if len(v) == len(texts) else (np.arange(len(v)) % 2)
+
+    fake = FakeLLM(coherent=lambda sample: _kinds_in(sample) == 1)
+    ctx = _ctx(tmp_path, fake, None)
+    found, report = auto_clusters(ctx, vectors, labels, texts, embedder.embed, fake_kmeans)
+    assert report["merged"] == 1 and report["k"] == 2
+    assert len(set(found[:6].tolist())) == 1 and found[0] != found[6]

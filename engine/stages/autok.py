@@ -12,8 +12,9 @@ the decision follows the papers instead:
    spread-out sample of its members and answers Good (one intent/category under the
    criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
    re-clustered in two (Algorithm 1's "re-cluster the bad ones", one round).
-3. **Near-duplicates merged** (seed 001, 4.1.2): clusters whose dominant merged label is the
-   same concept are joined.
+3. **Near-duplicates merged** (seed 001, 4.1.2): clusters whose dominant label is the same
+   concept are joined when the LLM judges their union coherent too (so a cluster split in
+   step 2 is not glued back just because the labels were too coarse).
 
 Each step is cached in the project like every other model answer.
 """
@@ -74,32 +75,31 @@ def spread_sample(vectors: np.ndarray, centroid: np.ndarray, size: int) -> list[
     return picked
 
 
-def coherence_checks(
-    ctx: StageContext,
-    labels: np.ndarray,
-    vectors: np.ndarray,
-    descriptions: list[str],
-) -> dict[int, float]:
-    """Probability that each cluster is Good (coherent under the criterion), by the LLM."""
-    clusters = sorted(set(labels.tolist()))
-    bar = StageProgress(ctx.progress, "check", len(clusters))
-    good: dict[int, float] = {}
-    for c in clusters:
-        ctx.cancel.check()
-        members = np.flatnonzero(labels == c)
-        unit = vectors[members] / np.linalg.norm(vectors[members], axis=1, keepdims=True)
-        cent = unit.mean(axis=0)
-        sample = [descriptions[members[i]][:160] for i in spread_sample(unit, cent, SAMPLE_MEMBERS)]
+class CoherenceJudge:
+    """Seed 001's coherence evaluation: the probability that a set of items is one Good
+    group under the criterion, judged by the LLM on a spread-out sample (cached)."""
 
-        def judge(sample: list[str] = sample) -> float:
+    def __init__(self, ctx: StageContext, vectors: np.ndarray, descriptions: list[str]) -> None:
+        self.ctx = ctx
+        self.unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.descriptions = descriptions
+        self.calls = 0
+
+    def __call__(self, members: np.ndarray) -> float:
+        ctx = self.ctx
+        ctx.cancel.check()
+        unit = self.unit[members]
+        picked = spread_sample(unit, unit.mean(axis=0), SAMPLE_MEMBERS)
+        sample = [self.descriptions[members[i]][:160] for i in picked]
+
+        def judge() -> float:
             choice = ctx.model.get().choose(
                 prompts.coherence_messages(ctx.settings.criterion, sample), ["Good", "Bad"])
             return float(choice.first_step.get(0, 1.0 if choice.index == 0 else 0.0))
 
-        p, _ = ctx.cached("coherence", {"criterion": ctx.settings.criterion, "sample": sample}, judge)
-        good[c] = float(p)
-        bar.advance()
-    return good
+        p, computed = ctx.cached("coherence", {"criterion": ctx.settings.criterion, "sample": sample}, judge)
+        self.calls += computed
+        return float(p)
 
 
 def auto_clusters(
@@ -116,36 +116,43 @@ def auto_clusters(
     concepts = label_concepts(raw_labels, embed, s.label_merge_distance)
     k0 = estimate_k(concepts, s.min_group_share, s.k_auto_max)
     labels = kmeans(vectors, k0)
-    report: dict = {"k_labels": k0, "concepts": len(set(concepts))}
-
-    # Seed 001: judge every cluster; re-cluster the incoherent ones (one round).
-    good = coherence_checks(ctx, labels, vectors, descriptions) if ctx.model is not None else {}
+    judge = CoherenceJudge(ctx, vectors, descriptions)
     min_size = max(2, int(np.ceil(s.min_group_share * n)))
-    split = 0
-    next_id = int(labels.max()) + 1
-    for c, p in good.items():
-        members = np.flatnonzero(labels == c)
-        if p < 0.5 and len(members) >= 2 * min_size:
-            halves = kmeans(vectors[members], 2)
-            if len(set(halves.tolist())) == 2:
-                labels[members[halves == 1]] = next_id
-                next_id += 1
-                split += 1
-    report.update({"bad": sum(p < 0.5 for p in good.values()), "split": split})
 
-    # Seed 001, 4.1.2: merge clusters whose dominant label concept is the same.
-    dominant: dict[int, int] = {}
-    merged = 0
-    for c in sorted(set(labels.tolist())):
+    # Seed 001, Algorithm 1: judge every cluster; re-cluster the incoherent ones (one round).
+    clusters = sorted(set(labels.tolist()))
+    bar = StageProgress(ctx.progress, "check", len(clusters))
+    bad = split = 0
+    next_id = int(labels.max()) + 1
+    for c in clusters:
+        members = np.flatnonzero(labels == c)
+        if judge(members) < 0.5:
+            bad += 1
+            if len(members) >= 2 * min_size:
+                halves = kmeans(vectors[members], 2)
+                if len(set(halves.tolist())) == 2:
+                    labels[members[halves == 1]] = next_id
+                    next_id += 1
+                    split += 1
+        bar.advance()
+
+    # Seed 001, 4.1.2: clusters about the same label concept are candidates for merging;
+    # they are merged when the LLM judges their union one coherent group.
+    dominant: dict[int, list[int]] = {}
+    for c in sorted(set(labels.tolist()), key=lambda c: -int((labels == c).sum())):
         members = np.flatnonzero(labels == c)
         concept, count = Counter(concepts[i] for i in members).most_common(1)[0]
-        if count / len(members) < 0.5:
-            continue
-        if concept in dominant:
-            labels[members] = dominant[concept]
-            merged += 1
-        else:
-            dominant[concept] = c
+        if count / len(members) >= 0.5:
+            dominant.setdefault(concept, []).append(c)
+    merged = 0
+    for group in dominant.values():
+        keep = group[0]
+        for other in group[1:]:
+            union = np.flatnonzero((labels == keep) | (labels == other))
+            if judge(union) >= 0.5:
+                labels[labels == other] = keep
+                merged += 1
     _, labels = np.unique(labels, return_inverse=True)
-    report.update({"merged": merged, "k": int(labels.max()) + 1})
+    report = {"k_labels": k0, "concepts": len(set(concepts)), "bad": bad, "split": split,
+              "merged": merged, "k": int(labels.max()) + 1, "checks": judge.calls}
     return labels, report
