@@ -300,6 +300,9 @@ class Project:
             pk="key",
         )
 
+    def cache_has(self, key: str) -> bool:
+        return self.db.execute("select 1 from cache where key = ?", [key]).fetchone() is not None
+
     def cache_count(self, stage: str | None = None) -> int:
         if stage is None:
             return self.db["cache"].count

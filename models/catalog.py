@@ -143,7 +143,7 @@ CATALOG: dict[str, ModelSpec] = {
         ModelSpec(
             name="imagenet",
             title="EfficientNet-Lite0 ImageNet-1k photo classifier (ONNX)",
-            filename="efficientnet-lite0-imagenet.onnx",
+            filename="efficientnet-lite0-imagenet-v2.onnx",  # v2: logits and pooled features
             # size and sha256 of the source weights; the export's own go into its stamp file
             size=18_826_032,
             sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",

@@ -12,6 +12,10 @@ Why this shape (docs/photos.md has the measurements):
   with: RGB scaled as (x - 127) / 128, shorter side resized to 224, centre crop. On 100
   CIFAR-10 images this beat the torchvision mean/std normalisation (top-5 hits 51 vs 38);
   small images are upscaled bilinearly (34 vs 27 top-1 hits against bicubic).
+* The export has two outputs: the 1000 logits and the 1280 pooled penultimate features
+  (global average pooling of the last convolution, before dropout and the final layer).
+  The tags describer turns the logits into text; the hybrid grouping also clusters on the
+  features, which keep what the network saw when its top-5 tags are wrong (small pictures).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
 
 INPUT_SIZE = 224
 MODEL_NAME = "efficientnet-lite0"
+FEATURES = 1280  # width of the pooled penultimate features (the second output)
+OUTPUTS = ("logits", "features")
 
 
 def class_names() -> list[str]:
@@ -63,13 +69,20 @@ def preprocess(image: Image.Image) -> np.ndarray:
 
 
 class ImageNetClassifier:
-    """A loaded classifier; :meth:`top_k` gives (class name, probability) pairs."""
+    """A loaded classifier; :meth:`top_k` gives (class name, probability) pairs, :meth:`features`
+    the pooled penultimate features, :meth:`analyse` both from one pass through the network."""
 
     def __init__(self, session: Any, path: Path) -> None:
         self._session = session
         self.path = path
         self.names = class_names()
         self._input = session.get_inputs()[0].name
+        outputs = [o.name for o in session.get_outputs()]
+        if tuple(outputs) != OUTPUTS:
+            raise ModelError(
+                f"The photo classifier {path} has outputs {outputs}, expected {list(OUTPUTS)} (an "
+                "older export); delete it and run `corral models install imagenet` again."
+            )
         self._lock = threading.Lock()
 
     @classmethod
@@ -96,17 +109,32 @@ class ImageNetClassifier:
             ) from exc
         return cls(session, path)
 
-    def probabilities(self, image: Image.Image) -> np.ndarray:
+    def run(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+        """One pass: (class probabilities (1000,) float64, pooled features (1280,) float32)."""
         with self._lock:
-            logits = self._session.run(None, {self._input: preprocess(image)})[0][0]
-        logits = logits.astype(np.float64) - float(np.max(logits))
+            logits, features = self._session.run(list(OUTPUTS), {self._input: preprocess(image)})
+        logits = logits[0].astype(np.float64)
+        logits -= float(np.max(logits))
         probs = np.exp(logits)
-        return probs / probs.sum()
+        return probs / probs.sum(), np.asarray(features[0], dtype=np.float32)
 
-    def top_k(self, image: Image.Image, k: int = 5) -> list[tuple[str, float]]:
-        probs = self.probabilities(image)
+    def probabilities(self, image: Image.Image) -> np.ndarray:
+        return self.run(image)[0]
+
+    def features(self, image: Image.Image) -> np.ndarray:
+        return self.run(image)[1]
+
+    def ranked(self, probs: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
         order = np.argsort(-probs)[:k]
         return [(self.names[i], float(probs[i])) for i in order]
+
+    def top_k(self, image: Image.Image, k: int = 5) -> list[tuple[str, float]]:
+        return self.ranked(self.probabilities(image), k)
+
+    def analyse(self, image: Image.Image, k: int = 5) -> tuple[list[tuple[str, float]], np.ndarray]:
+        """The top-k tags and the features, from one run of the network."""
+        probs, features = self.run(image)
+        return self.ranked(probs, k), features
 
     def close(self) -> None:
         self._session = None
@@ -115,8 +143,10 @@ class ImageNetClassifier:
 def export_onnx(weights: Path, dest: Path) -> None:
     """Build EfficientNet-Lite0 with torch from ``weights`` and write it to ``dest`` as ONNX.
 
-    Checks that onnxruntime's output matches torch's on a random input before returning,
-    so a broken export never lands in the store.
+    The exported graph has two outputs, ``logits`` and ``features`` (see the module doc).
+    Checks that onnxruntime's outputs match torch's (both, and the logits against the
+    library's own forward) on a random input before returning, so a broken export never
+    lands in the store.
     """
     try:
         import torch
@@ -130,28 +160,49 @@ def export_onnx(weights: Path, dest: Path) -> None:
     with contextlib.redirect_stdout(io.StringIO()):  # the library prints on load
         net = EfficientNet.from_pretrained(MODEL_NAME, weights_path=str(weights))
     net.eval()
+    wrapped = _with_features(torch, net).eval()
     sample = torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE).uniform_(-1.0, 1.0, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        expected = net(sample).numpy()
+        reference = net(sample).numpy()
+        logits, features = (t.numpy() for t in wrapped(sample))
+    if not np.allclose(logits, reference, atol=1e-5):
+        raise ModelError("The two-output wrapper does not reproduce the classifier's own output.")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         torch.onnx.export(
-            net,
+            wrapped,
             (sample,),
             str(dest),
             input_names=["pixels"],
-            output_names=["logits"],
-            dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}},
+            output_names=list(OUTPUTS),
+            dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}, "features": {0: "batch"}},
             opset_version=17,
             dynamo=False,
         )
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(dest), providers=["CPUExecutionProvider"])
-    got = session.run(None, {"pixels": sample.numpy()})[0]
-    if not np.allclose(got, expected, atol=1e-3):
+    got_logits, got_features = session.run(list(OUTPUTS), {"pixels": sample.numpy()})
+    if got_features.shape != (1, FEATURES) or not (
+        np.allclose(got_logits, logits, atol=1e-3) and np.allclose(got_features, features, atol=1e-3)
+    ):
         raise ModelError("The exported photo classifier does not match the original network.")
 
 
+def _with_features(torch: Any, net: Any) -> Any:
+    """``net`` as a module returning (logits, pooled features): the library's forward split
+    after its global average pooling (dropout is the identity in eval mode)."""
+
+    class WithFeatures(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, pixels: Any) -> tuple[Any, Any]:
+            maps = self.net.extract_features(pixels)
+            pooled = self.net._avg_pooling(maps).flatten(1)
+            return self.net._fc(self.net._dropout(pooled)), pooled
+
+    return WithFeatures()
 
 
 # -- the model store's side: install (export) and verify --------------------------------------
@@ -238,7 +289,9 @@ def _sha256(path: Path) -> str:
 
 
 __all__ = [
+    "FEATURES",
     "INPUT_SIZE",
+    "OUTPUTS",
     "ImageNetClassifier",
     "class_names",
     "export_onnx",

@@ -8,6 +8,7 @@ from the test model store (``corral models install imagenet``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import shutil
@@ -15,6 +16,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -23,7 +25,7 @@ from corral.engine.describers.base import ImageDescriber
 from corral.engine.describers.loading import ImageSkip, load_image
 from corral.engine.describers.metadata import MetadataDescriber, read_exif
 from corral.engine.describers.ocr import OcrDescriber
-from corral.engine.describers.runner import ImageDescriptions
+from corral.engine.describers.runner import VECTOR_STAGE, ImageDescriptions, visual_vectors
 from corral.engine.describers.tags import ImageNetDescriber
 from corral.engine.ingest import scan_folder
 from corral.engine.pipeline import model_provider, organize
@@ -31,6 +33,7 @@ from corral.engine.stages.base import LazyModel, Settings, StageContext
 from corral.engine.stages.describe import describe_items
 from corral.engine.store import Project
 from corral.engine.thumbnails import thumbnail_path
+from corral.models.imagenet import ImageNetClassifier, preprocess
 from corral.models.paths import cache_dir, models_dir
 from corral.models.runtime import RuntimeSettings
 from tests.conftest import SHARED, installed_model
@@ -225,6 +228,83 @@ def test_the_classifier_tags_an_airplane_as_aircraft(tmp_path: Path, imagenet_mo
     text = tagger.describe(tmp_path / "plane.jpg", plane, "kind")
     assert text.startswith("Looks like: airliner (") and "%" in text
     assert not AIRCRAFT & {name for name, _ in tagger.top(text_picture("hello"))}
+
+
+def test_the_export_gives_logits_and_pooled_features_that_match_torch(imagenet_model: Path) -> None:
+    """The installed ONNX file has both outputs, and on a real picture they equal what the
+    library's torch network gives (logits from its own forward, features from its pooling)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("efficientnet_lite_pytorch")
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from corral.models.catalog import get_spec
+    from corral.models.imagenet import FEATURES, MODEL_NAME, _with_features
+    from corral.models.store import _installed_member
+
+    classifier = ImageNetClassifier.load(imagenet_model, threads=1)
+    assert [o.name for o in classifier._session.get_outputs()] == ["logits", "features"]
+    image = load_image(CIFAR / "img_0005.jpg").image  # an airplane
+    probs, features = classifier.run(image)
+    assert probs.shape == (1000,) and features.shape == (FEATURES,) and features.dtype == np.float32
+    assert np.allclose(classifier.features(image), features)
+    assert classifier.analyse(image)[0] == classifier.top_k(image)
+
+    spec = get_spec("imagenet")
+    weights = _installed_member(spec.parts[0], spec)
+    with contextlib.redirect_stdout(io.StringIO()):
+        net = EfficientNet.from_pretrained(MODEL_NAME, weights_path=str(weights)).eval()
+    pixels = torch.from_numpy(preprocess(image))
+    with torch.no_grad():
+        logits = net(pixels)[0].numpy()
+        wrapped_logits, pooled = (t[0].numpy() for t in _with_features(torch, net).eval()(pixels))
+    assert np.allclose(wrapped_logits, logits, atol=1e-5)
+    assert np.allclose(features, pooled, atol=1e-3)
+    torch_probs = np.exp(logits - logits.max())
+    assert np.allclose(probs, torch_probs / torch_probs.sum(), atol=1e-4)
+
+
+def test_tag_features_are_cached_with_the_tags_and_read_back_by_content(
+    tmp_path: Path, imagenet_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "pics"
+    cifar_images(folder, {"airplane": 1, "frog": 1})
+    settings = Settings(criterion="kind", ocr=False)
+    with Project.open(tmp_path / "p.corral") as project:
+        project.set_meta("root", str(folder))
+        scan_folder(folder, project)
+        items = project.items("ok")
+        hashes = [item.content_hash for item in items]
+        assert visual_vectors(project, settings, hashes) == [None, None]
+
+        tagger = ImageNetDescriber(threads=1)
+        images = ImageDescriptions(project, settings, [tagger])
+        first = [images.describe(item) for item in items]
+        assert images.stats["tags"]["computed"] == 2
+        vectors = visual_vectors(project, settings, hashes + ["sha256:" + "0" * 64])
+        assert vectors[2] is None  # a document, or a picture never described
+        for item, vector in zip(items, vectors, strict=False):
+            expected = tagger._load().features(load_image(folder / item.path).image)
+            assert vector is not None and np.array_equal(vector, expected)
+
+        def no_network(*args: object, **kwargs: object) -> None:
+            raise AssertionError("cached tags and features must not run the network again")
+
+        monkeypatch.setattr(ImageNetClassifier, "run", no_network)
+        again = ImageDescriptions(project, settings, [ImageNetDescriber(threads=1)])
+        assert [again.describe(item) for item in items] == first
+        assert again.stats["tags"] == {"computed": 0, "cached": 2, "failed": 0, "seconds": 0.0}
+        monkeypatch.undo()
+
+        # Tags cached without features (a describer that gave none): the network runs again.
+        project.db.execute("delete from cache where stage = ?", [VECTOR_STAGE])
+        project.db.conn.commit()
+        refill = ImageDescriptions(project, settings, [ImageNetDescriber(threads=1)])
+        assert [refill.describe(item) for item in items] == first
+        assert refill.stats["tags"]["computed"] == 2
+        assert all(np.array_equal(a, b) for a, b in zip(visual_vectors(project, settings, hashes), vectors[:2], strict=True))
+        # A VLM run does not use the tags' features.
+        vlm = Settings(criterion="kind", vlm_model="m.gguf", vlm_mmproj="p.gguf")
+        assert visual_vectors(project, vlm, hashes) == [None, None]
 
 
 def test_thumbnails_are_made_once_per_content(tmp_path: Path) -> None:

@@ -6,6 +6,10 @@ assign) then use exactly like a document's text. Each describer's output is cach
 project on its own, keyed by ``describer_id``, the content hash and -- only when
 ``conditioned_on_criterion`` -- the criterion, so changing the criterion re-runs only the
 describers that read it (a VLM), and installing a new model re-runs only that one.
+
+A describer may also give a *visual vector* (``gives_vector``): what its network saw, as
+numbers, for the hybrid grouping to cluster on next to the text (the tags describer's
+pooled classifier features). It is cached the same way, keyed by describer and content.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 
@@ -28,6 +33,8 @@ class ImageDescriber(ABC):
     conditioned_on_criterion: bool = False
     #: Short name for progress messages and run statistics.
     name: str = ""
+    #: Whether :meth:`describe_with_vector` also gives a visual vector.
+    gives_vector: bool = False
 
     @abstractmethod
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
@@ -36,6 +43,10 @@ class ImageDescriber(ABC):
         Returns "" when there is nothing to say (no EXIF, no text in the picture).
         Raises :class:`DescriberUnavailable` when the describer cannot work at all.
         """
+
+    def describe_with_vector(self, path: Path, image: Image.Image, criterion: str) -> tuple[str, np.ndarray | None]:
+        """The text and, for describers that give one, the visual vector, from one look."""
+        return self.describe(path, image, criterion), None
 
     def close(self) -> None:  # noqa: B027 - optional hook: most describers hold no model
         """Free models; the describer may be used again afterwards (it reloads)."""

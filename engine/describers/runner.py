@@ -11,6 +11,7 @@ model -- switching LLMs must not re-run a VLM over a thousand photos.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -18,6 +19,8 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from corral.models.runtime import RuntimeSettings
 
@@ -33,6 +36,7 @@ from .vlm import VlmDescriber
 log = logging.getLogger(__name__)
 
 CACHE_STAGE = "image"
+VECTOR_STAGE = "image-vector"
 REASON_NOTHING = (
     "nothing could be said about this picture (install the photo classifier with "
     "`corral models install imagenet`, or point Corral at a vision model with --vlm/--mmproj)"
@@ -66,6 +70,40 @@ def cache_key(describer: ImageDescriber, content_hash: str, criterion: str) -> s
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return f"{CACHE_STAGE}:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def vector_key(describer_id: str, content_hash: str) -> str:
+    blob = json.dumps({"d": describer_id, "hash": content_hash}, sort_keys=True, ensure_ascii=False)
+    return f"{VECTOR_STAGE}:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def encode_vector(vector: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
+
+
+def decode_vector(value: Any) -> np.ndarray | None:
+    if not isinstance(value, str):
+        return None
+    return np.frombuffer(base64.b64decode(value), dtype="<f4").astype(np.float32)
+
+
+def visual_source(settings: Any) -> str | None:
+    """The describer id whose visual vectors a run with ``settings`` uses, or None.
+
+    Only the tags describer gives vectors, and it runs only without a VLM: a VLM run must
+    not pick up vectors a tags run left in the cache for some of its pictures."""
+    if settings.vlm_model or settings.vlm_mmproj:
+        return None
+    return ImageNetDescriber().describer_id  # reads the install stamp; loads no model
+
+
+def visual_vectors(project: Project, settings: Any, content_hashes: list[str]) -> list[np.ndarray | None]:
+    """The cached visual vector of each content hash (None for documents and pictures
+    without one), for the hybrid grouping."""
+    source = visual_source(settings) if getattr(settings, "visual_weight", 1.0) > 0 else None
+    if source is None:
+        return [None] * len(content_hashes)
+    return [decode_vector(project.cache_get(vector_key(source, h))) if h else None for h in content_hashes]
 
 
 class ImageDescriptions:
@@ -110,16 +148,17 @@ class ImageDescriptions:
         for describer in list(self.describers):
             key = cache_key(describer, item.content_hash, self.criterion)
             text = self.project.cache_get(key)
+            vkey = vector_key(describer.describer_id, item.content_hash) if describer.gives_vector else None
             counts = self.stats.setdefault(
                 describer.name, {"computed": 0, "cached": 0, "failed": 0, "seconds": 0.0}
             )
-            if text is None:
+            if text is None or (vkey is not None and not self.project.cache_has(vkey)):
                 if loaded is None:
                     loaded = load_image(path)  # raises ImageSkip with the reason
                     self._thumbnail(item, loaded)
                 start = time.perf_counter()
                 try:
-                    text = describer.describe(path, loaded.image, self.criterion)
+                    text, vector = describer.describe_with_vector(path, loaded.image, self.criterion)
                 except DescriberUnavailable as exc:
                     self._drop(describer, str(exc))
                     continue
@@ -130,6 +169,8 @@ class ImageDescriptions:
                 counts["seconds"] += time.perf_counter() - start
                 counts["computed"] += 1
                 self.project.cache_put(key, CACHE_STAGE, text)
+                if vkey is not None and vector is not None:
+                    self.project.cache_put(vkey, VECTOR_STAGE, encode_vector(vector))
             else:
                 counts["cached"] += 1
             if text:

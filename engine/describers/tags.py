@@ -6,6 +6,10 @@ language stages turn tags like "airliner, warplane, wing" into group names such 
 "aircraft". ImageNet's classes lean towards animals and objects (120 dog breeds, no
 "person" class), so people, documents and scenes get weaker tags: docs/photos.md says when
 a VLM is worth it.
+
+The same pass gives the network's pooled penultimate features (1280 numbers), the
+describer's visual vector: tags of a 32x32 picture are often wrong where the features
+still place it near similar pictures (docs/photos.md).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from corral.models.catalog import get_spec
@@ -36,6 +41,7 @@ def format_tags(ranked: list[tuple[str, float]]) -> str:
 class ImageNetDescriber(ImageDescriber):
     name = "tags"
     conditioned_on_criterion = False
+    gives_vector = True
 
     def __init__(self, model_path: Path | None = None, *, threads: int | None = None) -> None:
         store = ModelStore()
@@ -78,6 +84,10 @@ class ImageNetDescriber(ImageDescriber):
 
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
         return format_tags(self.top(image))
+
+    def describe_with_vector(self, path: Path, image: Image.Image, criterion: str) -> tuple[str, np.ndarray]:
+        ranked, features = self._load().analyse(image, TOP_K)
+        return format_tags(ranked), features
 
     def close(self) -> None:
         with self._lock:

@@ -73,6 +73,9 @@ class Settings:
     seed_labels: list[str] = field(default_factory=list)  # example names given up front (bench)
     method: str = "hybrid"  # hybrid (embeddings + LLM) or llm (the seeds' pure-LLM pipeline)
     label_weight: float = 1.0  # weight of the LLM label's embedding next to the text's
+    # Weight of a picture's visual vector (the classifier's pooled features) next to the
+    # text's; 1.0 = equal blocks, chosen without tuning on the benchmark (docs/photos.md).
+    visual_weight: float = 1.0
     # Photos (engine/describers): a VLM (.gguf + its mmproj) replaces the ImageNet tags.
     vlm_model: str | None = None
     vlm_mmproj: str | None = None

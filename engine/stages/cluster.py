@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import prompts
+from ..describers.runner import visual_vectors
 from ..jobs import StageProgress
 from .assign import Assignment
 from .autok import auto_clusters
@@ -41,15 +42,36 @@ class Clustering:
     vectors: np.ndarray
 
 
-def item_vectors(descriptions: list[str], raw_labels: list[str], embed: Embed, label_weight: float) -> np.ndarray:
+def item_vectors(
+    descriptions: list[str],
+    raw_labels: list[str],
+    embed: Embed,
+    label_weight: float,
+    visual: list[np.ndarray | None] | None = None,
+    visual_weight: float = 1.0,
+) -> np.ndarray:
+    """One row per item: its description's embedding, its label's (times ``label_weight``)
+    and, when some items have one, its L2-normalised visual vector (times
+    ``visual_weight``; zeros for documents and pictures without one); rows unit length.
+    Without visual vectors the result is exactly the text-only one."""
     text = embed(descriptions)
-    if label_weight <= 0:
+    blocks = [text]
+    if label_weight > 0:
+        uniq = sorted(set(raw_labels))
+        lab_vecs = embed(uniq)
+        index = {lab: i for i, lab in enumerate(uniq)}
+        blocks.append(label_weight * lab_vecs[[index[lab] for lab in raw_labels]])
+    present = [v for v in visual or [] if v is not None]
+    if present and visual_weight > 0:
+        block = np.zeros((len(descriptions), len(present[0])), dtype=np.float64)
+        for row, vec in enumerate(visual or []):
+            norm = float(np.linalg.norm(vec)) if vec is not None else 0.0
+            if norm > 0:
+                block[row] = np.asarray(vec, dtype=np.float64) / norm
+        blocks.append(visual_weight * block)
+    if len(blocks) == 1:
         return text
-    uniq = sorted(set(raw_labels))
-    lab_vecs = embed(uniq)
-    index = {lab: i for i, lab in enumerate(uniq)}
-    labels = lab_vecs[[index[lab] for lab in raw_labels]]
-    out = np.hstack([text, label_weight * labels])
+    out = np.hstack(blocks)
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
@@ -136,7 +158,9 @@ def hybrid_groups(
     descriptions = [d for _, _, d in described]
     labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
     bar = StageProgress(ctx.progress, "cluster", 1)
-    vectors = item_vectors(descriptions, labels, embed, ctx.settings.label_weight)
+    visual = visual_vectors(ctx.project, ctx.settings, [h for _, h, _ in described])
+    vectors = item_vectors(descriptions, labels, embed, ctx.settings.label_weight,
+                           visual, ctx.settings.visual_weight)
     k = ctx.settings.k
     if k is None:
         found, report = auto_clusters(ctx, vectors, labels, descriptions, embed,
