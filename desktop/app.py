@@ -14,6 +14,7 @@ from .config import GuiState
 from .jobs import Job
 from .main_window import MainWindow
 from .theme import apply_theme
+from .thumbs import ThumbnailLoader
 
 ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "corral.svg"
 
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         window.open_project(args.project)
     code = app.exec()
     Job.pool().waitForDone()  # a cancelled job stops at its next check
+    ThumbnailLoader.pool().clear()  # pictures asked for but not started are not needed now
+    ThumbnailLoader.pool().waitForDone()
     return int(code)
 
 

@@ -4,6 +4,10 @@
 unassigned) and accepts dropped items; :class:`MembersModel` lists one group's items and
 drags them. Both reset themselves when the session says it changed; neither edits the
 project directly -- a drop asks the session to move the items.
+
+The members' last column (:attr:`MembersModel.PICTURE_COL`, hidden in the table) is the one
+the review grid shows: the file name with its thumbnail as decoration, made lazily by a
+:class:`~corral.desktop.thumbs.ThumbnailLoader` when the grid first paints the item.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from corral.engine.review import UNASSIGNED, GroupSummary, Member
 
 from .session import ProjectSession
+from .thumbs import ThumbnailLoader
 
 ITEMS_MIME = "application/x-corral-item-ids"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -143,23 +148,55 @@ class GroupsModel(_RowsTable):
 
 
 class MembersModel(_RowsTable):
-    HEADERS = ("", "Confidence", "File", "Text")
+    HEADERS = ("", "Confidence", "File", "Text", "Picture")
+    PICTURE_COL = 4  # the grid's column: file name and thumbnail
 
     def __init__(self, session: ProjectSession) -> None:
         super().__init__()
         self.session = session
         self.group_idx: int | None = None
         self._rows: list[Member] = []
+        self._rows_of_hash: dict[str, list[int]] = {}
+        self.thumbs = ThumbnailLoader(parent=self)
+        self.thumbs.sig_ready.connect(self._thumbnail_ready)
+        blank = QPixmap(self.thumbs.size, self.thumbs.size)
+        blank.fill(Qt.GlobalColor.transparent)
+        self._waiting = QIcon(blank)  # a picture being made: same size, nothing to see yet
         session.sig_changed.connect(self.reload)
 
     def show_group(self, group_idx: int | None) -> None:
+        if group_idx != self.group_idx:
+            self.thumbs.forget_pending()
         self.group_idx = group_idx
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
         self._rows = [] if self.group_idx is None else self.session.members_of(self.group_idx)
+        self._rows_of_hash = {}
+        for row, member in enumerate(self._rows):
+            if member.kind == "image" and member.content_hash:
+                self._rows_of_hash.setdefault(member.content_hash, []).append(row)
         self.endResetModel()
+
+    def has_images(self) -> bool:
+        return bool(self._rows_of_hash)
+
+    def picture(self, member: Member) -> QIcon:
+        """The member's thumbnail; made in the background the first time (blank meanwhile)."""
+        root = self.session.root
+        if member.kind == "image" and member.content_hash and root is not None:
+            icon = self.thumbs.icon(member.content_hash, root / member.path)
+            if icon is not None:
+                return icon
+            if not self.thumbs.failed(member.content_hash):
+                return self._waiting
+        return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+
+    def _thumbnail_ready(self, content_hash: str) -> None:
+        for row in self._rows_of_hash.get(content_hash, []):
+            index = self.index(row, self.PICTURE_COL)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def member_at(self, row: int) -> Member | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -179,16 +216,20 @@ class MembersModel(_RowsTable):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             text = member.snippet[:160]
-            return (self.status(member), _conf(member.confidence), member.path, text)[col]
+            name = member.path.rsplit("/", 1)[-1]
+            return (self.status(member), _conf(member.confidence), member.path, text, name)[col]
         if role == SORT_ROLE:
             conf = -1.0 if member.confidence is None else member.confidence
-            return (self.status(member), conf, member.path.casefold(), member.snippet)[col]
+            path = member.path.casefold()
+            return (self.status(member), conf, path, member.snippet, path)[col]
         if role == Qt.ItemDataRole.UserRole:
             return member
         if role == Qt.ItemDataRole.BackgroundRole and member.unsure:
             return UNSURE_TINT
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and member.unsure:
             return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        if role == Qt.ItemDataRole.DecorationRole and col == self.PICTURE_COL:
+            return self.picture(member)
         if role == Qt.ItemDataRole.ToolTipRole:
             why = {
                 "check": "The model was unsure about this one: check it.",

@@ -57,6 +57,7 @@ class Member:
     source: str  # model | user | pinned | "" (unassigned)
     pinned: bool
     snippet: str
+    content_hash: str = ""  # "sha256:<hex>"; keys the item's cached thumbnail
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def members(project: Project, run_id: int, group_idx: int | None = None) -> list
     where = "a.run_id = ?" + (" and a.group_idx = ?" if group_idx is not None else "")
     args: list[Any] = [run_id] + ([group_idx] if group_idx is not None else [])
     sql = (
-        "select i.id, i.path, i.kind, a.group_idx, a.confidence, a.unsure, a.source, "
+        "select i.id, i.path, i.kind, i.content_hash, a.group_idx, a.confidence, a.unsure, a.source, "
         f"p.item_id is not null as pinned, substr(e.text, 1, {SNIPPET_CHARS * 2}) as head "
         "from assignments a join items i on i.id = a.item_id "
         "left join pins p on p.item_id = i.id "
@@ -160,7 +161,7 @@ def members(project: Project, run_id: int, group_idx: int | None = None) -> list
 def unassigned(project: Project, run_id: int) -> list[Member]:
     """Readable items of the project that are in no group of this run."""
     sql = (
-        "select i.id, i.path, i.kind, -1 as group_idx, null as confidence, 0 as unsure, "
+        "select i.id, i.path, i.kind, i.content_hash, -1 as group_idx, null as confidence, 0 as unsure, "
         f"'' as source, 0 as pinned, substr(e.text, 1, {SNIPPET_CHARS * 2}) as head "
         "from items i left join extracts e on e.content_hash = i.content_hash "
         "where i.status = 'ok' and i.id not in "
@@ -180,6 +181,7 @@ def _member(r: dict[str, Any]) -> Member:
         source=r["source"] or "",
         pinned=bool(r["pinned"]),
         snippet=_squash(r["head"] or "")[:SNIPPET_CHARS],
+        content_hash=r["content_hash"] or "",
     )
 
 

@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,16 +23,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDrag,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QIcon,
+)
+from PySide6.QtWidgets import QApplication, QListView, QStyle
 
 from corral.desktop.config import AppSettings, GuiState
 from corral.desktop.jobs import Job, explain
 from corral.desktop.main_window import MainWindow
+from corral.desktop.review_models import MembersModel
+from corral.desktop.thumbs import ThumbnailLoader
 from corral.engine import review
 from corral.engine.ingest import scan_folder
 from corral.engine.jobs import Cancelled, CancelToken, ProgressCallback, ProgressEvent
 from corral.engine.store import Project
+from corral.engine.thumbnails import thumbnail_path
 from corral.models.errors import ModelError
+from tests.conftest import REPO
 
 CRITERION = "what kind of document is this"
 INVOICES = [
@@ -113,6 +129,7 @@ def window(qtbot, asker: ScriptedAsker) -> Iterator[MainWindow]:
     if win.job is not None and win.job.running:
         win.job.cancel()
     assert Job.pool().waitForDone(60_000)
+    assert ThumbnailLoader.pool().waitForDone(60_000)
     win.session.close(emit=False)
 
 
@@ -128,6 +145,38 @@ def built_project(tmp_path: Path) -> Path:
         for n, item in enumerate(project.items()):
             idx = 0 if item.path.startswith("invoice") else 1
             project.save_assignment(run_id, item.id, idx, 0.3 + 0.08 * n, 0.3 + 0.08 * n < 0.45)
+        project.update_group_sizes(run_id)
+        project.finish_run(run_id, "done", {})
+    return path
+
+
+PICTURES = {  # name: (size, colour, size of its grid thumbnail)
+    "red_wide.png": ((400, 200), (220, 30, 30), (128, 64)),
+    "blue_tall.jpg": ((150, 300), (30, 40, 210), (64, 128)),
+    "green_tiny.png": ((40, 30), (20, 180, 60), (40, 30)),  # never enlarged
+}
+
+
+def built_picture_project(tmp_path: Path, extra_pictures: int = 0) -> Path:
+    """Real pictures (made with Pillow) and two notes, grouped by hand: Pictures holds the
+    pictures and one note, Notes the other note. ``extra_pictures`` adds small grey ones."""
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for name, (size, colour, _) in PICTURES.items():
+        Image.new("RGB", size, colour).save(folder / name)
+    for n in range(extra_pictures):
+        Image.new("RGB", (24, 24), (n % 256, 128, 128)).save(folder / f"grey_{n:04d}.png")
+    (folder / "caption.txt").write_text("Captions for the holiday pictures.", encoding="utf-8")
+    (folder / "shopping.txt").write_text("Milk, bread, eggs and coffee.", encoding="utf-8")
+    path = tmp_path / "pics.corral"
+    with Project.open(path) as project:
+        project.set_meta("root", str(folder))
+        scan_folder(folder, project)
+        run_id = project.new_run("what is this", 2, "hand-made", {})
+        project.save_groups(run_id, ["Pictures", "Notes"])
+        for item in project.items():
+            idx = 1 if item.path == "shopping.txt" else 0
+            project.save_assignment(run_id, item.id, idx, 0.9, False)
         project.update_group_sizes(run_id)
         project.finish_run(run_id, "done", {})
     return path
@@ -289,6 +338,173 @@ def test_review_page_lists_doubtful_items_first(qtbot, window, asker, tmp_path):
     with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
         assert page.groups_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
     assert len(window.session.members_of(0)) == 5
+
+
+# -- the review grid of pictures ----------------------------------------------------------------
+
+
+def open_pictures(qtbot, window, tmp_path: Path, extra_pictures: int = 0) -> Path:
+    project = built_picture_project(tmp_path, extra_pictures)
+    window.resize(1200, 800)
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    return project
+
+
+def grid_rows(page) -> dict[str, Any]:
+    """{file name: proxy index in the grid's column}, in the order shown."""
+    indexes = [page.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.proxy.rowCount())]
+    return {i.data(): i for i in indexes}
+
+
+def opaque_box(image: Any) -> tuple[int, int]:
+    """Width and height of the part of ``image`` that is not transparent."""
+    points = [(x, y) for y in range(image.height()) for x in range(image.width())
+              if image.pixelColor(x, y).alpha() > 0]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return (max(xs) - min(xs) + 1, max(ys) - min(ys) + 1) if points else (0, 0)
+
+
+def test_review_grid_shows_thumbnails_of_the_pictures(qtbot, window, asker, tmp_path, monkeypatch):
+    made: list[tuple[int, str]] = []  # (thread, picture) of each thumbnail asked of the engine
+    import corral.desktop.thumbs as thumbs
+
+    def recording(content_hash: str, source: Path) -> Path:
+        made.append((threading.get_ident(), Path(source).name))
+        return thumbnail_path(content_hash, source)
+
+    monkeypatch.setattr(thumbs, "thumbnail_path", recording)
+    project = open_pictures(qtbot, window, tmp_path)
+    page = window.review_page
+    grid = page.members_grid
+    page.select_group_row(1)  # Notes: one note, no pictures -- the table, with snippets
+    assert not page.grid_toggle.isChecked() and page.members_stack.currentWidget() is page.members_view
+    assert page.proxy.index(0, 3).data() == "Milk, bread, eggs and coffee."
+    page.select_group_row(0)  # Pictures: three pictures and one note
+    assert isinstance(grid, QListView) and grid.viewMode() == QListView.ViewMode.IconMode
+    assert page.grid_toggle.isChecked() and page.members_stack.currentWidget() is grid
+    assert grid.model() is page.proxy and grid.selectionModel() is page.members_view.selectionModel()
+
+    # Painting the grid asks for the three pictures, which are made on a worker thread.
+    loader = page.members_model.thumbs
+    qtbot.waitUntil(lambda: all(loader.file(m.content_hash) for m in window.session.members_of(0)
+                                if m.kind == "image"), timeout=20_000)
+    assert {name for _, name in made} == set(PICTURES)  # not the note
+    assert threading.get_ident() not in {thread for thread, _ in made}
+    rows = grid_rows(page)
+    assert sorted(rows) == ["blue_tall.jpg", "caption.txt", "green_tiny.png", "red_wide.png"]
+    root = tmp_path / "pics"
+    for name, (_, colour, size) in PICTURES.items():
+        member = rows[name].data(Qt.ItemDataRole.UserRole)
+        icon = rows[name].data(Qt.ItemDataRole.DecorationRole)
+        assert isinstance(icon, QIcon) and not icon.isNull()
+        picture = icon.pixmap(grid.iconSize()).toImage()  # as the grid draws it
+        assert picture.size().toTuple() == (128, 128), name  # every icon the same square ...
+        assert opaque_box(picture) == size, name  # ... with the picture, never enlarged, in it
+        centre = picture.pixelColor(64, 64)
+        assert all(abs(a - b) <= 12 for a, b in zip(centre.getRgb()[:3], colour, strict=True)), (name, centre)
+        # ... from the engine's thumbnail cache, made from the real file.
+        assert loader.file(member.content_hash) == thumbnail_path(member.content_hash, root / name)
+    note = rows["caption.txt"].data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(note, QIcon) and not note.isNull()  # a plain file icon
+    file_icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+    assert note.pixmap(32).toImage() == file_icon.pixmap(32).toImage()
+    assert page.proxy.index(0, 2).data(Qt.ItemDataRole.DecorationRole) is None  # not in the table
+
+    # Clicking a picture selects it for the preview, which shows it larger.
+    click = grid.visualRect(rows["red_wide.png"]).center()
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    assert [m.path for m in page.selected_members()] == ["red_wide.png"]
+    assert "red_wide.png" in page.preview_path.text()
+    assert page.preview_image.isVisibleTo(page) and page.preview_image.pixmap().size().toTuple() == (256, 128)
+
+    # The context menu of the grid moves it, like the table's.
+    def choose_notes() -> None:
+        menu = QApplication.activePopupWidget()
+        move = next(a for a in menu.actions() if a.text() == "Move to").menu()
+        next(a for a in move.actions() if a.text() == "Notes").trigger()
+        menu.close()
+
+    QTimer.singleShot(50, choose_notes)
+    QApplication.sendEvent(grid.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, click, grid.viewport().mapToGlobal(click)))
+    assert placement(project, window.session.run_id)["red_wide.png"] == "Notes"
+    assert "red_wide.png" not in grid_rows(page)
+
+    # Notes now holds a picture, so it opens as a grid; unticking shows the table, and stays.
+    page.select_group_row(1)
+    assert page.grid_toggle.isChecked() and page.members_stack.currentWidget() is grid
+    red = grid_rows(page)["red_wide.png"].data(Qt.ItemDataRole.DecorationRole)
+    assert opaque_box(red.pixmap(128).toImage()) == (128, 64)
+    page.grid_toggle.click()
+    assert page.members_stack.currentWidget() is page.members_view
+    page.select_group_row(0)
+    assert page.members_stack.currentWidget() is grid
+    page.select_group_row(1)
+    assert not page.grid_toggle.isChecked() and page.members_stack.currentWidget() is page.members_view
+
+
+def test_review_grid_makes_only_the_pictures_on_screen(qtbot, window, tmp_path):
+    open_pictures(qtbot, window, tmp_path, extra_pictures=400)
+    page = window.review_page
+    page.select_group_row(0)
+    assert page.proxy.rowCount() == 404
+    loader = page.members_model.thumbs
+    qtbot.waitUntil(lambda: loader.requested > 0, timeout=10_000)
+    qtbot.wait(200)
+    assert loader.requested < 100  # only what the grid shows, not the 403 pictures
+
+
+def test_dragging_a_picture_from_the_grid_onto_a_group(qtbot, window, tmp_path):
+    """The mouse drag as far as the offscreen platform goes, then Qt's own drop events.
+
+    Offscreen, ``QDrag.exec`` returns at once, so the drag that the grid starts itself (from
+    a real press and move) is picked up and dropped on the groups list with the drop events
+    Qt would send. The full drag under the mouse is the next test, in a child process.
+    """
+    project = open_pictures(qtbot, window, tmp_path)
+    page = window.review_page
+    page.select_group_row(0)
+    grid, groups = page.members_grid, page.groups_view
+    start = grid.visualRect(grid_rows(page)["green_tiny.png"]).center()
+    qtbot.mousePress(grid.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(grid.viewport(), start + QPoint(8, 8))
+    qtbot.mouseMove(grid.viewport(), start + QPoint(30, 30))
+    drags = grid.findChildren(QDrag)
+    assert len(drags) == 1, "the press and move did not start a drag"
+    mime = drags[0].mimeData()
+    qtbot.mouseRelease(grid.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(30, 30))
+    target = QPointF(groups.visualRect(page.groups_model.index(1, 0)).center())
+    move, left, none = Qt.DropAction.MoveAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for event in (QDragEnterEvent(target, move, mime, left, none),
+                  QDragMoveEvent(target, move, mime, left, none)):
+        QApplication.sendEvent(groups.viewport(), event)
+        assert event.isAccepted()
+    drop = QDropEvent(target, move, mime, left, none)
+    with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
+        QApplication.sendEvent(groups.viewport(), drop)
+    assert drop.isAccepted()
+    assert placement(project, window.session.run_id)["green_tiny.png"] == "Notes"
+
+
+def test_a_real_mouse_drag_moves_a_picture_into_a_group(tmp_path):
+    """Press, move and release on Qt's ``minimal`` platform, whose drag follows the mouse."""
+    project = built_picture_project(tmp_path)
+    before = placement(project, 1)
+    assert before["blue_tall.jpg"] == "Pictures"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.gui_drag", str(project), "blue_tall.jpg", "Notes"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+    assert done.returncode == 0, (report, done.stderr[-3000:])
+    assert report["platform"] == "minimal" and report["grid_shown"]
+    assert report["steps"] == ["drag started", "over the group", "released", "drag returned"]
+    after = placement(project, 1)
+    assert after["blue_tall.jpg"] == "Notes"
+    assert {k: v for k, v in after.items() if k != "blue_tall.jpg"} == {
+        k: v for k, v in before.items() if k != "blue_tall.jpg"}
+    assert "blue_tall.jpg" in report["now_in"]
 
 
 def test_export_preview_apply_and_undo(qtbot, window, asker, tmp_path):

@@ -2,6 +2,11 @@
 
 Everything shown comes from the :class:`~corral.desktop.session.ProjectSession` through the
 item models; every edit goes back through the session. Doubtful items are listed first.
+
+A group's members show as a table (with text snippets) or as a grid of thumbnails; the grid
+is chosen for groups that hold pictures, and the *Thumbnails* button switches it per group.
+Both views share one proxy model and one selection, so selecting, the context menu, dragging
+onto a group and the preview work the same in either.
 """
 
 from __future__ import annotations
@@ -10,22 +15,28 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPoint,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListView,
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QStackedWidget,
+    QStyle,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +61,8 @@ class ReviewPage(QWidget):
         self.groups_model = GroupsModel(session)
         self.members_model = MembersModel(session)
         self._group_idx: int | None = None
+        self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
+        self._preview_hash = ""
 
         # Top: which run, what it was asked, and what to do with it.
         self.runs_bar = RunsBar(session, asker)
@@ -116,8 +129,22 @@ class ReviewPage(QWidget):
         for col in (0, 1, 2):
             mheader.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         mheader.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.members_view.setColumnHidden(MembersModel.PICTURE_COL, True)
         self.members_view.selectionModel().currentRowChanged.connect(self._member_chosen)
+        self.members_grid = self._make_grid()
+        self.members_stack = QStackedWidget()
+        self.members_stack.addWidget(self.members_view)
+        self.members_stack.addWidget(self.members_grid)
         self.members_title = QLabel()
+        self.members_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may shrink
+        self.grid_toggle = QToolButton()
+        self.grid_toggle.setCheckable(True)
+        self.grid_toggle.setText("Thumbnails")
+        self.grid_toggle.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+        self.grid_toggle.setToolTip(
+            "Thumbnails: show the files as a grid of pictures (on by itself for groups with pictures)"
+        )
+        self.grid_toggle.clicked.connect(self._grid_toggled)
         self.doubtful_first = QCheckBox("Doubtful first")
         self.doubtful_first.setChecked(True)
         self.doubtful_first.setToolTip("Sort by confidence, lowest first, to check doubtful items")
@@ -130,10 +157,11 @@ class ReviewPage(QWidget):
         move.clicked.connect(self.move_selected_ask)
         members_bar = QHBoxLayout()
         members_bar.addWidget(self.members_title, 1)
+        members_bar.addWidget(self.grid_toggle)
         members_bar.addWidget(self.doubtful_first)
         members_bar.addWidget(pin)
         members_bar.addWidget(move)
-        middle = _column(members_bar, self.members_view)
+        middle = _column(members_bar, self.members_stack)
 
         # Right: one item.
         self.preview_path = QLabel()
@@ -141,9 +169,15 @@ class ReviewPage(QWidget):
         self.preview_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.preview_meta = QLabel()
         self.preview_meta.setWordWrap(True)
+        self.preview_image = QLabel()
+        self.preview_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview_image.hide()
+        self.members_model.thumbs.sig_ready.connect(self._thumbnail_ready)
         self.preview_text = QPlainTextEdit()
         self.preview_text.setReadOnly(True)
-        right = _column(QLabel("<b>Preview</b>"), self.preview_path, self.preview_meta, self.preview_text)
+        right = _column(
+            QLabel("<b>Preview</b>"), self.preview_image, self.preview_path, self.preview_meta, self.preview_text
+        )
 
         splitter = QSplitter()
         for pane in (left, middle, right):
@@ -158,6 +192,47 @@ class ReviewPage(QWidget):
 
         session.sig_changed.connect(self._session_changed)
         self._session_changed()
+
+    def _make_grid(self) -> QListView:
+        """The members as thumbnails: same proxy, same selection as the table."""
+        grid = QListView()
+        grid.setMovement(QListView.Movement.Static)  # before IconMode, which would make it Free
+        grid.setViewMode(QListView.ViewMode.IconMode)
+        grid.setModel(self.proxy)
+        grid.setModelColumn(MembersModel.PICTURE_COL)
+        grid.setSelectionModel(self.members_view.selectionModel())
+        grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        size = self.members_model.thumbs.size
+        grid.setIconSize(QSize(size, size))
+        grid.setGridSize(QSize(size + 28, size + 40))
+        grid.setUniformItemSizes(True)  # only what is on screen asks for its picture
+        grid.setResizeMode(QListView.ResizeMode.Adjust)
+        grid.setWordWrap(False)
+        grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        grid.setDragEnabled(True)
+        grid.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        grid.setDefaultDropAction(Qt.DropAction.MoveAction)
+        grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        grid.customContextMenuRequested.connect(self._member_menu)
+        return grid
+
+    @property
+    def members_widget(self) -> QTableView | QListView:
+        """The view of the members now shown: the table or the grid."""
+        return self.members_grid if self.grid_toggle.isChecked() else self.members_view
+
+    def _grid_toggled(self, on: bool) -> None:
+        if self._group_idx is not None:
+            self._grid_choice[(self.session.run_id, self._group_idx)] = on
+        self._show_grid(on)
+
+    def _show_grid(self, on: bool) -> None:
+        self.grid_toggle.setChecked(on)
+        self.members_stack.setCurrentWidget(self.members_grid if on else self.members_view)
+        current = self.members_view.selectionModel().currentIndex()
+        if current.isValid():
+            self.members_widget.scrollTo(current)
 
     # -- following the session -----------------------------------------------------------
     def _session_changed(self) -> None:
@@ -191,6 +266,8 @@ class ReviewPage(QWidget):
         group = self.groups_model.group_at(index.row()) if index.isValid() else None
         self._group_idx = group.idx if group else None
         self.members_model.show_group(self._group_idx)
+        choice = self._grid_choice.get((self.session.run_id, self._group_idx))
+        self._show_grid(self.members_model.has_images() if choice is None else choice)
         if group is None:
             self.members_title.setText("")
         else:
@@ -212,6 +289,11 @@ class ReviewPage(QWidget):
 
     def _member_chosen(self, index: QModelIndex) -> None:
         member = self.proxy.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+        self._preview_hash = member.content_hash if isinstance(member, Member) and member.kind == "image" else ""
+        root = self.session.root
+        if isinstance(member, Member) and self._preview_hash and root is not None:
+            self.members_model.thumbs.request(self._preview_hash, root / member.path)
+        self._show_preview_image()
         if not isinstance(member, Member):
             self.preview_path.setText("")
             self.preview_meta.setText("")
@@ -228,6 +310,17 @@ class ReviewPage(QWidget):
         self.preview_path.setText(f"<b>{_escape(member.path)}</b>")
         self.preview_meta.setText(f"Group: {_escape(where)}<br>Confidence: {conf}<br>{notes}")
         self.preview_text.setPlainText(self._full_text(member))
+
+    def _show_preview_image(self) -> None:
+        """The picture being previewed, as large as its cached thumbnail, once it is made."""
+        file = self.members_model.thumbs.file(self._preview_hash) if self._preview_hash else None
+        pixmap = QPixmap(str(file)) if file is not None else QPixmap()
+        self.preview_image.setPixmap(pixmap)
+        self.preview_image.setVisible(not pixmap.isNull())
+
+    def _thumbnail_ready(self, content_hash: str) -> None:
+        if content_hash == self._preview_hash:
+            self._show_preview_image()
 
     def _full_text(self, member: Member) -> str:
         project = self.session.project
@@ -246,8 +339,9 @@ class ReviewPage(QWidget):
         return group
 
     def selected_members(self) -> list[Member]:
-        rows = self.members_view.selectionModel().selectedRows()
-        members = [self.proxy.data(i, Qt.ItemDataRole.UserRole) for i in rows]
+        indexes = self.members_view.selectionModel().selectedIndexes()
+        rows = sorted({i.row() for i in indexes})
+        members = [self.proxy.data(self.proxy.index(r, 0), Qt.ItemDataRole.UserRole) for r in rows]
         return [m for m in members if isinstance(m, Member)]
 
     def select_members(self, item_ids: list[int]) -> None:
@@ -349,7 +443,7 @@ class ReviewPage(QWidget):
             move_menu.addAction("No group").triggered.connect(lambda: self.move_selected(UNASSIGNED))
         pinned = all(m.pinned for m in members)
         menu.addAction("Unpin" if pinned else "Pin to this group").triggered.connect(self.toggle_pin)
-        menu.exec(self.members_view.viewport().mapToGlobal(pos))
+        menu.exec(self.members_widget.viewport().mapToGlobal(pos))
 
 
 def _escape(text: str) -> str:
@@ -364,5 +458,5 @@ def _column(*parts: QWidget | QHBoxLayout) -> QWidget:
         if isinstance(part, QHBoxLayout):
             layout.addLayout(part)
         else:
-            layout.addWidget(part, 1 if isinstance(part, QTableView | QPlainTextEdit) else 0)
+            layout.addWidget(part, 1 if isinstance(part, QTableView | QPlainTextEdit | QStackedWidget) else 0)
     return box
