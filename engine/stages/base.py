@@ -72,7 +72,7 @@ class Settings:
     unsure_below: float = 0.45  # assignments less confident than this are flagged for review
     seed_labels: list[str] = field(default_factory=list)  # example names given up front (bench)
     method: str = "hybrid"  # hybrid (embeddings + LLM) or llm (the seeds' pure-LLM pipeline)
-    label_weight: float = 1.0  # weight of the LLM label's embedding next to the text's
+    label_weight: float = 0.5  # weight of the LLM label's embedding next to the text's
     # Weight of a picture's visual vector (the classifier's pooled features) next to the
     # text's. Chosen on held-out pictures (sklearn's 8x8 digits, not the CIFAR benchmark):
     # best of 0..8 and visual-only there; equal blocks (1.0) barely moved k-means
