@@ -8,10 +8,11 @@ the decision follows the papers instead:
    wrote under the criterion are merged when their embeddings are closer than a cosine
    distance ``merge_distance`` (seed 001's post-correction threshold on label embeddings);
    every merged label group that holds at least ``min_share`` of the items is one group.
-2. **Coherence check** (seed 001, section 3.1): for each k-means cluster the LLM reads a
+2. **Coherence check** (seed 001, section 3.1): for each cluster the LLM reads a
    spread-out sample of its members and answers Good (one intent/category under the
    criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
-   re-clustered in two (Algorithm 1's "re-cluster the bad ones", one round).
+   re-clustered in two (Algorithm 1's "re-cluster the bad ones", one round), and the split
+   is kept only when both halves are judged Good.
 3. **Near-duplicates merged** (seed 001, 4.1.2): clusters whose dominant label is the same
    concept are joined when the LLM judges their union coherent too (so a cluster split in
    step 2 is not glued back just because the labels were too coarse).
@@ -119,7 +120,9 @@ def auto_clusters(
     judge = CoherenceJudge(ctx, vectors, descriptions)
     min_size = max(2, int(np.ceil(s.min_group_share * n)))
 
-    # Seed 001, Algorithm 1: judge every cluster; re-cluster the incoherent ones (one round).
+    # Seed 001, Algorithm 1: judge every cluster; an incoherent one is re-clustered in two,
+    # and the split is kept when the LLM judges both halves coherent (a split that does not
+    # fix it would only add a group).
     clusters = sorted(set(labels.tolist()))
     bar = StageProgress(ctx.progress, "check", len(clusters))
     bad = split = 0
@@ -130,7 +133,8 @@ def auto_clusters(
             bad += 1
             if len(members) >= 2 * min_size:
                 halves = kmeans(vectors[members], 2)
-                if len(set(halves.tolist())) == 2:
+                if (len(set(halves.tolist())) == 2 and judge(members[halves == 0]) >= 0.5
+                        and judge(members[halves == 1]) >= 0.5):
                     labels[members[halves == 1]] = next_id
                     next_id += 1
                     split += 1
