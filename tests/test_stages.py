@@ -8,7 +8,7 @@ import pytest
 
 from corral.engine.pipeline import organize
 from corral.engine.stages.base import LazyModel, Settings, StageContext
-from corral.engine.stages.labels import count_labels, label_key, normalize_label
+from corral.engine.stages.labels import count_labels, display_name, label_key, normalize_label
 from corral.engine.stages.merge import merge_labels
 from corral.engine.stages.propose import parse_label_list
 from corral.engine.store import Project
@@ -21,6 +21,10 @@ def test_label_normalisation_folds_spellings() -> None:
     assert normalize_label("EventAgenda") == "Event Agenda"
     assert normalize_label("animal group") == "animal" and normalize_label("Group") == "Group"
     assert normalize_label("iPhone") == "iPhone"
+    assert normalize_label("Tech Files") == "Tech" and normalize_label("Alarm Organizer") == "Alarm"
+    assert normalize_label("time-related-queries") == "time related queries"
+    assert normalize_label("e-mail") == "e-mail" and normalize_label("Files") == "Files"
+    assert display_name("stock price") == "Stock price" and display_name("iPhone apps") == "iPhone apps"
     assert label_key("Receipts") == label_key("receipt") == label_key("RECEIPTS!")
     counts = count_labels(["Receipts", "receipt", "Receipts", "Letters", "misc", "Other", ""])
     assert counts == {"Receipts": 3, "Letters": 1}

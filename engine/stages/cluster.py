@@ -31,7 +31,7 @@ from ..jobs import StageProgress
 from .assign import Assignment
 from .autok import auto_clusters
 from .base import StageContext
-from .labels import label_key, normalize_label
+from .labels import display_name, label_key
 from .propose import parse_label_list
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -177,7 +177,7 @@ def name_clusters(
             calls += 1
         else:
             cached += 1
-        name = normalize_label(str(answer)) or (counts[0][0] if counts else f"group {c + 1}")
+        name = display_name(str(answer)) or (counts[0][0] if counts else f"group {c + 1}")
         if label_key(name) in used:  # keep names distinct: fall back to the next frequent label
             alternatives = [lab for lab, _ in counts if label_key(lab) not in used]
             name = alternatives[0] if alternatives else f"{name} ({c + 1})"

@@ -9,7 +9,10 @@ _VAGUE = {"other", "others", "misc", "miscellaneous", "general", "unknown", "doc
           "documents", "file", "files", "none", "n/a", "various", "item", "items"}
 
 
-_FILLER = {"group", "groups", "folder", "folders", "category", "categories"}
+# Words small models add after the name itself ("Tech Files", "Alarm Organizer"): they come
+# from the folder-organizing framing of the prompts and say nothing about the group.
+_FILLER = {"group", "groups", "folder", "folders", "category", "categories", "file", "files",
+           "organizer", "organizers"}
 
 
 def normalize_label(label: str) -> str:
@@ -21,10 +24,19 @@ def normalize_label(label: str) -> str:
     text = re.sub(r"[\s_]+", " ", text).strip(" \t\"'`.,;:-")
     if " " not in text and re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", text):
         text = " ".join(re.findall(r"[A-Z]?[a-z]+", text))
+    if " " not in text and text.count("-") >= 2:  # "time-related-queries"
+        text = text.replace("-", " ")
     words = text.split()
     if len(words) > 1 and words[-1].casefold() in _FILLER:
         text = " ".join(words[:-1])
     return text[:60]
+
+
+def display_name(label: str) -> str:
+    """A group name as shown: normalised, and capitalised when the model wrote it all in
+    lower case ("stock price" -> "Stock price"); other casing is the model's choice."""
+    text = normalize_label(label)
+    return text[:1].upper() + text[1:] if text.islower() else text
 
 
 def label_key(label: str) -> str:
