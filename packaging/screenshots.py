@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         "--work", help="keep the folder and project here; a second call then reuses every "
         "model answer (fast, but run.png is only retaken when the run really works)"
     )
+    parser.add_argument(
+        "--photos", help="instead, organize this folder of pictures and save review-photos.png "
+        "(the review page's thumbnail grid); --criterion and --k apply"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     faulthandler.enable()  # a crash in llama.cpp or Qt still says where
@@ -78,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     os.environ["CORRAL_HOME"] = str(tmp / "home")  # before anything reads the config folder
     try:
-        return Shooter(tmp, out, args).run()
+        shooter = Shooter(tmp, out, args)
+        return shooter.run_photos(Path(args.photos)) if args.photos else shooter.run()
     finally:
         if not args.work:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -136,6 +141,25 @@ class Shooter:
         if not got:
             raise TimeoutError(f"nothing happened within {timeout_s:.0f} s")
         return got
+
+    def run_photos(self, folder: Path) -> int:
+        """The review page of a folder of pictures: the groups and one group's thumbnails."""
+        w = self.window
+        w.start_page.fill(folder, self.args.criterion, self.args.k, model=self.args.model)
+        failed: list[str] = []
+        w.sig_run_failed.connect(failed.append)
+        w.start_page.request_start()
+        self.wait(w.sig_run_finished, 1800)
+        if failed:
+            log.error("The run failed: %s", failed[0])
+            return 1
+        page = w.review_page
+        biggest = max(w.session.groups, key=lambda g: g.size)
+        page.select_group_row(page.groups_model.row_of(biggest.idx))
+        self.settle(1500)  # thumbnails arrive from the worker thread
+        self.save(w, "review-photos.png")
+        w.close()
+        return 0
 
     def run(self) -> int:
         from corral.engine.jobs import ProgressEvent
