@@ -122,7 +122,7 @@ def from_labels(vectors: np.ndarray, labels: np.ndarray) -> Clustering:
 
 
 def confidences(clustering: Clustering) -> np.ndarray:
-    """The share of each item's nearest neighbours that sit in its own group.
+    """The share of each item's neighbourhood (itself and its nearest neighbours) in its group.
 
     Scale-free, so it reads the same for text vectors and for pictures' longer vectors (the
     earlier softmax over centroid similarities needed a temperature per vector space and
@@ -141,7 +141,8 @@ def confidences(clustering: Clustering) -> np.ndarray:
     sims = unit @ unit.T
     np.fill_diagonal(sims, -np.inf)
     nearest = np.argpartition(-sims, size - 1, axis=1)[:, :size]
-    return (labels[nearest] == labels[:, None]).mean(axis=1)
+    agree = (labels[nearest] == labels[:, None]).sum(axis=1)
+    return (agree + 1) / (size + 1)  # the item itself counts, so it is never 0
 
 
 def name_clusters(
