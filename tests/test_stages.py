@@ -243,7 +243,7 @@ def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path
     """k-means split one label concept in two; the judge finds the union coherent: merged."""
     import numpy as np
 
-    from corral.engine.stages.autok import auto_clusters, estimate_k
+    from corral.engine.stages.autok import auto_clusters, estimate_k, label_concepts
 
     assert estimate_k([0] * 50 + [1] * 50 + [2] * 1, min_share=0.05, k_max=10) == 2
     texts = [f"receipt {i}" for i in range(6)] + [f"recipe {i}" for i in range(6)]
@@ -257,6 +257,16 @@ def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path
 
     fake = FakeLLM(coherent=lambda sample: _kinds_in(sample) == 1)
     ctx = _ctx(tmp_path, fake, None)
-    found, report = auto_clusters(ctx, vectors, labels, texts, embedder.embed, fake_kmeans)
+    concepts = label_concepts(labels, embedder.embed, 0.35)
+    assert len(set(concepts)) == 2
+    found, report = auto_clusters(ctx, vectors, texts, concepts, fake_kmeans)
     assert report["merged"] == 1 and report["k"] == 2
     assert len(set(found[:6].tolist())) == 1 and found[0] != found[6]
+
+
+def test_coarse_labels_weigh_less_than_fine_ones() -> None:
+    from corral.engine.stages.cluster import label_block_weight
+
+    assert label_block_weight(0.5, 40, 18) == 0.5  # more label concepts than groups
+    assert label_block_weight(0.5, 33, 77) == pytest.approx(0.5 * 33 / 77)
+    assert label_block_weight(0.5, 3, None) == 0.5  # automatic K comes from the labels

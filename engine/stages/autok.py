@@ -106,15 +106,15 @@ class CoherenceJudge:
 def auto_clusters(
     ctx: StageContext,
     vectors: np.ndarray,
-    raw_labels: list[str],
     descriptions: list[str],
-    embed: Embed,
+    concepts: list[int],
     kmeans: Callable[[np.ndarray, int], np.ndarray],
 ) -> tuple[np.ndarray, dict]:
-    """Cluster index per item with K found automatically, and what was decided on the way."""
+    """Cluster index per item with K found automatically, and what was decided on the way.
+
+    ``concepts``: each item's label concept (:func:`label_concepts`)."""
     s = ctx.settings
     n = len(vectors)
-    concepts = label_concepts(raw_labels, embed, s.label_merge_distance)
     k0 = estimate_k(concepts, s.min_group_share, s.k_auto_max)
     labels = kmeans(vectors, k0)
     judge = CoherenceJudge(ctx, vectors, descriptions)

@@ -29,7 +29,7 @@ from .. import prompts
 from ..describers.runner import visual_vectors
 from ..jobs import StageProgress
 from .assign import Assignment
-from .autok import auto_clusters
+from .autok import auto_clusters, label_concepts
 from .base import StageContext
 from .labels import display_name, label_key
 from .propose import parse_label_list
@@ -113,6 +113,20 @@ def partition(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
         if len(set(labels.tolist())) == k:
             return np.unique(labels, return_inverse=True)[1]
     return kmeans(vectors, k, seed).labels.copy()
+
+
+def label_block_weight(weight: float, concepts: int, k: int | None) -> float:
+    """The label block's weight, lowered when the labels are coarser than the K asked for.
+
+    Labels can tell apart at most as many groups as there are label concepts. When the
+    model's labels name fewer concepts than K (banking77: 33 concepts for 77 intents), the
+    label block pulls items of different groups together, so its weight is scaled by
+    concepts / K. Measured (docs/benchmarks.md): banking77 at full weight 0.560 ACC, scaled
+    0.617, text alone 0.608; MASSIVE and the captions have more concepts than K and keep
+    the full weight."""
+    if k is None or k <= 0:
+        return weight
+    return weight * min(1.0, concepts / k)
 
 
 def from_labels(vectors: np.ndarray, labels: np.ndarray) -> Clustering:
@@ -200,11 +214,13 @@ def hybrid_groups(
     labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
     bar = StageProgress(ctx.progress, "cluster", 1)
     visual = visual_vectors(ctx.project, ctx.settings, [h for _, h, _ in described])
-    vectors = item_vectors(descriptions, labels, embed, ctx.settings.label_weight,
-                           visual, ctx.settings.visual_weight)
+    concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
     k = ctx.settings.k
+    weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+    vectors = item_vectors(descriptions, labels, embed, weight, visual, ctx.settings.visual_weight)
+    ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
     if k is None:
-        found, report = auto_clusters(ctx, vectors, labels, descriptions, embed, partition)
+        found, report = auto_clusters(ctx, vectors, descriptions, concepts, partition)
         clustering = from_labels(vectors, found)
         k = report["k"]
         ctx.stats["auto_k"] = report
