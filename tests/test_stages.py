@@ -270,3 +270,14 @@ def test_coarse_labels_weigh_less_than_fine_ones() -> None:
     assert label_block_weight(0.5, 40, 18) == 0.5  # more label concepts than groups
     assert label_block_weight(0.5, 33, 77) == pytest.approx(0.5 * 33 / 77)
     assert label_block_weight(0.5, 3, None) == 0.5  # automatic K comes from the labels
+
+
+def test_clusters_the_model_named_alike_are_merged() -> None:
+    import numpy as np
+
+    from corral.engine.stages.cluster import merge_same_names
+
+    labels = np.array([0, 0, 1, 1, 2, 3, 3])
+    merged, kept = merge_same_names(labels, ["Emails", "Alarms", "emails", "Weather"])
+    assert kept == [0, 1, 3]  # cluster 2 ("emails") joins cluster 0 ("Emails")
+    assert merged.tolist() == [0, 0, 1, 1, 0, 2, 2]

@@ -161,10 +161,15 @@ def confidences(clustering: Clustering) -> np.ndarray:
 
 def name_clusters(
     ctx: StageContext, clustering: Clustering, raw_labels: list[str], descriptions: list[str]
-) -> list[str]:
-    """One short, distinct name per cluster, by the LLM, from its labels and members."""
+) -> tuple[list[str], list[str]]:
+    """One short, distinct name per cluster, by the LLM, from its labels and members.
+
+    Returns the names shown and the names the model gave: when the model names a cluster
+    like an earlier one although it was told those names are taken, the shown name falls
+    back to a frequent label, and the given name tells automatic K the two are one group."""
     k = int(clustering.labels.max()) + 1
     bar = StageProgress(ctx.progress, "name", k)
+    given: list[str] = []
     names: list[str] = []
     used: set[str] = set()
     calls = cached = 0
@@ -194,6 +199,7 @@ def name_clusters(
         else:
             cached += 1
         name = display_name(str(answer)) or (counts[0][0] if counts else f"group {c + 1}")
+        given.append(name)
         if label_key(name) in used:  # keep names distinct: fall back to the next frequent label
             alternatives = [lab for lab, _ in counts if label_key(lab) not in used]
             name = alternatives[0] if alternatives else f"{name} ({c + 1})"
@@ -201,7 +207,18 @@ def name_clusters(
         names.append(name)
         bar.advance()
     ctx.stats["name"] = {"clusters": k, "calls": calls, "cached": cached}
-    return names
+    return names, given
+
+
+def merge_same_names(labels: np.ndarray, given: list[str]) -> tuple[np.ndarray, list[int]]:
+    """Seed 001's post-correction (4.1.2): clusters the model gave the same name are one.
+    Returns the new cluster index per item and, per new cluster, the old one it keeps."""
+    first: dict[str, int] = {}
+    target = np.arange(len(given))
+    for c, name in enumerate(given):
+        target[c] = first.setdefault(label_key(name), c)
+    kept, new = np.unique(target[labels], return_inverse=True)
+    return new, kept.tolist()
 
 
 def hybrid_groups(
@@ -227,7 +244,13 @@ def hybrid_groups(
     else:
         clustering = from_labels(vectors, partition(vectors, k))
     bar.advance()
-    names = name_clusters(ctx, clustering, labels, descriptions)
+    names, given = name_clusters(ctx, clustering, labels, descriptions)
+    if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged
+        merged, kept = merge_same_names(clustering.labels, given)
+        if len(kept) < len(names):
+            ctx.stats["auto_k"].update(named_alike=len(names) - len(kept), k=len(kept))
+            clustering, names = from_labels(vectors, merged), [names[c] for c in kept]
+            k = len(kept)
     conf = confidences(clustering)
     assign_bar = StageProgress(ctx.progress, "assign", len(described))
     out = {}
