@@ -17,7 +17,8 @@ the decision follows the papers instead:
    concept are joined when the LLM judges their union coherent too (so a cluster split in
    step 2 is not glued back just because the labels were too coarse). After naming
    (``cluster.hybrid_groups``), clusters the model gave the same name although it was told
-   the name was taken are merged too (seed 001 merges clusters by their names).
+   the name was taken are merged too when the judge finds the pair one group (seed 001
+   merges clusters by their names).
 
 Each step is cached in the project like every other model answer.
 """

@@ -29,7 +29,7 @@ from .. import prompts
 from ..describers.runner import visual_vectors
 from ..jobs import StageProgress
 from .assign import Assignment
-from .autok import auto_clusters, label_concepts
+from .autok import CoherenceJudge, auto_clusters, label_concepts
 from .base import StageContext
 from .labels import display_name, label_key
 from .propose import parse_label_list
@@ -210,13 +210,18 @@ def name_clusters(
     return names, given
 
 
-def merge_same_names(labels: np.ndarray, given: list[str]) -> tuple[np.ndarray, list[int]]:
-    """Seed 001's post-correction (4.1.2): clusters the model gave the same name are one.
+def merge_same_names(
+    labels: np.ndarray, given: list[str], accept: Callable[[np.ndarray], bool] | None = None
+) -> tuple[np.ndarray, list[int]]:
+    """Seed 001's post-correction (4.1.2): clusters the model gave the same name are one,
+    when ``accept`` (the coherence judge) agrees on the members of the pair.
     Returns the new cluster index per item and, per new cluster, the old one it keeps."""
     first: dict[str, int] = {}
     target = np.arange(len(given))
     for c, name in enumerate(given):
-        target[c] = first.setdefault(label_key(name), c)
+        keep = first.setdefault(label_key(name), c)
+        if keep != c and (accept is None or accept(np.flatnonzero((labels == keep) | (labels == c)))):
+            target[c] = keep
     kept, new = np.unique(target[labels], return_inverse=True)
     return new, kept.tolist()
 
@@ -246,7 +251,8 @@ def hybrid_groups(
     bar.advance()
     names, given = name_clusters(ctx, clustering, labels, descriptions)
     if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged
-        merged, kept = merge_same_names(clustering.labels, given)
+        judge = CoherenceJudge(ctx, vectors, descriptions)
+        merged, kept = merge_same_names(clustering.labels, given, lambda m: judge(m) >= 0.5)
         if len(kept) < len(names):
             ctx.stats["auto_k"].update(named_alike=len(names) - len(kept), k=len(kept))
             clustering, names = from_labels(vectors, merged), [names[c] for c in kept]
