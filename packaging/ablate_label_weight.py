@@ -35,6 +35,7 @@ def labels_from_cache(con: sqlite3.Connection, texts: list[str], model_id: str, 
     """Replays the propose stage's order (batches of 10, carried labels) to find each key."""
     labels: list[str] = []
     seen: Counter[str] = Counter()
+    texts = [" ".join(text.split()) for text in texts]  # as the describe stage stores them
     for start in range(0, len(texts), 10):
         known = [label for label, _ in seen.most_common(MAX_CARRIED)]
         found = []
