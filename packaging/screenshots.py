@@ -142,6 +142,16 @@ class Shooter:
             raise TimeoutError(f"nothing happened within {timeout_s:.0f} s")
         return got
 
+    def review_biggest_group(self, failed: list[str]) -> bool:
+        """After a run: False if it failed, else the review page shows the biggest group."""
+        if failed:
+            log.error("The run failed: %s", failed[0])
+            return False
+        page = self.window.review_page
+        biggest = max(self.window.session.groups, key=lambda g: g.size)
+        page.select_group_row(page.groups_model.row_of(biggest.idx))
+        return True
+
     def run_photos(self, folder: Path) -> int:
         """The review page of a folder of pictures: the groups and one group's thumbnails."""
         w = self.window
@@ -150,12 +160,8 @@ class Shooter:
         w.sig_run_failed.connect(failed.append)
         w.start_page.request_start()
         self.wait(w.sig_run_finished, 1800)
-        if failed:
-            log.error("The run failed: %s", failed[0])
+        if not self.review_biggest_group(failed):
             return 1
-        page = w.review_page
-        biggest = max(w.session.groups, key=lambda g: g.size)
-        page.select_group_row(page.groups_model.row_of(biggest.idx))
         self.settle(1500)  # thumbnails arrive from the worker thread
         self.save(w, "review-photos.png")
         w.close()
@@ -183,13 +189,8 @@ class Shooter:
         self.wait(w.sig_run_finished, 1800)
         if not self.mid_run_taken:
             log.info("the run was cached: run.png not retaken")
-        if failed:
-            log.error("The run failed: %s", failed[0])
+        if not self.review_biggest_group(failed):
             return 1
-
-        page = w.review_page
-        biggest = max(w.session.groups, key=lambda g: g.size)
-        page.select_group_row(page.groups_model.row_of(biggest.idx))
         self.save(w, "review.png")
 
         dialog = w.show_export()

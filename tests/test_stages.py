@@ -142,39 +142,6 @@ def test_empty_criterion_and_empty_folder_are_refused(tmp_path: Path) -> None:
                  model=LazyModel("fake", FakeLLM))
 
 
-def test_hybrid_method_groups_by_embeddings_and_names_with_the_llm(tmp_path: Path) -> None:
-    import numpy as np
-
-    from corral.engine.stages.base import LazyEmbedder
-
-    folder = _folder(tmp_path)
-    axes = {"receipt": 0, "recipe": 1, "letter": 2}
-
-    def embed(texts: list[str]) -> np.ndarray:
-        out = np.full((len(texts), 4), 0.05)
-        for row, text in enumerate(texts):
-            hit = [axis for word, axis in axes.items() if word in text.lower()]
-            out[row, hit[0] if hit else 3] = 1.0
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
-
-    class Vectors:
-        def embed(self, texts: list[str]) -> np.ndarray:
-            return embed(texts)
-
-        def close(self) -> None:
-            pass
-
-    fake = FakeLLM(label_for=lambda t: t.split()[0] + "s" if "recipe" not in t else "cooking")
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake), embedder=LazyEmbedder("vec", Vectors),
-                      settings=Settings(criterion="kind", k=3))
-    assert result.stats["method"] == "hybrid"
-    groups = {g.name: sorted(i.path for i, _, _ in g.members) for g in result.groups}
-    assert len(groups) == 3 and sum(len(v) for v in groups.values()) == 7
-    assert ["a.txt", "b.txt"] in groups.values() and ["e.md", "f.md"] in groups.values()
-    assert fake.calls.count("name") == 3 and "assign" not in fake.calls
-
-
 def _keyword_embedder(axes: dict[str, int]):
     import numpy as np
 
@@ -195,6 +162,20 @@ def _keyword_embedder(axes: dict[str, int]):
             pass
 
     return LazyEmbedder("vec", Vectors)
+
+
+def test_hybrid_method_groups_by_embeddings_and_names_with_the_llm(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    fake = FakeLLM(label_for=lambda t: t.split()[0] + "s" if "recipe" not in t else "cooking")
+    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
+                      model=LazyModel("fake", lambda: fake),
+                      embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}),
+                      settings=Settings(criterion="kind", k=3))
+    assert result.stats["method"] == "hybrid"
+    groups = {g.name: sorted(i.path for i, _, _ in g.members) for g in result.groups}
+    assert len(groups) == 3 and sum(len(v) for v in groups.values()) == 7
+    assert ["a.txt", "b.txt"] in groups.values() and ["e.md", "f.md"] in groups.values()
+    assert fake.calls.count("name") == 3 and "assign" not in fake.calls
 
 
 def _three_kinds(tmp_path: Path, per_kind: int = 6) -> Path:
