@@ -160,7 +160,8 @@ def organize(
             project.save_groups(run_id, names)
             with project.db.conn:
                 for item_id, a in assignments.items():
-                    project.save_assignment(run_id, item_id, a.group_idx, a.confidence, a.unsure)
+                    project.save_assignment(run_id, item_id, a.group_idx, a.confidence, a.unsure,
+                                            description=described.get(item_id))
             review.apply_pins(project, run_id)  # items the user pinned keep their group
             project.update_group_sizes(run_id)
             if lazy.loaded:

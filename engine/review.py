@@ -58,6 +58,7 @@ class Member:
     pinned: bool
     snippet: str
     content_hash: str = ""  # "sha256:<hex>"; keys the item's cached thumbnail
+    description: str = ""  # what the stages read: the text, a summary, a picture's description
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def members(project: Project, run_id: int, group_idx: int | None = None) -> list
     args: list[Any] = [run_id] + ([group_idx] if group_idx is not None else [])
     sql = (
         "select i.id, i.path, i.kind, i.content_hash, a.group_idx, a.confidence, a.unsure, a.source, "
+        "a.description, "
         f"p.item_id is not null as pinned, substr(e.text, 1, {SNIPPET_CHARS * 2}) as head "
         "from assignments a join items i on i.id = a.item_id "
         "left join pins p on p.item_id = i.id "
@@ -162,6 +164,7 @@ def unassigned(project: Project, run_id: int) -> list[Member]:
     """Readable items of the project that are in no group of this run."""
     sql = (
         "select i.id, i.path, i.kind, i.content_hash, -1 as group_idx, null as confidence, 0 as unsure, "
+        "null as description, "
         f"'' as source, 0 as pinned, substr(e.text, 1, {SNIPPET_CHARS * 2}) as head "
         "from items i left join extracts e on e.content_hash = i.content_hash "
         "where i.status = 'ok' and i.id not in "
@@ -180,8 +183,9 @@ def _member(r: dict[str, Any]) -> Member:
         unsure=bool(r["unsure"]),
         source=r["source"] or "",
         pinned=bool(r["pinned"]),
-        snippet=_squash(r["head"] or "")[:SNIPPET_CHARS],
+        snippet=_squash(r["head"] or r["description"] or "")[:SNIPPET_CHARS],
         content_hash=r["content_hash"] or "",
+        description=r["description"] or "",
     )
 
 

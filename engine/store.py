@@ -377,18 +377,21 @@ class Project:
         confidence: float,
         unsure: bool,
         source: str = "model",
+        description: str | None = None,
     ) -> None:
-        self.db["assignments"].upsert(
-            {
-                "run_id": run_id,
-                "item_id": item_id,
-                "group_idx": group_idx,
-                "confidence": confidence,
-                "unsure": int(unsure),
-                "source": source,
-            },
-            pk=("run_id", "item_id"),
-        )
+        """Upsert one assignment; ``description`` (what the stages read for the item) is
+        kept as it was when not given, so a review edit does not erase it."""
+        record: dict[str, Any] = {
+            "run_id": run_id,
+            "item_id": item_id,
+            "group_idx": group_idx,
+            "confidence": confidence,
+            "unsure": int(unsure),
+            "source": source,
+        }
+        if description is not None:
+            record["description"] = description
+        self.db["assignments"].upsert(record, pk=("run_id", "item_id"))
 
     def update_group_sizes(self, run_id: int) -> None:
         self.db.execute(
@@ -429,3 +432,10 @@ def m003_review(db: sqlite_utils.Database) -> None:
         pk="item_id",
         foreign_keys=[("item_id", "items", "id")],
     )
+
+
+@migrations()
+def m004_descriptions(db: sqlite_utils.Database) -> None:
+    """What the stages read for each item in a run (its text, summary or picture description),
+    so the review shows a picture's description and a long document's summary."""
+    db["assignments"].add_column("description", str)

@@ -176,7 +176,8 @@ def built_picture_project(tmp_path: Path, extra_pictures: int = 0) -> Path:
         project.save_groups(run_id, ["Pictures", "Notes"])
         for item in project.items():
             idx = 1 if item.path == "shopping.txt" else 0
-            project.save_assignment(run_id, item.id, idx, 0.9, False)
+            seen = f"Looks like: {item.path.split('.')[0].replace('_', ' ')}." if item.kind == "image" else None
+            project.save_assignment(run_id, item.id, idx, 0.9, False, description=seen)
         project.update_group_sizes(run_id)
         project.finish_run(run_id, "done", {})
     return path
@@ -417,6 +418,7 @@ def test_review_grid_shows_thumbnails_of_the_pictures(qtbot, window, asker, tmp_
     assert [m.path for m in page.selected_members()] == ["red_wide.png"]
     assert "red_wide.png" in page.preview_path.text()
     assert page.preview_image.isVisibleTo(page) and page.preview_image.pixmap().size().toTuple() == (256, 128)
+    assert page.preview_text.toPlainText() == "Looks like: red wide."  # what the describers saw
 
     # The context menu of the grid moves it, like the table's.
     def choose_notes() -> None:

@@ -438,6 +438,18 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
     with Project.open(tmp_path / "p.corral") as project:
         tags = [v for _, v in project.iter_cache("image") if v.startswith("Looks like:")]
         assert len(tags) == 10
+        # The review reads what the stages read: each picture's description, kept by the run.
+        from corral.engine import review
+
+        members = review.members(project, result.run_id)
+        assert len(members) == 10 and all(m.description.startswith("Looks like:") for m in members)
+        assert all(m.snippet for m in members)
+        moved = members[0]
+        target = review.new_group(project, result.run_id, "Checked by hand")
+        review.move_items(project, result.run_id, [moved.item_id], target)
+        after = {m.item_id: m for m in review.members(project, result.run_id)}
+        assert after[moved.item_id].group_idx == target
+        assert after[moved.item_id].description == moved.description  # an edit keeps it
 
     again = model_provider(str(tiny_model_path), RuntimeSettings(n_ctx=2048, n_threads=1))
     rerun = organize(folder, settings.criterion, k=2, project_path=tmp_path / "p.corral",

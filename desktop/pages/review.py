@@ -328,10 +328,14 @@ class ReviewPage(QWidget):
             return member.snippet
         item = project.item(member.item_id)
         extract = project.get_extract(item.content_hash) if item.content_hash else None
-        if not extract:
-            return member.snippet or "(no text was extracted from this file)"
+        if not extract:  # a picture: what the describers saw
+            return member.description or member.snippet or "(no text was extracted from this file)"
         text: str = extract["text"]
-        return text[:PREVIEW_CHARS] + ("\n\u2026" if len(text) > PREVIEW_CHARS else "")
+        text = text[:PREVIEW_CHARS] + ("\n\u2026" if len(text) > PREVIEW_CHARS else "")
+        if member.description and " ".join(text.split()) not in member.description:
+            # a long document: the summary the stages read, then the text itself
+            return f"Read as: {member.description}\n\n{text}"
+        return text
 
     # -- selection helpers ---------------------------------------------------------------
     def selected_group(self) -> GroupSummary | None:
