@@ -224,7 +224,7 @@ def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path
     """k-means split one label concept in two; the judge finds the union coherent: merged."""
     import numpy as np
 
-    from corral.engine.stages.autok import auto_clusters, estimate_k, label_concepts
+    from corral.engine.stages.autok import CoherenceJudge, auto_clusters, estimate_k, label_concepts
 
     assert estimate_k([0] * 50 + [1] * 50 + [2] * 1, min_share=0.05, k_max=10) == 2
     texts = [f"receipt {i}" for i in range(6)] + [f"recipe {i}" for i in range(6)]
@@ -240,7 +240,7 @@ def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path
     ctx = _ctx(tmp_path, fake, None)
     concepts = label_concepts(labels, embedder.embed, 0.35)
     assert len(set(concepts)) == 2
-    found, report = auto_clusters(ctx, vectors, texts, concepts, fake_kmeans)
+    found, report = auto_clusters(ctx, vectors, concepts, CoherenceJudge(ctx, vectors, texts), fake_kmeans)
     assert report["merged"] == 1 and report["k"] == 2
     assert len(set(found[:6].tolist())) == 1 and found[0] != found[6]
 

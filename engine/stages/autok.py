@@ -57,10 +57,15 @@ def label_concepts(raw_labels: list[str], embed: Embed, merge_distance: float) -
     return [concept[k] for k in keys]
 
 
+def min_group_size(n: int, min_share: float) -> int:
+    """The fewest items a group of its own needs: ``min_share`` of ``n``, at least 2."""
+    return max(2, int(np.ceil(min_share * n)))
+
+
 def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:
     """The number of label concepts that hold at least ``min_share`` of the items (>= 2)."""
     n = len(concepts)
-    min_size = max(2, int(np.ceil(min_share * n)))
+    min_size = min_group_size(n, min_share)
     big = sum(1 for size in Counter(concepts).values() if size >= min_size)
     return int(min(max(2, big), k_max, max(2, n // 2)))
 
@@ -109,19 +114,18 @@ class CoherenceJudge:
 def auto_clusters(
     ctx: StageContext,
     vectors: np.ndarray,
-    descriptions: list[str],
     concepts: list[int],
-    kmeans: Callable[[np.ndarray, int], np.ndarray],
+    judge: CoherenceJudge,
+    cluster: Callable[[np.ndarray, int], np.ndarray],
 ) -> tuple[np.ndarray, dict]:
     """Cluster index per item with K found automatically, and what was decided on the way.
 
-    ``concepts``: each item's label concept (:func:`label_concepts`)."""
+    ``concepts``: each item's label concept (:func:`label_concepts`); ``cluster(vectors, k)``
+    gives a cluster index per row."""
     s = ctx.settings
-    n = len(vectors)
     k0 = estimate_k(concepts, s.min_group_share, s.k_auto_max)
-    labels = kmeans(vectors, k0)
-    judge = CoherenceJudge(ctx, vectors, descriptions)
-    min_size = max(2, int(np.ceil(s.min_group_share * n)))
+    labels = cluster(vectors, k0)
+    min_size = min_group_size(len(vectors), s.min_group_share)
 
     # Seed 001, Algorithm 1: judge every cluster; an incoherent one is re-clustered in two,
     # and the split is kept when the LLM judges both halves coherent (a split that does not
@@ -135,7 +139,7 @@ def auto_clusters(
         if judge(members) < 0.5:
             bad += 1
             if len(members) >= 2 * min_size:
-                halves = kmeans(vectors[members], 2)
+                halves = cluster(vectors[members], 2)
                 if (len(set(halves.tolist())) == 2 and judge(members[halves == 0]) >= 0.5
                         and judge(members[halves == 1]) >= 0.5):
                     labels[members[halves == 1]] = next_id

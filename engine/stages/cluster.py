@@ -7,7 +7,8 @@ criterion -- and embeddings contribute what a small LLM lacks -- consistent simi
 
 1. every item is embedded twice: its description, and the label the LLM proposed for it
    under the criterion (stage 2a); the two unit vectors are concatenated (the label weighted
-   by ``label_weight``), so items the LLM put under the same label are pulled together;
+   by ``label_weight``, see ``label_block_weight``), so items the LLM put under the same
+   label are pulled together; a picture adds its classifier features (``visual_weight``);
 2. spectral clustering on the graph of each item's nearest neighbours finds K groups (see
    ``partition``); without K, the labels propose K and the LLM checks the clusters'
    coherence (seed 001), see ``autok``;
@@ -141,10 +142,10 @@ def confidences(clustering: Clustering) -> np.ndarray:
     Scale-free, so it reads the same for text vectors and for pictures' longer vectors (the
     earlier softmax over centroid similarities needed a temperature per vector space and
     flagged 498 of 500 pictures unsure). The neighbourhood is about half a typical group
-    (3 to 20 items). On the 500-item MASSIVE sample (docs/benchmarks.md) the 55 items under
-    the 0.45 threshold were right 36% of the time against 60% for the rest; the mean (0.79)
-    runs above the accuracy (0.57), so it ranks doubtful items rather than predicting
-    accuracy."""
+    (3 to 20 items). On the 500-item MASSIVE sample (docs/benchmarks.md), counting
+    neighbours only, the 55 items under the 0.45 threshold were right 36% of the time against
+    60% for the rest; the mean (0.79) runs above the accuracy (0.57), so it ranks doubtful
+    items rather than predicting accuracy. Counting the item itself too, 66 were flagged."""
     vectors, labels = clustering.vectors, clustering.labels
     n = len(vectors)
     if n < 2:
@@ -241,8 +242,9 @@ def hybrid_groups(
     weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
     vectors = item_vectors(descriptions, labels, embed, weight, visual, ctx.settings.visual_weight)
     ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
+    judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
-        found, report = auto_clusters(ctx, vectors, descriptions, concepts, partition)
+        found, report = auto_clusters(ctx, vectors, concepts, judge, partition)
         clustering = from_labels(vectors, found)
         k = report["k"]
         ctx.stats["auto_k"] = report
@@ -251,7 +253,6 @@ def hybrid_groups(
     bar.advance()
     names, given = name_clusters(ctx, clustering, labels, descriptions)
     if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged
-        judge = CoherenceJudge(ctx, vectors, descriptions)
         merged, kept = merge_same_names(clustering.labels, given, lambda m: judge(m) >= 0.5)
         if len(kept) < len(names):
             ctx.stats["auto_k"].update(named_alike=len(names) - len(kept), k=len(kept))
