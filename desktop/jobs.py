@@ -11,6 +11,7 @@ also logged with their traceback. Nothing is swallowed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -67,6 +68,15 @@ class _Runner(QRunnable):
         self._job._execute()
 
 
+@functools.cache
+def worker_pool(name: str, threads: int = 2) -> QThreadPool:
+    """The app's thread pool called ``name``, made on first use. Model jobs and thumbnails
+    have pools of their own, so a picture never waits behind an hour of model work."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(threads)
+    return pool
+
+
 class Job(QObject):
     """Run ``fn(*args, progress=..., cancel=...)`` off the GUI thread. Call :meth:`start`."""
 
@@ -74,8 +84,6 @@ class Job(QObject):
     sig_finished = Signal(object)  # fn's return value
     sig_failed = Signal(str)  # plain words, with what to do
     sig_cancelled = Signal()
-
-    _pool: QThreadPool | None = None
 
     def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "") -> None:
         super().__init__()
@@ -92,12 +100,9 @@ class Job(QObject):
         for signal in (self.sig_finished, self.sig_failed, self.sig_cancelled):
             signal.connect(self._release)  # delivered on the GUI thread, after the worker ends
 
-    @classmethod
-    def pool(cls) -> QThreadPool:
-        if cls._pool is None:
-            cls._pool = QThreadPool()
-            cls._pool.setMaxThreadCount(2)
-        return cls._pool
+    @staticmethod
+    def pool() -> QThreadPool:
+        return worker_pool("jobs")
 
     def start(self) -> Job:
         if self.running:

@@ -21,6 +21,8 @@ from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from corral.engine.describers.loading import ImageSkip
 from corral.engine.thumbnails import thumbnail_path
 
+from .jobs import worker_pool
+
 log = logging.getLogger(__name__)
 
 GRID_SIZE = 128  # longest side of a picture in the review grid
@@ -72,8 +74,6 @@ class ThumbnailLoader(QObject):
     sig_ready = Signal(str)  # content hash whose picture (or failure) is now known
     sig_made = Signal(str, str, QImage)  # from the worker: hash, thumbnail file ('' if none), image
 
-    _pool: QThreadPool | None = None
-
     def __init__(self, size: int = GRID_SIZE, capacity: int = CAPACITY, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.size, self.capacity = size, capacity
@@ -85,12 +85,9 @@ class ThumbnailLoader(QObject):
         self._failed: set[str] = set()
         self.sig_made.connect(self._made)  # queued: emitted on a worker thread
 
-    @classmethod
-    def pool(cls) -> QThreadPool:
-        if cls._pool is None:
-            cls._pool = QThreadPool()
-            cls._pool.setMaxThreadCount(2)
-        return cls._pool
+    @staticmethod
+    def pool() -> QThreadPool:
+        return worker_pool("thumbnails")
 
     def icon(self, content_hash: str, source: Path) -> QIcon | None:
         """The picture if it is ready; otherwise None, and it is made in the background."""
