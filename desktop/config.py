@@ -51,7 +51,7 @@ class AppSettings:
 
     model: str = DEFAULT_MODEL  # a catalog name or a path to a .gguf file
     threads: int = 0  # 0: let llama.cpp use every core
-    gpu_layers: int = 0
+    gpu_layers: int | None = None  # None: automatic (corral.models.gpu); -1: every layer
     n_ctx: int = 0
     # Read by the engine's image describers too (engine/describers/options.py).
     vlm_model: str = ""  # a vision-language GGUF, with its mmproj below
@@ -80,11 +80,13 @@ class AppSettings:
     def validate(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():
             raise ValueError("Choose a model: a catalog name or a .gguf file.")
-        for name in ("threads", "gpu_layers", "n_ctx"):
+        for name in ("threads", "n_ctx"):
             if not isinstance(getattr(self, name), int):
                 raise ValueError(f"{name} must be a whole number.")
-        if self.threads < 0 or self.n_ctx < 0 or self.gpu_layers < -1:
+        if self.threads < 0 or self.n_ctx < 0:
             raise ValueError("Threads and context size cannot be negative.")
+        if self.gpu_layers is not None and (not isinstance(self.gpu_layers, int) or self.gpu_layers < -1):
+            raise ValueError("GPU layers must be automatic, -1 (every layer) or a number >= 0.")
 
     def runtime(self) -> RuntimeSettings:
         """The llama.cpp settings for this model (its catalog context size unless set)."""

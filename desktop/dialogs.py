@@ -128,3 +128,22 @@ class Asker:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.values()
+
+
+class SystemCheckDialog(QDialog):
+    """Help > System check: the text of `corral doctor`, filled in when the check finishes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("System check")
+        self.resize(760, 520)
+        self.text = QPlainTextEdit("Checking llama.cpp, the models and this machine\u2026")
+        self.text.setReadOnly(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+
+    def show_report(self, text: str) -> None:
+        self.text.setPlainText(text)

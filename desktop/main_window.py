@@ -17,7 +17,7 @@ from corral.engine.pipeline import RunResult
 from corral.engine.store import StoreError
 
 from .config import AppSettings, GuiState
-from .dialogs import Asker
+from .dialogs import Asker, SystemCheckDialog
 from .export_dialog import ExportDialog
 from .jobs import Job, explain
 from .pages.review import ReviewPage
@@ -25,7 +25,7 @@ from .pages.run import RunPage
 from .pages.start import StartPage
 from .session import ProjectSession
 from .settings import SettingsDialog
-from .tasks import OpenedProject, RunRequest, open_task, organize_task
+from .tasks import OpenedProject, RunRequest, open_task, organize_task, system_check_task
 from .theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
             action.setData(name)
             themes.addAction(action)
         self.theme_actions = themes
+        a("help", "&System check…", self.show_system_check)
         a("help", "&About Corral", self._about)
 
     def _update_actions(self, *_: object) -> None:
@@ -268,6 +269,16 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self.asker, self)
         dialog.accepted.connect(self.start_page.refresh)
         self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_system_check(self) -> SystemCheckDialog:
+        """`corral doctor` in a dialog; the check (it may hash models) runs as a job."""
+        dialog = SystemCheckDialog(self)
+        job = Job(system_check_task, self.settings.model, name="system check")
+        job.sig_finished.connect(lambda report: dialog.show_report(report.text()))
+        job.sig_failed.connect(dialog.show_report)
+        self.system_check = (dialog, job.start())
         dialog.open()
         return dialog
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 from corral.models.catalog import CATALOG
 
 from .config import AppSettings
+
+AUTO_LAYERS = -2  # the spin box's "Automatic" (settings.json: null)
 from .dialogs import Asker
 from .models_list import fill_model_combo, select_model
 
@@ -43,10 +46,12 @@ class SettingsDialog(QDialog):
         self.threads.setSpecialValueText("All cores")
         self.threads.setValue(settings.threads)
         self.gpu_layers = QSpinBox()
-        self.gpu_layers.setRange(-1, 999)
-        self.gpu_layers.setSpecialValueText("All (GPU build)")
-        self.gpu_layers.setValue(settings.gpu_layers)
-        self.gpu_layers.setToolTip("0 runs on the CPU; needs a GPU build of llama.cpp otherwise")
+        self.gpu_layers.setRange(AUTO_LAYERS, 999)
+        self.gpu_layers.setSpecialValueText("Automatic")
+        self.gpu_layers.setValue(AUTO_LAYERS if settings.gpu_layers is None else settings.gpu_layers)
+        self.gpu_layers.setToolTip(
+            "Automatic: every layer on the GPU when llama.cpp was built with one and the model "
+            "fits, else the CPU. 0: CPU only; -1: every layer; N: the first N layers.")
         self.n_ctx = QSpinBox()
         self.n_ctx.setRange(0, 131072)
         self.n_ctx.setSingleStep(512)
@@ -92,10 +97,13 @@ class SettingsDialog(QDialog):
             )
 
     def values(self) -> AppSettings:
-        return AppSettings(
+        layers = self.gpu_layers.value()
+        # Only the fields this dialog shows change; the photo options stay as they are.
+        return replace(
+            self.settings,
             model=str(self.model_combo.currentData()),
             threads=self.threads.value(),
-            gpu_layers=self.gpu_layers.value(),
+            gpu_layers=None if layers == AUTO_LAYERS else layers,
             n_ctx=self.n_ctx.value(),
         )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from corral.engine import export
 from corral.engine.jobs import CancelToken, ProgressCallback, ProgressEvent
@@ -126,3 +127,13 @@ def undoable_export(project: Project) -> dict[str, object] | None:
         if row["status"] in ("applied", "partly_undone"):
             return row
     return None
+
+
+def system_check_task(model: str, *, progress: ProgressCallback, cancel: CancelToken) -> Any:
+    """Help > System check: the same report as `corral doctor`."""
+    from corral.engine.doctor import check
+
+    progress(ProgressEvent("check", 0, 1))
+    report = check(model)
+    progress(ProgressEvent("check", 1, 1))
+    return report

@@ -17,6 +17,7 @@ from typing import Any
 
 from corral.models.catalog import CATALOG, DEFAULT_MODEL
 from corral.models.errors import ModelError
+from corral.models.gpu import parse_gpu_layers
 from corral.models.paths import projects_dir
 from corral.models.runtime import RuntimeSettings
 from corral.models.store import ModelStore
@@ -314,6 +315,14 @@ def cmd_undo(args: argparse.Namespace) -> int:
         return 0 if report.complete else 1
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import check
+
+    report = check(args.model, verify_models=not args.quick, probe=not args.quick)
+    print(report.text())
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="corral", description="Organize folders by what you mean, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -322,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", default=os.environ.get("CORRAL_MODEL", DEFAULT_MODEL),
                        help="catalog name or path to a .gguf file (default: %(default)s)")
         p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
-        p.add_argument("--gpu-layers", type=int, default=0, help="layers to offload to a GPU build")
+        p.add_argument("--gpu-layers", type=parse_gpu_layers, default=None, metavar="auto|N",
+                       help="layers on the GPU: auto (default: all when a GPU build sees a GPU "
+                            "the model fits in, else none), -1 (all) or N")
         p.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens")
         p.add_argument("--method", choices=["hybrid", "llm"], default="hybrid",
                        help="hybrid: embeddings find groups, the LLM steers and names them; "
@@ -381,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--export", type=int, default=None, help="an export id (default: the last)")
     p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("doctor", help="check this machine: versions, CPU/GPU, models, probe")
+    p.add_argument("--model", default=os.environ.get("CORRAL_MODEL", DEFAULT_MODEL),
+                   help="the model to check (default: %(default)s)")
+    p.add_argument("--quick", action="store_true",
+                   help="sizes only, no sha256 of the models and no probe")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("models", help="list, install or verify models")
     p.add_argument("action", choices=["list", "install", "verify", "path"])

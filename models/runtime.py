@@ -44,7 +44,7 @@ class Message(TypedDict):
 class RuntimeSettings:
     n_ctx: int = 4096
     n_threads: int | None = None  # None: all physical cores llama.cpp sees
-    n_gpu_layers: int = 0  # 0: CPU only; -1: offload everything a GPU build can take
+    n_gpu_layers: int | None = None  # None: auto (models/gpu.py); 0: CPU; -1: every layer
     n_batch: int = 512
     seed: int = 0
 
@@ -114,6 +114,10 @@ def _quiet_stderr() -> Iterator[None]:
 def open_llama(path: Path, advice: str, **params: Any) -> Any:
     """``llama_cpp.Llama(model_path=path, **params)`` with every failure a ModelError that
     names the file: missing, not GGUF, or refused by llama.cpp (then ``advice`` says what to do).
+
+    ``n_gpu_layers=None`` is resolved by models/gpu.py. Before the first in-process load of a
+    model on this installation, models/probe.py loads it in a child process, so a build that
+    crashes on this CPU is caught there and the load falls back to what works.
     """
     if not path.is_file():
         raise ModelError(f"Model file {path} does not exist.")
@@ -122,8 +126,13 @@ def open_llama(path: Path, advice: str, **params: Any) -> Any:
         from llama_cpp import Llama
     except ImportError as exc:  # pragma: no cover - dependency is required
         raise ModelError("llama-cpp-python is not installed; run `pip install llama-cpp-python`.") from exc
+    from .gpu import resolve_gpu_layers
+    from .probe import ProbeCache, model_params
+
+    params["n_gpu_layers"], _ = resolve_gpu_layers(params.get("n_gpu_layers"), path)
+    verdict = ProbeCache().verdict(path, params)
     try:
-        with _quiet_stderr():
+        with _quiet_stderr(), model_params(**verdict.load_params()):
             return Llama(model_path=str(path), verbose=bool(os.environ.get("CORRAL_DEBUG")), **params)
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(

@@ -23,6 +23,7 @@ llama.cpp's own image decoder never parses a user's file.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import os
 import threading
@@ -204,9 +205,15 @@ class VisionLLM:
         mmproj = inspect_mmproj(mmproj_path)
         from llama_cpp import Llama
 
+        from .gpu import resolve_gpu_layers
+        from .probe import ProbeCache, model_params
+
+        gpu_layers, _ = resolve_gpu_layers(settings.n_gpu_layers, model_path)
+        settings = dataclasses.replace(settings, n_gpu_layers=gpu_layers)
+        verdict = ProbeCache().verdict(model_path, {"n_gpu_layers": gpu_layers})
         verbose = bool(os.environ.get("CORRAL_DEBUG"))
         try:
-            with _quiet_stderr():
+            with _quiet_stderr(), model_params(**verdict.load_params()):
                 llama = Llama(
                     model_path=str(model_path),
                     n_ctx=settings.n_ctx,

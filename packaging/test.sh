@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3.11}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 PIP=(.venv/bin/pip install --disable-pip-version-check -q)
+bash packaging/install_llama.sh .venv  # llama-cpp-python without the AMX path (see there)
 # The ImageNet classifier is exported to ONNX once at install time, which needs torch; the
 # local CPU build is taken first so the extra does not pull a CUDA build. Run time needs none.
 "${PIP[@]}" torch==2.13.0

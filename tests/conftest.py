@@ -20,12 +20,20 @@ SHARED = REPO.parent / "shared"
 TEST_MODELS = Path(os.environ.get("CORRAL_TEST_MODELS", REPO / ".corral-home" / "data" / "models"))
 
 
+@pytest.fixture(scope="session")
+def _probe_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One probe verdict file for the session: the probe runs once per model, as it does once
+    per installation for a person (models/probe.py), not once per test."""
+    return tmp_path_factory.mktemp("probe") / "probe.json"
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_home(_probe_file: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("corral-home")
     monkeypatch.setenv("CORRAL_HOME", str(home))
     # The engine finds the installed test models (and the sentence embedder) here.
     monkeypatch.setenv("CORRAL_MODELS", str(TEST_MODELS))
+    monkeypatch.setenv("CORRAL_PROBE_FILE", str(_probe_file))
     return home
 
 
