@@ -10,6 +10,13 @@ in the same run:
   LLM has to beat;
 * the known-labels upper bound: the same model assigning each item to the true names;
 * seconds and items per minute per stage, and the model's raw tokens/s measured in the run.
+
+Data with several labellings of the same items (issue 11: one folder grouped two ways) runs
+every criterion on the same sample and reports each beside its own k-means reference
+(:func:`run_bench_multi`): JSON lines whose rows carry ``"labels": {key: label}`` with
+``NAME.criteria.json`` next to them, or an image folder with ``criteria.json`` and one
+``labels_<key>.csv`` per criterion. A criteria file maps each key to
+``{"criterion": TEXT, "k": K}`` (K optional; when given it must be the number of labels).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +40,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .jobs import CancelToken, ProgressCallback, no_progress
+from .jobs import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from .pipeline import run_stages
 from .stages.assign import assign_items
 from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
@@ -46,6 +53,109 @@ class Example:
     text: str
     label: str
     path: Path | None = None  # for image datasets
+    labels: dict[str, str] = field(default_factory=dict)  # every labelling (multi-criteria sets)
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    key: str  # the labelling: "kind", "project", "trip"...
+    criterion: str  # what the user would type
+    k: int | None = None  # the number of labels, when the criteria file says it
+
+
+def criteria_path(path: Path) -> Path:
+    """Where a dataset's criteria are: ``criteria.json`` in an image folder, ``NAME.criteria.json``
+    next to ``NAME.jsonl``."""
+    path = Path(path)
+    if path.is_dir():
+        return path / "criteria.json"
+    return path.with_name(path.name.removesuffix(".jsonl") + ".criteria.json")
+
+
+def is_multi_criteria(path: Path) -> bool:
+    """Whether ``path`` is a dataset with several labellings (it has a criteria file)."""
+    return criteria_path(path).is_file()
+
+
+def load_criteria(path: Path) -> list[CriterionSpec]:
+    """The criteria file of a dataset, in its order."""
+    spec_path = criteria_path(path)
+    try:
+        raw = json.loads(spec_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path} has no criteria file ({spec_path.name})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{spec_path} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"{spec_path} must map each label key to its criterion")
+    specs = []
+    for key, value in raw.items():
+        if isinstance(value, str):
+            value = {"criterion": value}
+        if not isinstance(value, dict) or not str(value.get("criterion") or "").strip():
+            raise ValueError(f"{spec_path}: {key!r} needs a \"criterion\"")
+        k = value.get("k")
+        if k is not None and (not isinstance(k, int) or k < 1):
+            raise ValueError(f"{spec_path}: {key!r} has k={k!r}; it must be a positive number")
+        specs.append(CriterionSpec(str(key), str(value["criterion"]).strip(), k))
+    return specs
+
+
+def _label_table(table: Path) -> dict[str, str]:
+    with open(table, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise ValueError(f"{table} holds no rows")
+    name_col = next((c for c in rows[0] if c.lower() in {"file", "filename", "name", "path", "image"}), None)
+    if name_col is None or "label" not in rows[0]:
+        raise ValueError(f"{table} needs a file column and a label column")
+    return {r[name_col]: r["label"] for r in rows}
+
+
+def load_multi_dataset(path: Path) -> tuple[list[Example], list[CriterionSpec]]:
+    """The items of a multi-criteria dataset, each with all its labels (``Example.labels``;
+    ``Example.label`` is the first criterion's), and its criteria."""
+    path = Path(path)
+    specs = load_criteria(path)
+    keys = [s.key for s in specs]
+    examples: list[Example] = []
+    if path.is_dir():
+        tables = {}
+        for key in keys:
+            table = path / f"labels_{key}.csv"
+            if not table.is_file():
+                raise ValueError(f"{path} has criterion {key!r} but no {table.name}")
+            tables[key] = _label_table(table)
+        for name in tables[keys[0]]:
+            missing = [key for key in keys if name not in tables[key]]
+            if missing:
+                raise ValueError(f"{name} has no label in labels_{missing[0]}.csv")
+            labels = {key: tables[key][name] for key in keys}
+            examples.append(Example(text="", label=labels[keys[0]], path=path / name, labels=labels))
+    else:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                given = row.get("labels")
+                if not isinstance(given, dict) or any(key not in given for key in keys):
+                    raise ValueError(f"{path}, line {n}: \"labels\" must give a label for each of {keys}")
+                labels = {key: str(given[key]) for key in keys}
+                examples.append(Example(text=str(row["input"]), label=labels[keys[0]], labels=labels))
+    if not examples:
+        raise ValueError(f"{path} holds no examples")
+    for spec in specs:
+        found = len({ex.labels[spec.key] for ex in examples})
+        if spec.k is not None and spec.k != found:
+            raise ValueError(f"{criteria_path(path).name} says {spec.key!r} has k={spec.k}, "
+                             f"but the data has {found} labels")
+    return examples, specs
+
+
+def joint_label(ex: Example) -> str:
+    """All of an item's labels as one stratum (so every labelling keeps its proportions)."""
+    return "\x1f".join(f"{key}={label}" for key, label in ex.labels.items())
 
 
 def load_dataset(path: Path) -> list[Example]:
@@ -64,14 +174,19 @@ def load_dataset(path: Path) -> list[Example]:
         for line in fh:
             if line.strip():
                 row = json.loads(line)
+                if "label" not in row and isinstance(row.get("labels"), dict):
+                    raise ValueError(f"{path} has several labellings (\"labels\"); give their criteria "
+                                     f"in {criteria_path(path).name} to bench them")
                 examples.append(Example(text=str(row["input"]), label=str(row["label"])))
     if not examples:
         raise ValueError(f"{path} holds no examples")
     return examples
 
 
-def stratified_sample(examples: list[Example], n: int | None, seed: int) -> list[Example]:
-    """About n items with every class in proportion (each class at least once)."""
+def stratified_sample(
+    examples: list[Example], n: int | None, seed: int, key: Callable[[Example], str] | None = None
+) -> list[Example]:
+    """About n items with every class (``key``: the label) in proportion, each at least once."""
     if not n or n >= len(examples):
         out = list(examples)
         random.Random(seed).shuffle(out)
@@ -79,7 +194,7 @@ def stratified_sample(examples: list[Example], n: int | None, seed: int) -> list
     rng = random.Random(seed)
     by_label: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
-        by_label[ex.label].append(ex)
+        by_label[key(ex) if key else ex.label].append(ex)
     total = len(examples)
     quotas = {lab: max(1, round(n * len(items) / total)) for lab, items in by_label.items()}
     while sum(quotas.values()) > n:  # trim rounding overshoot from the largest classes
@@ -156,6 +271,110 @@ def _load_items(project: Project, sample: list[Example]) -> list[int]:
     return ids
 
 
+def _model_speed(model: LazyModel) -> dict[str, float]:
+    measured = model.get().measure_speed()
+    return {"prompt_tokens_per_s": round(measured.prompt_tokens_per_s, 1),
+            "generate_tokens_per_s": round(measured.generate_tokens_per_s, 1)}
+
+
+def bench_criterion(
+    project: Project,
+    examples: list[Example],
+    true: list[str],
+    *,
+    model: LazyModel,
+    criterion: str,
+    k: int | str | None = None,
+    seed: int = 0,
+    given_labels: float = 0.0,
+    embedder: LazyEmbedder | None = None,
+    method: str = "hybrid",
+    upper_bound: bool = True,
+    upper_bound_sample: int | None = None,
+    batch_size: int = 10,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """One criterion on one sample in an open project: the pipeline's grouping scored against
+    ``true``, the known-labels upper bound and the k-means reference at the true K. Loads
+    the model and embedder when needed and leaves them loaded (the caller closes them)."""
+    cancel = cancel or CancelToken()
+    classes = sorted(set(true))
+    k_true = len(classes)
+    k_used = None if k in (None, "auto") else int(k if k != "true" else k_true)
+    rng = random.Random(seed)
+    seed_labels = sorted(rng.sample(classes, round(given_labels * k_true))) if given_labels else []
+    settings = Settings(criterion=criterion, k=k_used, batch_size=batch_size,
+                        seed_labels=seed_labels, method=method)
+    stats: dict[str, Any] = {"seconds": {}}
+    ids = _load_items(project, examples)
+    ctx = StageContext(project, model, settings, progress, cancel, stats)
+    t = time.perf_counter()
+    items = [project.item(i) for i in ids]
+    described, _ = describe_items(ctx, items)
+    stats["seconds"]["describe"] = time.perf_counter() - t
+    missing = [i for i in ids if i not in described]
+    if missing:
+        raise ValueError(f"{len(missing)} items could not be described (first: item {missing[0]})")
+    ordered = [(i, project.item(i).content_hash, described[i]) for i in ids]
+    started = time.perf_counter()
+    names, assignments, counts = run_stages(project, ordered, settings, model, progress, cancel,
+                                            stats, embedder)
+    seconds = time.perf_counter() - started
+    pred = [assignments[i].group_idx for i in ids]
+    result: dict[str, Any] = {
+        **metrics(true, pred),
+        "k_found": len(set(pred)),
+        "k_names": len(names),
+        "k_true": k_true,
+        "items": len(examples),
+        "seconds": round(seconds, 1),
+        "names": names,
+        "raw_labels": len(counts),
+        "unsure": sum(a.unsure for a in assignments.values()),
+        "method": stats.get("method"),
+        "auto_k": stats.get("auto_k"),  # how automatic K decided (None with K given)
+    }
+    if upper_bound:
+        n_ub = upper_bound_sample or len(ordered)
+        ub_ctx = StageContext(project, model, Settings(criterion=settings.criterion, k=k_true),
+                              progress, cancel, {})
+        ub = assign_items(ub_ctx, classes, ordered[:n_ub])
+        result["upper_bound"] = {
+            **metrics(true[:n_ub], [classes[ub[i].group_idx] for i in ids[:n_ub]]),
+            "items": n_ub,
+        }
+    else:
+        result["upper_bound"] = None
+    if embedder is not None:
+        t = time.perf_counter()
+        # The reference embeds what the pipeline reads: the text, or an image's description.
+        texts = [ex.text or described[i] for ex, i in zip(examples, ids, strict=True)]
+        result["baseline_kmeans"] = kmeans_baseline(texts, true, k_true, embedder.embed)
+        result["baseline_kmeans"]["seconds"] = round(time.perf_counter() - t, 1)
+    else:
+        result["baseline_kmeans"] = None
+    per_stage = {}
+    for stage, secs in stats["seconds"].items():
+        n = 1 if stage == "merge" else len(examples)
+        per_stage[stage] = {"seconds": round(secs, 2),
+                            "items_per_min": round(n / secs * 60, 1) if secs > 0 and stage != "merge" else None}
+    result.update({"given_labels": given_labels, "criterion": settings.criterion, "stages": per_stage})
+    return result
+
+
+def _run_info(model_name: str, sample: list[Example], seed: int, dataset: Path, speed: dict[str, float]) -> dict[str, Any]:
+    return {
+        "model": model_name,
+        "sample": len(sample),
+        "seed": seed,
+        "model_speed": speed,
+        "dataset": str(dataset),
+        "commit": _commit(),
+        "machine": machine(),
+    }
+
+
 def run_bench(
     dataset: Path,
     *,
@@ -175,96 +394,104 @@ def run_bench(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    progress = progress or no_progress
-    cancel = cancel or CancelToken()
+    """One criterion on a dataset with one label per item (``labels.csv`` or ``"label"``)."""
     examples = stratified_sample(load_dataset(dataset), sample, seed)
     true = [ex.label for ex in examples]
-    classes = sorted(set(true))
-    k_true = len(classes)
-    k_used = None if k in (None, "auto") else int(k if k != "true" else k_true)
-    rng = random.Random(seed)
-    seed_labels = sorted(rng.sample(classes, round(given_labels * k_true))) if given_labels else []
-    settings = Settings(criterion=criterion or "topic", k=k_used, batch_size=batch_size,
-                        seed_labels=seed_labels, method=method)
     tmp = None
     if project_path is None:
         tmp = tempfile.TemporaryDirectory(prefix="corral-bench-")
         project_path = Path(tmp.name) / "bench.corral"
-    stats: dict[str, Any] = {"seconds": {}}
-    speed = {}
     try:
         with Project.open(project_path) as project:
-            ids = _load_items(project, examples)
-            ctx = StageContext(project, model, settings, progress, cancel, stats)
-            llm = model.get()
-            measured = llm.measure_speed()
-            speed = {"prompt_tokens_per_s": round(measured.prompt_tokens_per_s, 1),
-                     "generate_tokens_per_s": round(measured.generate_tokens_per_s, 1)}
-            t = time.perf_counter()
-            items = [project.item(i) for i in ids]
-            described, _ = describe_items(ctx, items)
-            stats["seconds"]["describe"] = time.perf_counter() - t
-            missing = [i for i in ids if i not in described]
-            if missing:
-                raise ValueError(f"{len(missing)} items could not be described (first: item {missing[0]})")
-            ordered = [(i, project.item(i).content_hash, described[i]) for i in ids]
-            started = time.perf_counter()
-            names, assignments, counts = run_stages(project, ordered, settings, model, progress, cancel,
-                                                    stats, embedder)
-            seconds = time.perf_counter() - started
-            pred = [assignments[i].group_idx for i in ids]
-            result: dict[str, Any] = {
-                **metrics(true, pred),
-                "k_found": len(set(pred)),
-                "k_names": len(names),
-                "k_true": k_true,
-                "items": len(examples),
-                "seconds": round(seconds, 1),
-                "names": names,
-                "raw_labels": len(counts),
-                "unsure": sum(a.unsure for a in assignments.values()),
-                "method": stats.get("method"),
-                "auto_k": stats.get("auto_k"),  # how automatic K decided (None with K given)
-            }
-            if upper_bound:
-                n_ub = upper_bound_sample or len(ordered)
-                ub_ctx = StageContext(project, model, Settings(criterion=settings.criterion, k=k_true),
-                                      progress, cancel, {})
-                ub = assign_items(ub_ctx, classes, ordered[:n_ub])
-                result["upper_bound"] = {
-                    **metrics(true[:n_ub], [classes[ub[i].group_idx] for i in ids[:n_ub]]),
-                    "items": n_ub,
-                }
-            else:
-                result["upper_bound"] = None
+            speed = _model_speed(model)
+            result = bench_criterion(
+                project, examples, true, model=model, criterion=criterion or "topic", k=k, seed=seed,
+                given_labels=given_labels, embedder=embedder, method=method, upper_bound=upper_bound,
+                upper_bound_sample=upper_bound_sample, batch_size=batch_size,
+                progress=progress or no_progress, cancel=cancel)
     finally:
         model.close()
+        if embedder is not None:
+            embedder.close()
         if tmp is not None:
             tmp.cleanup()
-    if embedder is not None:
-        t = time.perf_counter()
-        # The reference embeds what the pipeline reads: the text, or an image's description.
-        texts = [ex.text or described[i] for ex, i in zip(examples, ids, strict=True)]
-        result["baseline_kmeans"] = kmeans_baseline(texts, true, k_true, embedder.embed)
-        result["baseline_kmeans"]["seconds"] = round(time.perf_counter() - t, 1)
-        embedder.close()
-    else:
-        result["baseline_kmeans"] = None
-    per_stage = {}
-    for stage, secs in stats["seconds"].items():
-        n = 1 if stage == "merge" else len(examples)
-        per_stage[stage] = {"seconds": round(secs, 2),
-                            "items_per_min": round(n / secs * 60, 1) if secs > 0 and stage != "merge" else None}
-    result.update({
-        "model": model_name,
-        "sample": len(examples),
-        "seed": seed,
-        "given_labels": given_labels,
-        "criterion": settings.criterion,
-        "stages": per_stage,
-        "model_speed": speed,
-        "dataset": str(dataset),
-        "commit": _commit(),
-        "machine": machine(),
-    })
+    result.update(_run_info(model_name, examples, seed, dataset, speed))
     return result
+
+
+def multi_sample(examples: list[Example], n: int | None, seed: int) -> list[Example]:
+    """The one sample every criterion sees: stratified on the joint labels of all criteria."""
+    return stratified_sample(examples, n, seed, key=joint_label)
+
+
+def _tagged(progress: ProgressCallback, key: str) -> ProgressCallback:
+    """Progress events renamed "KEY stage", so each criterion's stages are told apart."""
+    def forward(event: ProgressEvent) -> None:
+        progress(replace(event, stage=f"{key} {event.stage}"))
+    return forward
+
+
+def run_bench_multi(
+    dataset: Path,
+    *,
+    model: LazyModel,
+    model_name: str,
+    criteria: list[str] | None = None,
+    criterion: str | None = None,
+    sample: int | None = 500,
+    seed: int = 0,
+    k: int | str | None = "true",
+    given_labels: float = 0.0,
+    project_path: Path | None = None,
+    embedder: LazyEmbedder | None = None,
+    method: str = "hybrid",
+    upper_bound: bool = True,
+    upper_bound_sample: int | None = None,
+    batch_size: int = 10,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Every criterion of a multi-criteria dataset (or those named in ``criteria``) on the
+    same sample, in one project so that what does not depend on the criterion (pictures'
+    descriptions, short texts) is worked out once. ``criterion`` rewords the one criterion
+    picked. ``k``: "true" (each criterion's own K), "auto", or one number for all."""
+    examples, specs = load_multi_dataset(dataset)
+    by_key = {s.key: s for s in specs}
+    if criteria:
+        unknown = [key for key in criteria if key not in by_key]
+        if unknown:
+            raise ValueError(f"{dataset} has no criterion {unknown[0]!r} (it has: {', '.join(by_key)})")
+        specs = [by_key[key] for key in dict.fromkeys(criteria)]
+    if criterion:
+        if len(specs) != 1:
+            raise ValueError("--criterion rewords one criterion: pick it with --criteria KEY")
+        specs = [replace(specs[0], criterion=criterion)]
+    chosen = multi_sample(examples, sample, seed)
+    progress = progress or no_progress
+    tmp = None
+    if project_path is None:
+        tmp = tempfile.TemporaryDirectory(prefix="corral-bench-")
+        project_path = Path(tmp.name) / "bench.corral"
+    results: dict[str, Any] = {}
+    try:
+        with Project.open(project_path) as project:
+            speed = _model_speed(model)
+            for spec in specs:
+                true = [ex.labels[spec.key] for ex in chosen]
+                results[spec.key] = bench_criterion(
+                    project, chosen, true, model=model, criterion=spec.criterion, k=k, seed=seed,
+                    given_labels=given_labels, embedder=embedder, method=method,
+                    upper_bound=upper_bound, upper_bound_sample=upper_bound_sample,
+                    batch_size=batch_size, progress=_tagged(progress, spec.key), cancel=cancel)
+    finally:
+        model.close()
+        if embedder is not None:
+            embedder.close()
+        if tmp is not None:
+            tmp.cleanup()
+    return {
+        "criteria": results,
+        "items": len(chosen),
+        "stratified_on": list(examples[0].labels),
+        **_run_info(model_name, chosen, seed, dataset, speed),
+    }

@@ -211,12 +211,17 @@ DEFAULT_CRITERIA = {
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from .bench import is_multi_criteria, run_bench, run_bench_multi
     from .pipeline import embedder_provider, model_provider
 
     dataset = Path(args.dataset)
     stem = dataset.stem if dataset.is_file() else dataset.name
-    criterion = args.criterion or DEFAULT_CRITERIA.get(stem, "topic")
+    multi = is_multi_criteria(dataset)
+    if args.criteria and not multi:
+        print(f"corral: error: --criteria needs a dataset with several labellings; {dataset} has no "
+              "criteria file (NAME.criteria.json next to it, or criteria.json in the folder)", file=sys.stderr)
+        return 2
+    criterion = args.criterion if multi else args.criterion or DEFAULT_CRITERIA.get(stem, "topic")
     k: int | str | None = args.k
     if k not in (None, "auto", "true"):
         k = int(k)
@@ -224,42 +229,88 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if embedder is None:
         print("note: the sentence embedder (minilm-l6) is not installed: no k-means reference, "
               "and the pure-LLM method is used", file=sys.stderr)
-    result = run_bench(
-        dataset,
-        model=model_provider(args.model, _runtime(args)),
-        model_name=args.model,
-        sample=args.sample,
-        seed=args.seed,
-        k=k,
-        criterion=criterion,
-        given_labels=args.given_labels,
-        project_path=Path(args.project) if args.project else None,
-        embedder=embedder,
-        method=args.method,
-        upper_bound=not args.no_upper_bound,
-        upper_bound_sample=args.upper_bound_sample,
-        batch_size=args.batch_size,
-        progress=TerminalProgress(),
-    )
-    ref = result["baseline_kmeans"] or {}
-    ub = result["upper_bound"] or {}
-    print(f"{stem}: {result['items']} items, seed {result['seed']}, model {result['model']}, "
-          f"K true {result['k_true']}, found {result['k_found']}")
-    print(f"{'':24}{'ACC':>7}{'NMI':>7}{'ARI':>7}")
-    print(f"{'corral':24}{result['acc']:7.3f}{result['nmi']:7.3f}{result['ari']:7.3f}")
-    if ref:
-        print(f"{'k-means (MiniLM, true K)':24}{ref['acc']:7.3f}{ref['nmi']:7.3f}{ref['ari']:7.3f}")
-    if ub:
-        print(f"{'known labels (same LLM)':24}{ub['acc']:7.3f}{ub['nmi']:7.3f}{ub['ari']:7.3f}")
-    for stage, row in result["stages"].items():
-        rate = f"{row['items_per_min']:.0f} items/min" if row["items_per_min"] else ""
-        print(f"  {stage:9} {row['seconds']:8.1f}s  {rate}")
-    speed = result["model_speed"]
-    print(f"  model raw speed: {speed.get('prompt_tokens_per_s')} prompt tok/s, "
-          f"{speed.get('generate_tokens_per_s')} generated tok/s")
+    common: dict[str, Any] = {
+        "model": model_provider(args.model, _runtime(args)),
+        "model_name": args.model,
+        "sample": args.sample,
+        "seed": args.seed,
+        "k": k,
+        "criterion": criterion,
+        "given_labels": args.given_labels,
+        "project_path": Path(args.project) if args.project else None,
+        "embedder": embedder,
+        "method": args.method,
+        "upper_bound": not args.no_upper_bound,
+        "upper_bound_sample": args.upper_bound_sample,
+        "batch_size": args.batch_size,
+        "progress": TerminalProgress(),
+    }
+    if multi:
+        keys = [key.strip() for key in (args.criteria or "").split(",") if key.strip()] or None
+        result = run_bench_multi(dataset, criteria=keys, **common)
+        print(bench_multi_table(stem, result))
+    else:
+        result = run_bench(dataset, **common)
+        print(bench_table(stem, result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
+
+
+def _stage_lines(stages: dict[str, Any], width: int = 9) -> list[str]:
+    lines = []
+    for stage, row in stages.items():
+        rate = f"{row['items_per_min']:.0f} items/min" if row["items_per_min"] else ""
+        lines.append(f"  {stage:{width}} {row['seconds']:8.1f}s  {rate}")
+    return lines
+
+
+def _speed_line(speed: dict[str, Any]) -> str:
+    return (f"  model raw speed: {speed.get('prompt_tokens_per_s')} prompt tok/s, "
+            f"{speed.get('generate_tokens_per_s')} generated tok/s")
+
+
+def bench_table(stem: str, result: dict[str, Any]) -> str:
+    """The single-criterion report of `corral bench`."""
+    ref = result["baseline_kmeans"] or {}
+    ub = result["upper_bound"] or {}
+    lines = [f"{stem}: {result['items']} items, seed {result['seed']}, model {result['model']}, "
+             f"K true {result['k_true']}, found {result['k_found']}",
+             f"{'':24}{'ACC':>7}{'NMI':>7}{'ARI':>7}",
+             f"{'corral':24}{result['acc']:7.3f}{result['nmi']:7.3f}{result['ari']:7.3f}"]
+    if ref:
+        lines.append(f"{'k-means (MiniLM, true K)':24}{ref['acc']:7.3f}{ref['nmi']:7.3f}{ref['ari']:7.3f}")
+    if ub:
+        lines.append(f"{'known labels (same LLM)':24}{ub['acc']:7.3f}{ub['nmi']:7.3f}{ub['ari']:7.3f}")
+    lines += _stage_lines(result["stages"])
+    lines.append(_speed_line(result["model_speed"]))
+    return "\n".join(lines)
+
+
+def bench_multi_table(stem: str, result: dict[str, Any]) -> str:
+    """One table for every criterion of a multi-criteria `corral bench`: Corral beside the
+    same-run criterion-blind k-means (and the known-labels bound when measured), then speeds."""
+    per = result["criteria"]
+    width = max([9] + [len(key) for key in per])
+    lines = [f"{stem}: {result['items']} items (the same for every criterion), seed {result['seed']}, "
+             f"model {result['model']}"]
+    for key, row in per.items():
+        lines.append(f"  {key:{width}}  \"{row['criterion']}\"")
+    head = f"{'criterion':{width}} {'K true':>6} {'found':>5}   {'ACC':>5} {'NMI':>5} {'ARI':>5}"
+    lines += ["", head + f"  | k-means {'ACC':>5} {'NMI':>5} {'ARI':>5}  | known labels ACC"]
+    for key, row in per.items():
+        ref = row["baseline_kmeans"]
+        ub = row["upper_bound"]
+        line = (f"{key:{width}} {row['k_true']:>6} {row['k_found']:>5}   "
+                f"{row['acc']:5.3f} {row['nmi']:5.3f} {row['ari']:5.3f}  | ")
+        line += (f"{'':7} {ref['acc']:5.3f} {ref['nmi']:5.3f} {ref['ari']:5.3f}" if ref else f"{'':7} {'-':>5} {'-':>5} {'-':>5}")
+        line += f"  | {ub['acc']:5.3f} ({ub['items']})" if ub else "  | -"
+        lines.append(line)
+    for key, row in per.items():
+        lines += ["", f"{key}: {', '.join(row['names'])}"]
+        lines += _stage_lines(row["stages"], width=12)
+    lines.append(_speed_line(result["model_speed"]))
+    return "\n".join(lines)
 
 
 def _open_project_for_export(path: str) -> Project:
@@ -363,13 +414,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("bench", help="measure grouping quality and speed on labelled data")
-    p.add_argument("dataset", help="JSON lines with input and label (or an image folder with labels.csv)")
+    p.add_argument("dataset", help="JSON lines with input and label (or an image folder with labels.csv); "
+                                   "with several labellings: rows with \"labels\": {KEY: label} and "
+                                   "NAME.criteria.json, or a folder with criteria.json and labels_KEY.csv")
     p.add_argument("--sample", type=int, default=500, help="stratified sample size (0: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", default="true", help="a number, 'true' (the true K) or 'auto'")
     p.add_argument("--given-labels", type=float, default=0.0,
                    help="fraction of true label names given as examples (seed 000's setting)")
-    p.add_argument("--criterion", help="the grouping criterion (default: one per known dataset)")
+    p.add_argument("--criterion", help="the grouping criterion (default: one per known dataset; "
+                                       "with several labellings: the criteria file's, or this one "
+                                       "for the single KEY of --criteria)")
+    p.add_argument("--criteria", metavar="KEY[,KEY]",
+                   help="with several labellings: bench only these (default: all, on the same items)")
     p.add_argument("--project", help="keep the bench's project (and its cache) in this file")
     p.add_argument("--json", help="write the results to this file")
     p.add_argument("--batch-size", type=int, default=10)
