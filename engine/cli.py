@@ -296,15 +296,15 @@ def bench_multi_table(stem: str, result: dict[str, Any]) -> str:
              f"model {result['model']}"]
     for key, row in per.items():
         lines.append(f"  {key:{width}}  \"{row['criterion']}\"")
-    head = f"{'criterion':{width}} {'K true':>6} {'found':>5}   {'ACC':>5} {'NMI':>5} {'ARI':>5}"
-    lines += ["", head + f"  | k-means {'ACC':>5} {'NMI':>5} {'ARI':>5}  | known labels ACC"]
+    head = f"{'criterion':{width}} {'K true':>6} {'found':>5}  {'ACC':>6}{'NMI':>6}{'ARI':>7}"
+    lines += ["", head + f"  | k-means{'ACC':>6}{'NMI':>6}{'ARI':>7}  | known labels ACC"]
     for key, row in per.items():
         ref = row["baseline_kmeans"]
         ub = row["upper_bound"]
-        line = (f"{key:{width}} {row['k_true']:>6} {row['k_found']:>5}   "
-                f"{row['acc']:5.3f} {row['nmi']:5.3f} {row['ari']:5.3f}  | ")
-        line += (f"{'':7} {ref['acc']:5.3f} {ref['nmi']:5.3f} {ref['ari']:5.3f}" if ref else f"{'':7} {'-':>5} {'-':>5} {'-':>5}")
-        line += f"  | {ub['acc']:5.3f} ({ub['items']})" if ub else "  | -"
+        line = (f"{key:{width}} {row['k_true']:>6} {row['k_found']:>5}  "
+                f"{row['acc']:6.3f}{row['nmi']:6.3f}{row['ari']:7.3f}  | ")
+        line += (f"{'':7}{ref['acc']:6.3f}{ref['nmi']:6.3f}{ref['ari']:7.3f}" if ref else f"{'':7}{'-':>6}{'-':>6}{'-':>7}")
+        line += f"  | {ub['acc']:5.3f} ({ub['items']} items)" if ub else "  | -"
         lines.append(line)
     for key, row in per.items():
         lines += ["", f"{key}: {', '.join(row['names'])}"]
