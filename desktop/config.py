@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 from corral.models.catalog import CATALOG, DEFAULT_MODEL
+from corral.models.fileio import write_atomic
 from corral.models.paths import config_dir, read_json_object
 from corral.models.runtime import RuntimeSettings
 
@@ -35,9 +35,7 @@ def _read(path: Path) -> dict[str, Any]:
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Write through a temporary file so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _known(cls: type[T], data: dict[str, Any]) -> dict[str, Any]:

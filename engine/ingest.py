@@ -20,7 +20,6 @@ Design points, each for a reason:
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import stat
@@ -31,6 +30,7 @@ from typing import IO
 from corral.engine import extract
 from corral.engine.jobs import CancelToken, ProgressCallback, StageProgress
 from corral.engine.store import ItemRow, Project
+from corral.models.fileio import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ def _walk(
 def _hash_file(fh: IO[bytes]) -> str:
     """``sha256:<hex>`` of the whole file; the key for extracts and model answers."""
     fh.seek(0)
-    return "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
+    return "sha256:" + sha256_file(fh)
 
 
 def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str]) -> _Outcome | None:

