@@ -16,17 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from corral.engine import export as ex
 from corral.engine.export import (
     ExportError,
     apply_export,
     export_table,
+    fsops,
     list_exports,
     plan_export,
     resume_or_rollback,
     undo_export,
     write_xmp_sidecars,
 )
+from corral.engine.export.journal import Journal
 from corral.engine.jobs import Cancelled, CancelToken
 from corral.engine.store import Project
 
@@ -233,7 +234,7 @@ def test_move_then_undo_restores_tree_byte_identical(nested) -> None:
 
 def test_move_across_filesystems_path_verifies_and_undoes(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
-    monkeypatch.setattr(ex, "_same_device", lambda a, b: False)
+    monkeypatch.setattr(fsops, "same_device", lambda a, b: False)
     originals = snapshot(root)
     export_id = apply_export(project, plan_export(project, run_id, dest, "move"))
     assert not (root / "a.txt").exists()
@@ -296,7 +297,7 @@ def test_symlink_and_hardlink_modes(nested) -> None:
 
 def test_hardlink_across_devices_fails_per_item(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
-    monkeypatch.setattr(ex, "_same_device", lambda a, b: not a.name.endswith(".jpg"))
+    monkeypatch.setattr(fsops, "same_device", lambda a, b: not a.name.endswith(".jpg"))
     export_id = apply_export(project, plan_export(project, run_id, dest, "hardlink"))
     rows = list(
         project.db["export_ops"].rows_where("export_id = ? and op = 'hardlink'", [export_id])
@@ -430,8 +431,8 @@ def test_undecodable_file_name_round_trips(tmp_path: Path) -> None:
 
 
 def _crash_on_call(monkeypatch, name: str, n: int, *, after: bool = False) -> None:
-    """Make the n-th call of ``export.<name>`` die, before it runs or just after."""
-    real = getattr(ex, name)
+    """Make the n-th call of ``fsops.<name>`` die, before it runs or just after."""
+    real = getattr(fsops, name)
     calls = {"n": 0}
 
     def wrapper(*args, **kwargs):
@@ -443,21 +444,21 @@ def _crash_on_call(monkeypatch, name: str, n: int, *, after: bool = False) -> No
             raise SimulatedCrash()
         return result
 
-    monkeypatch.setattr(ex, name, wrapper)
+    monkeypatch.setattr(fsops, name, wrapper)
 
 
 @pytest.mark.parametrize(
     ("mode", "hook", "n", "after", "cross_device"),
     [
-        ("move", "_remove_source", 3, False, False),  # linked to the new name, original still there
-        ("move", "_remove_source", 3, True, False),  # original removed, not yet marked done
-        ("move", "_publish", 4, False, True),  # verified copy on the other drive, not yet named
-        ("move", "_publish", 4, True, True),  # copy named, original not yet deleted
-        ("move", "_remove_source", 2, True, True),  # original deleted, not yet marked done
-        ("copy", "_publish", 5, False, False),  # verified temp copy not yet named
-        ("copy", "_publish", 5, True, False),  # copy named, not yet marked done
-        ("copy", "_fsync_dir", 6, False, False),  # right after creating a folder or naming a copy
-        ("symlink", "_fsync_dir", 3, True, False),  # a folder made, not yet marked done
+        ("move", "remove_source", 3, False, False),  # linked to the new name, original still there
+        ("move", "remove_source", 3, True, False),  # original removed, not yet marked done
+        ("move", "publish", 4, False, True),  # verified copy on the other drive, not yet named
+        ("move", "publish", 4, True, True),  # copy named, original not yet deleted
+        ("move", "remove_source", 2, True, True),  # original deleted, not yet marked done
+        ("copy", "publish", 5, False, False),  # verified temp copy not yet named
+        ("copy", "publish", 5, True, False),  # copy named, not yet marked done
+        ("copy", "fsync_dir", 6, False, False),  # right after creating a folder or naming a copy
+        ("symlink", "fsync_dir", 3, True, False),  # a folder made, not yet marked done
     ],
 )
 def test_crash_mid_apply_rolls_back(
@@ -465,7 +466,7 @@ def test_crash_mid_apply_rolls_back(
 ) -> None:
     project, run_id, root, dest = nested
     if cross_device:
-        monkeypatch.setattr(ex, "_same_device", lambda a, b: False)
+        monkeypatch.setattr(fsops, "same_device", lambda a, b: False)
     originals = snapshot(root)
     plan = plan_export(project, run_id, dest, mode)
     _crash_on_call(monkeypatch, hook, n, after=after)
@@ -486,15 +487,15 @@ def test_crash_mid_apply_rolls_back(
 
 def test_crash_during_undo_is_finished_by_resume(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
-    monkeypatch.setattr(ex, "_same_device", lambda a, b: False)
+    monkeypatch.setattr(fsops, "same_device", lambda a, b: False)
     originals = snapshot(root)
     export_id = apply_export(project, plan_export(project, run_id, dest, "move"))
-    real_publish = ex._publish
-    _crash_on_call(monkeypatch, "_publish", 3)  # copying the third file back
+    real_publish = fsops.publish
+    _crash_on_call(monkeypatch, "publish", 3)  # copying the third file back
     with pytest.raises(SimulatedCrash):
         undo_export(project, export_id)
     assert export_state(project, export_id)[0] == "undoing"
-    monkeypatch.setattr(ex, "_publish", real_publish)
+    monkeypatch.setattr(fsops, "publish", real_publish)
     assert resume_or_rollback(project) == [export_id]
     assert snapshot(root) == originals
     assert not dest.parent.exists()
@@ -503,7 +504,7 @@ def test_crash_during_undo_is_finished_by_resume(nested, monkeypatch) -> None:
 def test_unexpected_error_rolls_back_at_once(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
     originals = snapshot(root)
-    real = ex._Journal.update_op
+    real = Journal.update_op
     calls = {"n": 0}
 
     def flaky(self, op_id, **fields):
@@ -512,7 +513,7 @@ def test_unexpected_error_rolls_back_at_once(nested, monkeypatch) -> None:
             raise RuntimeError("database went away")
         return real(self, op_id, **fields)
 
-    monkeypatch.setattr(ex._Journal, "update_op", flaky)
+    monkeypatch.setattr(Journal, "update_op", flaky)
     with pytest.raises(ExportError, match="rolled back"):
         apply_export(project, plan_export(project, run_id, dest, "move"))
     assert snapshot(root) == originals
@@ -545,10 +546,11 @@ CHILD = textwrap.dedent(
     """
     import os, signal, sys
     from corral.engine import export as ex
+    from corral.engine.export import fsops
     from corral.engine.store import Project
 
     calls = {"n": 0}
-    real = ex._remove_source
+    real = fsops.remove_source
 
     def die_on_third(src):
         calls["n"] += 1
@@ -556,7 +558,7 @@ CHILD = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         real(src)
 
-    ex._remove_source = die_on_third
+    fsops.remove_source = die_on_third
     project = Project.open(sys.argv[1])
     plan = ex.plan_export(project, int(sys.argv[2]), sys.argv[3], "move")
     ex.apply_export(project, plan)
@@ -673,7 +675,7 @@ def test_xmp_sidecars_to_another_folder(tmp_path: Path) -> None:
 
 def test_name_taken_at_the_last_moment_gets_the_next_name(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
-    real_copy = ex._copy_to_temp
+    real_copy = fsops.copy_to_temp
 
     def copy_then_someone_takes_the_name(src: Path, tmp: Path):
         result = real_copy(src, tmp)
@@ -681,7 +683,7 @@ def test_name_taken_at_the_last_moment_gets_the_next_name(nested, monkeypatch) -
             (tmp.parent / "e.jpg").write_bytes(b"raced in")
         return result
 
-    monkeypatch.setattr(ex, "_copy_to_temp", copy_then_someone_takes_the_name)
+    monkeypatch.setattr(fsops, "copy_to_temp", copy_then_someone_takes_the_name)
     export_id = apply_export(project, plan_export(project, run_id, dest, "copy"))
     assert (dest / "Pictures" / "e.jpg").read_bytes() == b"raced in"
     assert (dest / "Pictures" / "e (2).jpg").read_bytes() == NESTED["pics/e.jpg"]
@@ -695,8 +697,8 @@ def test_name_taken_at_the_last_moment_gets_the_next_name(nested, monkeypatch) -
 @pytest.mark.parametrize("mode", ["copy", "move"])
 def test_corrupted_copy_is_refused_and_original_kept(nested, monkeypatch, mode) -> None:
     project, run_id, root, dest = nested
-    monkeypatch.setattr(ex, "_same_device", lambda a, b: False)
-    real_copy = ex._copy_to_temp
+    monkeypatch.setattr(fsops, "same_device", lambda a, b: False)
+    real_copy = fsops.copy_to_temp
 
     def flip_a_byte(src: Path, tmp: Path):
         result = real_copy(src, tmp)
@@ -706,7 +708,7 @@ def test_corrupted_copy_is_refused_and_original_kept(nested, monkeypatch, mode) 
             tmp.write_bytes(bytes(data))
         return result
 
-    monkeypatch.setattr(ex, "_copy_to_temp", flip_a_byte)
+    monkeypatch.setattr(fsops, "copy_to_temp", flip_a_byte)
     export_id = apply_export(project, plan_export(project, run_id, dest, mode))
     (row,) = project.db["export_ops"].rows_where("export_id = ? and state = 'failed'", [export_id])
     assert "does not match the original" in row["error"]
@@ -718,15 +720,15 @@ def test_corrupted_copy_is_refused_and_original_kept(nested, monkeypatch, mode) 
 def test_original_that_cannot_be_removed_is_not_moved(nested, monkeypatch, cross_device) -> None:
     project, run_id, root, dest = nested
     if cross_device:
-        monkeypatch.setattr(ex, "_same_device", lambda a, b: False)
-    real_remove = ex._remove_source
+        monkeypatch.setattr(fsops, "same_device", lambda a, b: False)
+    real_remove = fsops.remove_source
 
     def refuse_for_b(src: Path) -> None:
         if src.name == "b.txt":
             raise PermissionError(13, "Permission denied", str(src))
         real_remove(src)
 
-    monkeypatch.setattr(ex, "_remove_source", refuse_for_b)
+    monkeypatch.setattr(fsops, "remove_source", refuse_for_b)
     originals = snapshot(root)
     export_id = apply_export(project, plan_export(project, run_id, dest, "move"))
     (row,) = project.db["export_ops"].rows_where("export_id = ? and state = 'failed'", [export_id])
@@ -790,7 +792,7 @@ def test_a_running_export_is_not_taken_for_a_crashed_one(nested, monkeypatch) ->
     fcntl = pytest.importorskip("fcntl")
     project, run_id, root, dest = nested
     plan = plan_export(project, run_id, dest, "copy")
-    _crash_on_call(monkeypatch, "_publish", 2)
+    _crash_on_call(monkeypatch, "publish", 2)
     with pytest.raises(SimulatedCrash):
         apply_export(project, plan)
     monkeypatch.undo()
