@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from corral.engine.export import MODES, ExportPlan, UndoReport
+from corral.engine.export import MODES, ExportPlan, UndoReport, human_size, undoable_export
 from corral.engine.jobs import ProgressEvent
 
 from .dialogs import Asker
 from .jobs import Job
 from .session import ProjectSession
-from .tasks import apply_export_task, plan_export_task, undo_export_task, undoable_export
+from .tasks import apply_export_task, plan_export_task, undo_export_task
 
 MODE_HELP = {
     "copy": "Copy: the originals stay where they are.",
@@ -40,15 +40,6 @@ MODE_HELP = {
     "hardlink": "Hard link: no extra space; same drive only.",
     "symlink": "Symbolic link: small links that point to the originals.",
 }
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000:
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
 
 
 class ExportDialog(QDialog):

@@ -121,14 +121,6 @@ def undo_export_task(
         return export.undo_export(project, progress=progress, cancel=cancel)
 
 
-def undoable_export(project: Project) -> dict[str, object] | None:
-    """The export an undo would revert now, if any."""
-    for row in export.list_exports(project):
-        if row["status"] in ("applied", "partly_undone"):
-            return row
-    return None
-
-
 def system_check_task(model: str, *, progress: ProgressCallback, cancel: CancelToken) -> Any:
     """Help > System check: the same report as `corral doctor`."""
     from corral.engine.doctor import check
