@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError
+from .fileio import write_atomic
 from .paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -189,9 +190,7 @@ class ProbeCache:
         data = self._read()
         data[key] = {"extra_bufts": verdict.extra_bufts, "note": verdict.note}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(data, indent=1))
 
     def verdict(self, model: Path, params: dict[str, Any],
                 run_child: ChildRunner = _run_child) -> Verdict:
