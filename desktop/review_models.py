@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
-from corral.engine.review import UNASSIGNED, GroupSummary, Member
+from corral.engine.review import UNASSIGNED, Group, Member
 
 from .session import ProjectSession
 from .thumbs import ThumbnailLoader
@@ -82,7 +82,7 @@ class GroupsModel(_RowsTable):
     def __init__(self, session: ProjectSession) -> None:
         super().__init__()
         self.session = session
-        self._rows: list[GroupSummary] = []
+        self._rows: list[Group] = []
         session.sig_changed.connect(self.reload)
         self.reload()
 
@@ -91,10 +91,10 @@ class GroupsModel(_RowsTable):
         self._rows = list(self.session.groups)
         loose = self.session.members_of(UNASSIGNED)
         if self.session.run_id is not None and loose:
-            self._rows.append(GroupSummary(UNASSIGNED, "Not in a group", len(loose), None, 0, 0))
+            self._rows.append(Group(UNASSIGNED, "Not in a group", loose))
         self.endResetModel()
 
-    def group_at(self, row: int) -> GroupSummary | None:
+    def group_at(self, row: int) -> Group | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, group_idx: int) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from corral.engine import review
-from corral.engine.review import UNASSIGNED, GroupSummary, Member, ReviewError, RunSummary
+from corral.engine.review import UNASSIGNED, Group, Member, ReviewError, RunRow
 from corral.engine.store import Project
 
 
@@ -31,8 +31,8 @@ class ProjectSession(QObject):
         self.path: Path | None = None
         self.project: Project | None = None
         self.run_id: int | None = None
-        self.groups: list[GroupSummary] = []
-        self.runs: list[RunSummary] = []
+        self.groups: list[Group] = []
+        self.runs: list[RunRow] = []
         self._members: dict[int, list[Member]] = {}
 
     # -- opening -------------------------------------------------------------------------
@@ -41,8 +41,8 @@ class ProjectSession(QObject):
         self.project = Project.open(path, create=False)
         self.path = Path(path)
         self.runs = review.list_runs(self.project)
-        latest = self.project.latest_run()
-        self.run_id = run_id if run_id is not None else (latest["id"] if latest else None)
+        latest = self.project.runs.latest()
+        self.run_id = run_id if run_id is not None else (latest.id if latest else None)
         self._load()
         self.sig_opened.emit()
         self.sig_runs_changed.emit()
@@ -66,10 +66,10 @@ class ProjectSession(QObject):
         return self.project.root if self.project else None
 
     @property
-    def run(self) -> RunSummary | None:
+    def run(self) -> RunRow | None:
         return next((r for r in self.runs if r.id == self.run_id), None)
 
-    def finished_runs(self) -> list[RunSummary]:
+    def finished_runs(self) -> list[RunRow]:
         return [r for r in self.runs if r.status == "done"]
 
     # -- reading -------------------------------------------------------------------------
@@ -84,9 +84,9 @@ class ProjectSession(QObject):
         if self.project is None:
             return
         self.runs = review.list_runs(self.project)
-        latest = self.project.latest_run()
+        latest = self.project.runs.latest()
         if show_latest and latest is not None:
-            self.run_id = latest["id"]
+            self.run_id = latest.id
         self._load()
         self.sig_runs_changed.emit()
         self.sig_changed.emit()
@@ -96,14 +96,13 @@ class ProjectSession(QObject):
         if self.project is None or self.run_id is None:
             return
         self.groups = review.group_summaries(self.project, self.run_id)
-        for member in review.members(self.project, self.run_id):
-            self._members.setdefault(member.group_idx, []).append(member)
+        self._members = {group.idx: group.members for group in self.groups}
         self._members[UNASSIGNED] = review.unassigned(self.project, self.run_id)
 
     def members_of(self, group_idx: int) -> list[Member]:
         return list(self._members.get(group_idx, []))
 
-    def group(self, idx: int) -> GroupSummary | None:
+    def group(self, idx: int) -> Group | None:
         return next((g for g in self.groups if g.idx == idx), None)
 
     @property

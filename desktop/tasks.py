@@ -82,13 +82,13 @@ def open_task(project_path: Path, *, progress: ProgressCallback, cancel: CancelT
     """Open a project file, finishing any export a crash interrupted (it moves files)."""
     with Project.open(project_path, create=False) as project:
         rolled_back = export.resume_or_rollback(project)
-        run = project.latest_run()
+        run = project.runs.latest()
         return OpenedProject(
             path=Path(project_path),
             root=project.root,
-            run_id=run["id"] if run else None,
-            criterion=run["criterion"] if run else "",
-            k=run["k"] if run else None,
+            run_id=run.id if run else None,
+            criterion=run.criterion if run else "",
+            k=run.k if run else None,
             rolled_back=rolled_back,
         )
 

@@ -253,7 +253,7 @@ def machine() -> str:
 
 def _load_items(project: Project, sample: list[Example]) -> list[int]:
     ids = []
-    with project.db.conn:
+    with project.transaction():
         for i, ex in enumerate(sample):
             if ex.path is not None:  # an image: described from its file by the image describers
                 data = ex.path.read_bytes()

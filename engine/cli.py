@@ -23,7 +23,7 @@ from corral.models.runtime import RuntimeSettings
 from corral.models.store import ModelStore
 
 from .jobs import Cancelled, ProgressEvent
-from .store import Project, StoreError
+from .store import Project, RunRow, StoreError
 
 
 def default_project_path(folder: Path) -> Path:
@@ -66,39 +66,38 @@ def _runtime(args: argparse.Namespace) -> RuntimeSettings:
     )
 
 
-def _print_groups(project: Project, run: dict[str, Any], *, show_members: bool = True) -> None:
-    groups = project.groups(run["id"])
-    k = run["k"] if run["k"] is not None else "auto"
-    print(f"Groups for \"{run['criterion']}\" (K={k}, model {run['model']}, run {run['id']}):")
+def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -> None:
+    groups = project.results.groups(run.id)
+    k = run.k if run.k is not None else "auto"
+    print(f"Groups for \"{run.criterion}\" (K={k}, model {run.model}, run {run.id}):")
     for n, group in enumerate(groups, 1):
-        unsure = sum(1 for _, _, u in group.members if u)
-        extra = f", {unsure} unsure" if unsure else ""
+        extra = f", {group.unsure} unsure" if group.unsure else ""
         print(f"\n  {n}. {group.name}  ({group.size} item{'s' if group.size != 1 else ''}{extra})")
         if show_members:
-            for item, conf, is_unsure in group.members:
-                flag = "  ? check" if is_unsure else ""
-                print(f"       {conf:4.2f}  {item.path}{flag}")
+            for member in group.members:
+                flag = "  ? check" if member.unsure else ""
+                print(f"       {member.confidence or 0.0:4.2f}  {member.path}{flag}")
 
 
-def _groups_json(project: Project, run: dict[str, Any]) -> dict[str, Any]:
+def _groups_json(project: Project, run: RunRow) -> dict[str, Any]:
     root = project.root
     return {
         "project": str(project.path),
         "root": str(root) if root else None,
-        "run": run["id"],
-        "criterion": run["criterion"],
-        "k": run["k"],
-        "model": run["model"],
+        "run": run.id,
+        "criterion": run.criterion,
+        "k": run.k,
+        "model": run.model,
         "groups": [
             {
                 "name": g.name,
                 "size": g.size,
                 "members": [
-                    {"path": item.path, "confidence": round(conf, 4), "unsure": unsure}
-                    for item, conf, unsure in g.members
+                    {"path": m.path, "confidence": round(m.confidence or 0.0, 4), "unsure": m.unsure}
+                    for m in g.members
                 ],
             }
-            for g in project.groups(run["id"])
+            for g in project.results.groups(run.id)
         ],
     }
 
@@ -134,7 +133,8 @@ def cmd_organize(args: argparse.Namespace) -> int:
         f"{len(scan.unchanged)} unchanged, {len(scan.removed)} removed, {len(scan.skipped)} skipped."
     )
     with Project.open(project_path, create=False) as project:
-        run = project.run(result.run_id)
+        run = project.runs.get(result.run_id)
+        assert run is not None
         print()
         _print_groups(project, run, show_members=not args.summary)
     if result.skipped:
@@ -153,11 +153,17 @@ def cmd_organize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chosen_run(project: Project, run_id: int | None) -> RunRow | None:
+    """The run asked for, else the latest finished one."""
+    return project.runs.get(run_id) if run_id else project.runs.latest()
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     with Project.open(args.project, create=False) as project:
-        run = project.run(args.run) if args.run else project.latest_run()
+        run = _chosen_run(project, args.run)
         if run is None:
-            print(f"{args.project} has no finished run yet.", file=sys.stderr)
+            what = f"no run {args.run}" if args.run else "no finished run yet"
+            print(f"{args.project} has {what}.", file=sys.stderr)
             return 1
         if args.json:
             json.dump(_groups_json(project, run), sys.stdout, indent=2, ensure_ascii=False)
@@ -328,21 +334,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .export import apply_export, export_table, plan_export, write_xmp_sidecars
 
     with _open_project_for_export(args.project) as project:
-        run = project.run(args.run) if args.run else project.latest_run()
+        run = _chosen_run(project, args.run)
         if run is None:
-            print(f"{args.project} has no finished run to export.", file=sys.stderr)
+            what = f"no run {args.run}" if args.run else "no finished run to export"
+            print(f"{args.project} has {what}.", file=sys.stderr)
             return 1
         if args.mode in ("csv", "json"):
-            out = export_table(project, run["id"], Path(args.dest), args.mode)
+            out = export_table(project, run.id, Path(args.dest), args.mode)
             print(f"Wrote {out}")
             return 0
         if args.mode == "xmp":
             # DEST "-" writes the sidecars next to the photos, where photo tools look for them.
             dest_dir = None if args.dest == "-" else Path(args.dest)
-            written = write_xmp_sidecars(project, run["id"], dest_dir=dest_dir)
+            written = write_xmp_sidecars(project, run.id, dest_dir=dest_dir)
             print(f"Wrote {len(written)} XMP sidecar files under {args.dest}")
             return 0
-        plan = plan_export(project, run["id"], Path(args.dest), args.mode,
+        plan = plan_export(project, run.id, Path(args.dest), args.mode,
                            include_unsure=not args.skip_unsure)
         print(plan.tree())
         if not args.apply:

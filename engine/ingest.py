@@ -336,9 +336,7 @@ def scan_folder(
         os.fspath(root), include_hidden=include_hidden, cancel=cancel, own=_own_files(project)
     )
     known_items = {item.path: item for item in project.items(status=None)}
-    extract_hashes = {
-        row["content_hash"] for row in project.db.query("select content_hash from extracts")
-    }
+    extract_hashes = project.extract_hashes()
     stage = StageProgress(progress, "scan", len(entries))
     seen: set[str] = set()
 

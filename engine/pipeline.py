@@ -139,7 +139,7 @@ def organize(
         lazy = model() if callable(model) and not isinstance(model, LazyModel) else model
         lazy = lazy or model_provider()
         run_settings = {**settings.as_dict(), "prompts": prompts.VERSIONS}
-        run_id = project.new_run(criterion, k, lazy.model_id, run_settings)
+        run_id = project.runs.new(criterion, k, lazy.model_id, run_settings)
         try:
             items = project.items("ok")
             ctx = StageContext(project, lazy, settings, progress, cancel, stats)
@@ -156,23 +156,23 @@ def organize(
             names, assignments, counts = run_stages(
                 project, ordered, settings, lazy, progress, cancel, stats, embedder
             )
-            project.save_raw_labels(run_id, counts)
-            project.save_groups(run_id, names)
-            with project.db.conn:
+            project.results.save_raw_labels(run_id, counts)
+            project.results.save_groups(run_id, names)
+            with project.transaction():
                 for item_id, a in assignments.items():
-                    project.save_assignment(run_id, item_id, a.group_idx, a.confidence, a.unsure,
-                                            description=described.get(item_id))
+                    project.results.save_assignment(run_id, item_id, a.group_idx, a.confidence,
+                                                    a.unsure, description=described.get(item_id))
             review.apply_pins(project, run_id)  # items the user pinned keep their group
-            project.update_group_sizes(run_id)
+            project.results.update_group_sizes(run_id)
             if lazy.loaded:
                 stats["model_usage"] = lazy.get().usage.as_dict()
             stats["model_loaded"] = lazy.loaded
-            project.finish_run(run_id, "done", stats)
+            project.runs.finish(run_id, "done", stats)
         except (Cancelled, KeyboardInterrupt):
-            project.finish_run(run_id, "interrupted", stats)
+            project.runs.finish(run_id, "interrupted", stats)
             raise
         except BaseException as exc:
-            project.finish_run(run_id, "failed", stats, error=str(exc))
+            project.runs.finish(run_id, "failed", stats, error=str(exc))
             raise
         finally:
             loaded = lazy.loaded
@@ -185,7 +185,7 @@ def organize(
         return RunResult(
             run_id=run_id,
             project_path=Path(project_path),
-            groups=project.groups(run_id),
+            groups=project.results.groups(run_id),
             scan=scan,
             skipped=skipped,
             stats=stats,

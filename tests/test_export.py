@@ -27,9 +27,9 @@ from corral.engine.export import (
     undo_export,
     write_xmp_sidecars,
 )
-from corral.engine.export.journal import Journal
+from corral.engine.export.journal import ExportJournal
 from corral.engine.jobs import Cancelled, CancelToken
-from corral.engine.store import Project
+from corral.engine.store import OpRow, Project
 
 BASE_NS = 1_600_000_000_123_456_789
 IMAGE_EXT = (".jpg", ".png", ".jpeg")
@@ -73,12 +73,12 @@ def make_project(
             status="ok",
             reason="",
         )
-    run_id = project.new_run("criterion", len(groups), "fake", {})
-    project.save_groups(run_id, [name for name, _ in groups])
+    run_id = project.runs.new("criterion", len(groups), "fake", {})
+    project.results.save_groups(run_id, [name for name, _ in groups])
     for idx, (_name, members) in enumerate(groups):
         for rel in members:
-            project.save_assignment(run_id, ids[rel], idx, 0.9, rel in unsure)
-    project.finish_run(run_id, "done")
+            project.results.save_assignment(run_id, ids[rel], idx, 0.9, rel in unsure)
+    project.runs.finish(run_id, "done")
     return project, run_id, root
 
 
@@ -130,13 +130,21 @@ def nested(tmp_path: Path) -> tuple[Project, int, Path, Path]:
     project.close()
 
 
+def journal_ops(project: Project, export_id: int) -> list[OpRow]:
+    """The export's journalled operations in the order they were made."""
+    return sorted(project.journal.ops(export_id), key=lambda o: o.seq)
+
+
+def export_error(project: Project, export_id: int) -> str:
+    row = project.journal.export(export_id)
+    assert row is not None
+    return row.error
+
+
 def export_state(project: Project, export_id: int) -> tuple[str, list[tuple[str, str]]]:
-    status = project.db["exports"].get(export_id)["status"]
-    ops = [
-        (r["op"], r["state"])
-        for r in project.db["export_ops"].rows_where("export_id = ?", [export_id], order_by="seq")
-    ]
-    return status, ops
+    row = project.journal.export(export_id)
+    assert row is not None
+    return row.status, [(o.op, o.state) for o in journal_ops(project, export_id)]
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -207,8 +215,8 @@ def test_copy_then_undo(nested) -> None:
     assert copied[b"Letters/a (2).txt"][1] == NESTED["pics/a.txt"]
     # copy2-like: the timestamps travel with the bytes
     assert copied[b"Pictures/d.jpg"][2] == originals[b"docs/deep/d.jpg"][2]
-    journal = {r["dst"]: r for r in project.db["export_ops"].rows_where("op = 'copy'")}
-    assert journal[str(dest / "Letters/b.txt")]["content_hash"].startswith("sha256:")
+    journal = {o.dst: o for o in journal_ops(project, export_id) if o.op == "copy"}
+    assert journal[dest / "Letters/b.txt"].content_hash.startswith("sha256:")
 
     report = undo_export(project)
     assert report.complete and report.undone == 6
@@ -238,7 +246,7 @@ def test_move_across_filesystems_path_verifies_and_undoes(nested, monkeypatch) -
     originals = snapshot(root)
     export_id = apply_export(project, plan_export(project, run_id, dest, "move"))
     assert not (root / "a.txt").exists()
-    hashes = [r["content_hash"] for r in project.db["export_ops"].rows_where("op = 'move'")]
+    hashes = [o.content_hash for o in journal_ops(project, export_id) if o.op == "move"]
     assert len(hashes) == 6 and all(h.startswith("sha256:") for h in hashes)
     assert undo_export(project, export_id).complete
     assert snapshot(root) == originals
@@ -262,11 +270,9 @@ def test_real_second_filesystem_move_and_hardlink(nested, tmp_path: Path) -> Non
     dest = other / f"corral-test-{os.getpid()}-{tmp_path.name}"
     try:
         export_id = apply_export(project, plan_export(project, run_id, dest, "hardlink"))
-        failed = list(
-            project.db["export_ops"].rows_where("export_id = ? and state = 'failed'", [export_id])
-        )
+        failed = [o for o in journal_ops(project, export_id) if o.state == "failed"]
         assert len(failed) == 6
-        assert all("across drives" in r["error"] for r in failed)
+        assert all("across drives" in r.error for r in failed)
         assert undo_export(project, export_id).complete
         export_id = apply_export(project, plan_export(project, run_id, dest, "move"))
         assert snapshot(dest)[b"Pictures/d.jpg"][1:3] == originals[b"docs/deep/d.jpg"][1:3]
@@ -299,13 +305,11 @@ def test_hardlink_across_devices_fails_per_item(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
     monkeypatch.setattr(fsops, "same_device", lambda a, b: not a.name.endswith(".jpg"))
     export_id = apply_export(project, plan_export(project, run_id, dest, "hardlink"))
-    rows = list(
-        project.db["export_ops"].rows_where("export_id = ? and op = 'hardlink'", [export_id])
-    )
-    failed = [r for r in rows if r["state"] == "failed"]
-    assert len(failed) == 2 and all("hard-link across drives" in r["error"] for r in failed)
-    assert sum(r["state"] == "done" for r in rows) == 4
-    assert "2 of 6 files failed" in project.db["exports"].get(export_id)["error"]
+    rows = [o for o in journal_ops(project, export_id) if o.op == "hardlink"]
+    failed = [r for r in rows if r.state == "failed"]
+    assert len(failed) == 2 and all("hard-link across drives" in r.error for r in failed)
+    assert sum(r.state == "done" for r in rows) == 4
+    assert "2 of 6 files failed" in export_error(project, export_id)
     assert undo_export(project, export_id).complete
     assert not dest.exists()
 
@@ -359,11 +363,9 @@ def test_existing_names_are_never_overwritten(nested) -> None:
     assert (dest / "Letters" / "b (2).txt").read_bytes() == NESTED["docs/b.txt"]
     assert (dest / "Pictures").read_bytes() == b"a file where a group folder would go"
     row = next(
-        project.db["export_ops"].rows_where(
-            "src = ?", [str(dest.parent.parent / "photos/docs/b.txt")]
-        )
+        o for o in journal_ops(project, export_id) if o.src == dest.parent.parent / "photos/docs/b.txt"
     )
-    assert row["dst"] == str(dest / "Letters" / "b (2).txt"), "the new name is journalled"
+    assert row.dst == dest / "Letters" / "b (2).txt", "the new name is journalled"
     report = undo_export(project, export_id)
     # the folder 'Letters' was there before: it stays, with only the files not ours
     assert sorted(p.name for p in (dest / "Letters").iterdir()) == ["a.txt", "b.txt"]
@@ -408,10 +410,10 @@ def test_vanished_source_fails_that_item_only(nested) -> None:
     plan = plan_export(project, run_id, dest, "move")
     os.unlink(root / "docs" / "b.txt")
     export_id = apply_export(project, plan)
-    rows = list(project.db["export_ops"].rows_where("export_id = ? and op = 'move'", [export_id]))
-    failed = [r for r in rows if r["state"] == "failed"]
-    assert len(failed) == 1 and failed[0]["error"] == "the original no longer exists"
-    assert sum(r["state"] == "done" for r in rows) == 5
+    rows = [o for o in journal_ops(project, export_id) if o.op == "move"]
+    failed = [r for r in rows if r.state == "failed"]
+    assert len(failed) == 1 and failed[0].error == "the original no longer exists"
+    assert sum(r.state == "done" for r in rows) == 5
     assert (dest / "Pictures" / "e.jpg").exists()
     assert undo_export(project, export_id).complete
     assert (root / "pics" / "e.jpg").exists()
@@ -473,7 +475,7 @@ def test_crash_mid_apply_rolls_back(
     with pytest.raises(SimulatedCrash):
         apply_export(project, plan)
     monkeypatch.undo()
-    (export_id,) = [e["id"] for e in list_exports(project)]
+    (export_id,) = [e.id for e in list_exports(project)]
     status, ops = export_state(project, export_id)
     assert status == "applying" and ("pending" in {s for _, s in ops})
     with pytest.raises(ExportError, match="interrupted"):
@@ -504,7 +506,7 @@ def test_crash_during_undo_is_finished_by_resume(nested, monkeypatch) -> None:
 def test_unexpected_error_rolls_back_at_once(nested, monkeypatch) -> None:
     project, run_id, root, dest = nested
     originals = snapshot(root)
-    real = Journal.update_op
+    real = ExportJournal.update_op
     calls = {"n": 0}
 
     def flaky(self, op_id, **fields):
@@ -513,11 +515,11 @@ def test_unexpected_error_rolls_back_at_once(nested, monkeypatch) -> None:
             raise RuntimeError("database went away")
         return real(self, op_id, **fields)
 
-    monkeypatch.setattr(Journal, "update_op", flaky)
+    monkeypatch.setattr(ExportJournal, "update_op", flaky)
     with pytest.raises(ExportError, match="rolled back"):
         apply_export(project, plan_export(project, run_id, dest, "move"))
     assert snapshot(root) == originals
-    assert list_exports(project)[0]["status"] == "failed"
+    assert list_exports(project)[0].status == "failed"
 
 
 def test_cancel_keeps_done_part_and_undo_reverts(nested) -> None:
@@ -536,8 +538,8 @@ def test_cancel_keeps_done_part_and_undo_reverts(nested) -> None:
             project, plan_export(project, run_id, dest, "move"), progress=progress, cancel=token
         )
     row = list_exports(project)[0]
-    assert row["status"] == "applied" and "cancelled" in row["error"]
-    assert row["files_done"] == 2  # three folders, then two files
+    assert row.status == "applied" and "cancelled" in row.error
+    assert row.files_done == 2  # three folders, then two files
     assert undo_export(project).complete
     assert snapshot(root) == originals
 
@@ -547,7 +549,7 @@ CHILD = textwrap.dedent(
     import os, signal, sys
     from corral.engine import export as ex
     from corral.engine.export import fsops
-    from corral.engine.store import Project
+    from corral.engine.store import OpRow, Project
 
     calls = {"n": 0}
     real = fsops.remove_source
@@ -653,7 +655,7 @@ def test_xmp_sidecars(tmp_path: Path) -> None:
     assert sorted(write_xmp_sidecars(project, run_id)) == sorted(written)
     assert snapshot(root) == before
     # a later run with other names: our own .corral.xmp is updated, others are not touched
-    project.save_groups(run_id, ["Renamed", "Other"])
+    project.results.save_groups(run_id, ["Renamed", "Other"])
     written2 = write_xmp_sidecars(project, run_id)
     assert root / "IMG_2.jpg.corral.xmp" in written2
     assert keywords(root / "IMG_2.jpg.corral.xmp")[1] == ["Corral|Other"]
@@ -687,8 +689,8 @@ def test_name_taken_at_the_last_moment_gets_the_next_name(nested, monkeypatch) -
     export_id = apply_export(project, plan_export(project, run_id, dest, "copy"))
     assert (dest / "Pictures" / "e.jpg").read_bytes() == b"raced in"
     assert (dest / "Pictures" / "e (2).jpg").read_bytes() == NESTED["pics/e.jpg"]
-    row = next(project.db["export_ops"].rows_where("dst like ?", ["%e (2).jpg"]))
-    assert row["state"] == "done"
+    row = next(o for o in journal_ops(project, export_id) if o.dst.name == "e (2).jpg")
+    assert row.state == "done"
     assert not [p for p in (dest / "Pictures").iterdir() if p.name.startswith(".corral")]
     undo_export(project, export_id)
     assert [p.name for p in (dest / "Pictures").iterdir()] == ["e.jpg"]
@@ -710,8 +712,8 @@ def test_corrupted_copy_is_refused_and_original_kept(nested, monkeypatch, mode) 
 
     monkeypatch.setattr(fsops, "copy_to_temp", flip_a_byte)
     export_id = apply_export(project, plan_export(project, run_id, dest, mode))
-    (row,) = project.db["export_ops"].rows_where("export_id = ? and state = 'failed'", [export_id])
-    assert "does not match the original" in row["error"]
+    (row,) = [o for o in journal_ops(project, export_id) if o.state == "failed"]
+    assert "does not match the original" in row.error
     assert (root / "docs" / "b.txt").read_bytes() == NESTED["docs/b.txt"]
     assert sorted(p.name for p in (dest / "Letters").iterdir()) == ["a (2).txt", "a.txt"]
 
@@ -731,7 +733,7 @@ def test_original_that_cannot_be_removed_is_not_moved(nested, monkeypatch, cross
     monkeypatch.setattr(fsops, "remove_source", refuse_for_b)
     originals = snapshot(root)
     export_id = apply_export(project, plan_export(project, run_id, dest, "move"))
-    (row,) = project.db["export_ops"].rows_where("export_id = ? and state = 'failed'", [export_id])
+    (row,) = [o for o in journal_ops(project, export_id) if o.state == "failed"]
     assert (root / "docs" / "b.txt").read_bytes() == NESTED["docs/b.txt"]
     assert not (dest / "Letters" / "b.txt").exists(), "no second copy is left behind"
     assert undo_export(project, export_id).complete
@@ -804,7 +806,7 @@ def test_a_running_export_is_not_taken_for_a_crashed_one(nested, monkeypatch) ->
         with pytest.raises(ExportError, match="Another export"):
             apply_export(project, plan)
         with pytest.raises(ExportError, match="Another export"):
-            undo_export(project, list_exports(project)[0]["id"])
+            undo_export(project, list_exports(project)[0].id)
     finally:
         os.close(fd)
     assert len(resume_or_rollback(project)) == 1
@@ -825,7 +827,7 @@ def test_item_path_escaping_the_root_is_skipped(tmp_path: Path) -> None:
         status="ok",
         reason="",
     )
-    project.save_assignment(run_id, bad, 0, 0.9, False)
+    project.results.save_assignment(run_id, bad, 0, 0.9, False)
     plan = plan_export(project, run_id, tmp_path / "d", "move")
     assert [op.dst.name for op in plan.file_ops] == ["in.txt"]
     assert ("../outside.txt", "not inside the organized folder") in plan.skipped

@@ -74,9 +74,9 @@ def test_kill_9_mid_run_keeps_the_project_intact_and_resumes(
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     with Project.open(project, create=False) as p:
-        run = p.latest_run()
-        assert run is not None and run["stats"][stage]["cached"] >= kept
-        assert sum(g.size for g in p.groups(run["id"])) == 36
+        run = p.runs.latest()
+        assert run is not None and run.stats[stage]["cached"] >= kept
+        assert sum(g.size for g in p.results.groups(run.id)) == 36
 
 
 @pytest.mark.model
@@ -144,7 +144,7 @@ def test_very_long_and_non_utf8_names_survive_scan_and_export(tmp_path: Path) ->
     fake = FakeLLM(label_for=lambda t: t.split()[0].strip(":,"))
     result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
                       model=LazyModel("fake", lambda: fake), settings=Settings(criterion="kind", k=3, method="llm"))
-    paths = {item.path for g in result.groups for item, _, _ in g.members}
+    paths = {m.path for g in result.groups for m in g.members}
     assert long_name in paths and "caf\\xe9 letter.txt" in paths
     before = sorted(os.listdir(os.fsencode(folder)))
     with Project.open(tmp_path / "p.corral") as project:

@@ -140,13 +140,13 @@ def built_project(tmp_path: Path) -> Path:
     with Project.open(path) as project:
         project.set_meta("root", str(docs))
         scan_folder(docs, project)
-        run_id = project.new_run(CRITERION, 2, "hand-made", {})
-        project.save_groups(run_id, ["Invoices", "Recipes"])
+        run_id = project.runs.new(CRITERION, 2, "hand-made", {})
+        project.results.save_groups(run_id, ["Invoices", "Recipes"])
         for n, item in enumerate(project.items()):
             idx = 0 if item.path.startswith("invoice") else 1
-            project.save_assignment(run_id, item.id, idx, 0.3 + 0.08 * n, 0.3 + 0.08 * n < 0.45)
-        project.update_group_sizes(run_id)
-        project.finish_run(run_id, "done", {})
+            project.results.save_assignment(run_id, item.id, idx, 0.3 + 0.08 * n, 0.3 + 0.08 * n < 0.45)
+        project.results.update_group_sizes(run_id)
+        project.runs.finish(run_id, "done", {})
     return path
 
 
@@ -172,20 +172,20 @@ def built_picture_project(tmp_path: Path, extra_pictures: int = 0) -> Path:
     with Project.open(path) as project:
         project.set_meta("root", str(folder))
         scan_folder(folder, project)
-        run_id = project.new_run("what is this", 2, "hand-made", {})
-        project.save_groups(run_id, ["Pictures", "Notes"])
+        run_id = project.runs.new("what is this", 2, "hand-made", {})
+        project.results.save_groups(run_id, ["Pictures", "Notes"])
         for item in project.items():
             idx = 1 if item.path == "shopping.txt" else 0
             seen = f"Looks like: {item.path.split('.')[0].replace('_', ' ')}." if item.kind == "image" else None
-            project.save_assignment(run_id, item.id, idx, 0.9, False, description=seen)
-        project.update_group_sizes(run_id)
-        project.finish_run(run_id, "done", {})
+            project.results.save_assignment(run_id, item.id, idx, 0.9, False, description=seen)
+        project.results.update_group_sizes(run_id)
+        project.runs.finish(run_id, "done", {})
     return path
 
 
 def placement(project_path: Path, run_id: int) -> dict[str, str]:
     with Project.open(project_path, create=False) as project:
-        return {i.path: g.name for g in project.groups(run_id) for i, _, _ in g.members}
+        return {m.path: g.name for g in project.results.groups(run_id) for m in g.members}
 
 
 # -- the job mechanism -----------------------------------------------------------------------
@@ -567,8 +567,8 @@ def test_run_review_edit_rerun_and_restore(qtbot, window, asker, tmp_path, tiny_
     shown = sorted(m.path for g in groups for m in window.session.members_of(g.idx))
     assert shown == sorted(p.name for p in docs.iterdir())
     with Project.open(project_path, create=False) as project:
-        assert project.run(result.run_id)["status"] == "done"
-        assert len(project.groups(result.run_id)) == 2
+        assert project.runs.get(result.run_id).status == "done"
+        assert len(project.results.groups(result.run_id)) == 2
 
     # Rename the first group (F2).
     page.select_group_row(0)
@@ -648,7 +648,7 @@ def test_cancel_a_run_keeps_the_window_usable(qtbot, window, tmp_path, tiny_mode
     assert "Cancelled" in run_page.title.text()
     assert run_page.back_button.isVisible() and not run_page.cancel_button.isVisible()
     with Project.open(project_path, create=False) as project:
-        assert [r["status"] for r in project.runs()] == ["interrupted"]
+        assert [r.status for r in project.runs.all()] == ["interrupted"]
     run_page.back_button.click()
     assert window.stack.currentWidget() is window.start_page
     assert window.act_new.isEnabled() and window.start_page.start_button.isEnabled()

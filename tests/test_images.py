@@ -296,8 +296,7 @@ def test_tag_features_are_cached_with_the_tags_and_read_back_by_content(
         monkeypatch.undo()
 
         # Tags cached without features (a describer that gave none): the network runs again.
-        project.db.execute("delete from cache where stage = ?", [VECTOR_STAGE])
-        project.db.conn.commit()
+        project.cache_drop(VECTOR_STAGE)
         refill = ImageDescriptions(project, settings, [ImageNetDescriber(threads=1)])
         assert [refill.describe(item) for item in items] == first
         assert refill.stats["tags"]["computed"] == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from corral.engine import review
 from corral.engine.review import UNASSIGNED, ReviewError
@@ -38,13 +39,13 @@ def build_project(tmp_path: Path, groups: dict[str, list[tuple[str, float]]]) ->
 
 def make_run(project: Project, groups: dict[str, list[tuple[str, float]]], ids: dict[str, int] | None = None) -> int:
     ids = ids or {item.path: item.id for item in project.items()}
-    run_id = project.new_run("what kind of document", len(groups), "test-model", {})
-    project.save_groups(run_id, list(groups))
+    run_id = project.runs.new("what kind of document", len(groups), "test-model", {})
+    project.results.save_groups(run_id, list(groups))
     for idx, members in enumerate(groups.values()):
         for path, conf in members:
-            project.save_assignment(run_id, ids[path], idx, conf, conf < 0.45)
-    project.update_group_sizes(run_id)
-    project.finish_run(run_id, "done", {})
+            project.results.save_assignment(run_id, ids[path], idx, conf, conf < 0.45)
+    project.results.update_group_sizes(run_id)
+    project.runs.finish(run_id, "done", {})
     return run_id
 
 
@@ -55,7 +56,7 @@ def item_id(project: Project, path: str) -> int:
 
 
 def placement(project: Project, run_id: int) -> dict[str, str]:
-    return {item.path: g.name for g in project.groups(run_id) for item, _, _ in g.members}
+    return {m.path: g.name for g in project.results.groups(run_id) for m in g.members}
 
 
 @pytest.fixture
@@ -87,14 +88,14 @@ def test_summaries_and_members(proj):
 def test_rename_rejects_empty_and_duplicate_names(proj):
     project, run_id = proj
     assert review.rename_group(project, run_id, 0, "  Bills \n and invoices ") == "Bills and invoices"
-    assert [g.name for g in project.groups(run_id)] == ["Bills and invoices", "Recipes"]
+    assert [g.name for g in project.results.groups(run_id)] == ["Bills and invoices", "Recipes"]
     with pytest.raises(ReviewError, match="already a group"):
         review.rename_group(project, run_id, 0, "recipes")
     with pytest.raises(ReviewError, match="needs a name"):
         review.rename_group(project, run_id, 1, "   ")
     with pytest.raises(ReviewError, match="no group number 7"):
         review.rename_group(project, run_id, 7, "Other")
-    assert "edited" in project.run(run_id)["stats"]
+    assert project.runs.get(run_id).edited is not None
 
 
 def test_move_item_is_a_certain_user_decision(proj):
@@ -117,7 +118,7 @@ def test_merge_moves_items_and_removes_the_group(proj):
     review.move_item(project, run_id, item_id(project, "letter_1.txt"), new)
     moved = review.merge_groups(project, run_id, into=0, from_=[1, new])
     assert moved == 4
-    groups = project.groups(run_id)
+    groups = project.results.groups(run_id)
     assert [(g.name, g.size) for g in groups] == [("Invoices", 6)]
     with pytest.raises(ReviewError):
         review.merge_groups(project, run_id, into=0, from_=0)
@@ -131,7 +132,7 @@ def test_delete_group_unassigns_or_moves(proj):
     }
     kitchen = review.new_group(project, run_id, "Kitchen")
     assert review.delete_group(project, run_id, 0, move_to=kitchen) == 3
-    assert [(g.name, g.size) for g in project.groups(run_id)] == [("Kitchen", 3)]
+    assert [(g.name, g.size) for g in project.results.groups(run_id)] == [("Kitchen", 3)]
 
 
 def test_pins_follow_edits_and_survive_a_new_run(proj):
@@ -159,7 +160,7 @@ def test_pins_follow_edits_and_survive_a_new_run(proj):
     run3 = make_run(project, {"bills": [("invoice_1.txt", 0.9)], "Rest": [("invoice_3.txt", 0.5)]})
     review.apply_pins(project, run3)
     assert placement(project, run3)["invoice_3.txt"] == "bills"
-    assert len(project.groups(run3)) == 2
+    assert len(project.results.groups(run3)) == 2
 
     review.unpin_item(project, run3, invoice3)
     assert review.pins(project) == {}
@@ -195,7 +196,7 @@ def test_runs_compare_and_restore(proj):
     ]
 
     restored = review.restore_run(project, first)
-    assert project.latest_run()["id"] == restored
+    assert project.runs.latest().id == restored
     assert placement(project, restored) == placement(project, first)
     assert review.list_runs(project)[0].restored_from == first
     assert review.compare_runs(project, first, restored) == []
@@ -203,7 +204,7 @@ def test_runs_compare_and_restore(proj):
 
 def test_running_runs_cannot_be_edited_or_restored(proj):
     project, _ = proj
-    running = project.new_run("c", None, "m", {})
+    running = project.runs.new("c", None, "m", {})
     with pytest.raises(ReviewError, match="still running"):
         review.new_group(project, running, "X")
     with pytest.raises(ReviewError, match="no run"):
@@ -211,5 +212,7 @@ def test_running_runs_cannot_be_edited_or_restored(proj):
 
 
 def test_pins_table_is_migrated(tmp_path: Path):
-    with Project.open(tmp_path / "empty.corral") as project:
-        assert project.db["pins"].columns_dict == {"item_id": int, "group_name": str, "created": float}
+    Project.open(tmp_path / "empty.corral").close()
+    db = sqlite_utils.Database(tmp_path / "empty.corral")
+    assert db["pins"].columns_dict == {"item_id": int, "group_name": str, "created": float}
+    db.close()

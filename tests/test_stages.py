@@ -128,7 +128,7 @@ def test_unsure_items_are_flagged(tmp_path: Path) -> None:
     result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
                       model=LazyModel("fake", lambda: fake),
                       settings=Settings(criterion="kind", k=3, batch_size=3, unsure_below=0.5))
-    flags = [(item.path, unsure) for g in result.groups for item, _, unsure in g.members]
+    flags = [(m.path, m.unsure) for g in result.groups for m in g.members]
     assert any(u for _, u in flags) and not all(u for _, u in flags)
 
 
@@ -172,7 +172,7 @@ def test_hybrid_method_groups_by_embeddings_and_names_with_the_llm(tmp_path: Pat
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}),
                       settings=Settings(criterion="kind", k=3))
     assert result.stats["method"] == "hybrid"
-    groups = {g.name: sorted(i.path for i, _, _ in g.members) for g in result.groups}
+    groups = {g.name: sorted(m.path for m in g.members) for g in result.groups}
     assert len(groups) == 3 and sum(len(v) for v in groups.values()) == 7
     assert ["a.txt", "b.txt"] in groups.values() and ["e.md", "f.md"] in groups.values()
     assert fake.calls.count("name") == 3 and "assign" not in fake.calls
@@ -199,7 +199,7 @@ def test_automatic_k_follows_the_label_concepts(tmp_path: Path) -> None:
     result = organize(_three_kinds(tmp_path), "kind", k=None, project_path=tmp_path / "p.corral",
                       model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2, "cooking": 1}))
-    groups = [sorted(i.path[0] for i, _, _ in g.members) for g in result.groups]
+    groups = [sorted(m.path[0] for m in g.members) for g in result.groups]
     assert sorted(map(set, map(frozenset, groups)), key=sorted) == [{"c"}, {"l"}, {"r"}]
     report = result.stats["auto_k"]
     assert report["k_labels"] == 3 and report["bad"] == 0 and report["k"] == 3
@@ -215,7 +215,7 @@ def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path) 
     report = result.stats["auto_k"]
     assert report["k_labels"] == 2  # one concept, but never fewer than two groups
     assert report["bad"] == 1 and report["split"] == 1 and report["k"] == 3
-    groups = [{i.path[0] for i, _, _ in g.members} for g in result.groups]
+    groups = [{m.path[0] for m in g.members} for g in result.groups]
     assert all(len(g) == 1 for g in groups) and len(groups) == 3
     assert fake.calls.count("coherence") >= 2
 

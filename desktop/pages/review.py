@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from corral.engine.review import UNASSIGNED, GroupSummary, Member
+from corral.engine.review import UNASSIGNED, Group, Member
 
 from ..dialogs import Asker
 from ..review_models import SORT_ROLE, GroupsModel, MembersModel
@@ -338,7 +338,7 @@ class ReviewPage(QWidget):
         return text
 
     # -- selection helpers ---------------------------------------------------------------
-    def selected_group(self) -> GroupSummary | None:
+    def selected_group(self) -> Group | None:
         group = self.session.group(self._group_idx) if self._group_idx is not None else None
         return group
 
@@ -361,7 +361,7 @@ class ReviewPage(QWidget):
                 selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
                 self._member_chosen(index)
 
-    def _other_groups(self) -> list[GroupSummary]:
+    def _other_groups(self) -> list[Group]:
         return [g for g in self.session.groups if g.idx != self._group_idx]
 
     # -- group actions -------------------------------------------------------------------

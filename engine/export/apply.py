@@ -17,7 +17,7 @@ from corral.engine.store import Project
 
 from . import fsops
 from .fsops import ExportError
-from .journal import BUSY, Journal, exclusive
+from .journal import BUSY, ExportJournal, exclusive
 from .modes import Step, mode
 from .plan import ExportPlan, PlannedOp, validate_plan
 from .undo import run_undo
@@ -53,7 +53,7 @@ def _apply(
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> int:
-    journal = Journal(project)
+    journal = project.journal
     if journal.unfinished():
         raise ExportError(
             "An earlier export or undo was interrupted; roll it back (resume_or_rollback) first."
@@ -91,7 +91,7 @@ def _apply(
 class _Applier:
     """Runs the operations of one export, journalling each one."""
 
-    def __init__(self, journal: Journal, export_id: int, plan: ExportPlan) -> None:
+    def __init__(self, journal: ExportJournal, export_id: int, plan: ExportPlan) -> None:
         self.journal = journal
         self.export_id = export_id
         self.plan = plan

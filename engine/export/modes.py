@@ -23,7 +23,7 @@ from typing import Any
 
 from . import fsops
 from .fsops import ExportError
-from .journal import Journal, OpRow
+from .journal import ExportJournal, OpRow
 
 __all__ = ["MODES", "Mode", "Outcome", "Step", "mode", "reverter"]
 
@@ -34,7 +34,7 @@ Outcome = tuple[str, str]  # ("undone" | "left", why it was left)
 class Step:
     """One file operation being applied: its journal row, its paths, its temporary name."""
 
-    journal: Journal
+    journal: ExportJournal
     op_id: int
     src: Path
     dst: Path

@@ -122,7 +122,7 @@ def source_path(root: Path, item: ItemRow) -> Path:
 
 
 def require_run(project: Project, run_id: int) -> None:
-    if project.db["runs"].count_where("id = ?", [run_id]) == 0:
+    if not project.runs.exists(run_id):
         raise ExportError(f"There is no run {run_id} in this project.")
 
 
@@ -184,7 +184,7 @@ def plan_export(
 
     used_folders: set[str] = set()
     taken: set[str] = set()
-    for group in project.groups(run_id):
+    for group in project.results.groups(run_id):
         members = _members(group, include_unsure, root, skipped)
         if not members:
             continue
@@ -218,8 +218,9 @@ def _members(
 ) -> list[tuple[ItemRow, Path, int]]:
     """The group's items that can be exported now, with their source paths and sizes."""
     out = []
-    for item, _confidence, unsure in group.members:
-        if unsure and not include_unsure:
+    for member in group.members:
+        item = member.item
+        if member.unsure and not include_unsure:
             skipped.append((item.path, "the model was unsure"))
             continue
         if item.status != "ok":

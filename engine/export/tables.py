@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from corral.engine.store import Group, ItemRow, Project
+from corral.engine.store import Group, Member, Project
 from corral.models.fileio import write_atomic
 
 from .fsops import ExportError, abs_path
@@ -36,12 +36,10 @@ _TABLE_FIELDS = [
 ]
 
 
-def run_members(project: Project, run_id: int) -> list[tuple[Group, ItemRow, float, bool]]:
-    """(group, item, confidence, unsure) for every member of every group of the run."""
+def run_members(project: Project, run_id: int) -> list[tuple[Group, Member]]:
+    """(group, member) for every member of every group of the run."""
     require_run(project, run_id)
-    return [
-        (g, item, conf, unsure) for g in project.groups(run_id) for item, conf, unsure in g.members
-    ]
+    return [(g, m) for g in project.results.groups(run_id) for m in g.members]
 
 
 def _iso(ts: float | None) -> str:
@@ -84,11 +82,12 @@ def export_table(
     return out
 
 
-def _csv(rows: list[tuple[Group, ItemRow, float, bool]]) -> bytes:
+def _csv(rows: list[tuple[Group, Member]]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=_TABLE_FIELDS, lineterminator="\r\n")
     writer.writeheader()
-    for group, item, conf, unsure in rows:
+    for group, member in rows:
+        item, conf = member.item, member.confidence
         writer.writerow(
             {
                 "group_index": group.idx,
@@ -99,7 +98,7 @@ def _csv(rows: list[tuple[Group, ItemRow, float, bool]]) -> bytes:
                 "size": item.size,
                 "modified": _iso(item.mtime),
                 "confidence": f"{conf:.3f}" if conf is not None else "",
-                "unsure": "yes" if unsure else "no",
+                "unsure": "yes" if member.unsure else "no",
                 "content_hash": item.content_hash,
             }
         )
@@ -108,11 +107,11 @@ def _csv(rows: list[tuple[Group, ItemRow, float, bool]]) -> bytes:
 
 
 def _json(project: Project, run_id: int, root: Path | None) -> bytes:
-    run = project.run(run_id)
+    run = project.runs.get(run_id)
     doc = {
         "run_id": run_id,
-        "criterion": run.get("criterion"),
-        "model": run.get("model"),
+        "criterion": run.criterion if run else None,
+        "model": run.model if run else None,
         "root": str(root) if root else None,
         "groups": [
             {
@@ -121,19 +120,19 @@ def _json(project: Project, run_id: int, root: Path | None) -> bytes:
                 "size": g.size,
                 "items": [
                     {
-                        "path": item.path,
-                        "kind": item.kind,
-                        "mime": item.mime,
-                        "size": item.size,
-                        "modified": _iso(item.mtime),
-                        "confidence": conf,
-                        "unsure": unsure,
-                        "content_hash": item.content_hash,
+                        "path": m.path,
+                        "kind": m.kind,
+                        "mime": m.item.mime,
+                        "size": m.item.size,
+                        "modified": _iso(m.item.mtime),
+                        "confidence": m.confidence,
+                        "unsure": m.unsure,
+                        "content_hash": m.content_hash,
                     }
-                    for item, conf, unsure in g.members
+                    for m in g.members
                 ],
             }
-            for g in project.groups(run_id)
+            for g in project.results.groups(run_id)
         ],
     }
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -19,7 +19,7 @@ from corral.engine.jobs import Cancelled, CancelToken, ProgressCallback, StagePr
 from corral.engine.store import Project
 
 from .fsops import ExportError
-from .journal import BUSY, Journal, OpRow, exclusive, undoable_export
+from .journal import BUSY, ExportJournal, OpRow, exclusive, undoable_export
 from .modes import reverter
 
 __all__ = ["UndoReport", "resume_or_rollback", "run_undo", "undo_export"]
@@ -56,8 +56,8 @@ def undo_export(
         row = undoable_export(project)
         if row is None:
             raise ExportError("There is no export to undo.")
-        export_id = int(row["id"])
-    elif not Journal(project).exists(export_id):
+        export_id = row.id
+    elif not project.journal.exists(export_id):
         raise ExportError(f"There is no export {export_id}.")
     with exclusive(project) as mine:
         if not mine:
@@ -75,7 +75,7 @@ def resume_or_rollback(project: Project) -> list[int]:
     with exclusive(project) as mine:
         if not mine:
             return []  # whatever is unfinished is being worked on right now, not crashed
-        ids = Journal(project).unfinished()
+        ids = project.journal.unfinished()
         for export_id in ids:
             run_undo(project, export_id, None, None)
         return ids
@@ -88,7 +88,7 @@ def run_undo(
     cancel: CancelToken | None,
 ) -> UndoReport:
     """Take back every step of the export not undone yet; the caller holds the lock."""
-    journal = Journal(project)
+    journal = project.journal
     report = UndoReport(export_id)
     ops = [op for op in journal.ops(export_id) if op.state != "undone"]
     journal.set_export(export_id, "undoing", finished=False)
@@ -113,7 +113,7 @@ def run_undo(
     return report
 
 
-def _undo_one(journal: Journal, op: OpRow, report: UndoReport) -> None:
+def _undo_one(journal: ExportJournal, op: OpRow, report: UndoReport) -> None:
     """Revert one journal row, recording the outcome in the row and the report."""
     state = op.state
     if state == "failed" and op.op == "mkdir":

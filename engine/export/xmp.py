@@ -79,9 +79,9 @@ def write_xmp_sidecars(
     base = abs_path(dest_dir) if dest_dir is not None else root
     images = sorted(
         (
-            (item, group)
-            for group, item, _c, _u in rows
-            if item.kind == "image" or item.mime.startswith("image/")
+            (member.item, group)
+            for group, member in rows
+            if member.kind == "image" or member.item.mime.startswith("image/")
         ),
         key=lambda pair: pair[0].path,
     )
