@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from corral.engine.pipeline import RunResult
+from corral.engine.request import RunRequest, build_request
 from corral.engine.store import StoreError
 
 from .config import AppSettings, GuiState
@@ -25,7 +26,7 @@ from .pages.run import RunPage
 from .pages.start import StartPage
 from .session import ProjectSession
 from .settings import SettingsDialog
-from .tasks import OpenedProject, RunRequest, open_task, organize_task, system_check_task
+from .tasks import OpenedProject, open_task, organize_task, system_check_task
 from .theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,12 @@ class MainWindow(QMainWindow):
         if answer is None:
             return None
         criterion, k = answer
-        request = RunRequest(root, criterion, k, self.session.path, self.settings.model, self.settings.runtime())
+        try:
+            request = build_request(root, criterion, k=k, project_path=self.session.path,
+                                    model=self.settings.model, runtime=self.settings.runtime())
+        except ValueError as exc:
+            self.asker.warn("Run again", str(exc))
+            return None
         return self.start_run(request)
 
     # -- opening -------------------------------------------------------------------------

@@ -11,20 +11,11 @@ from typing import Any
 
 from corral.engine import export
 from corral.engine.jobs import CancelToken, ProgressCallback, ProgressEvent
-from corral.engine.pipeline import RunResult, embedder_provider, model_provider, organize
+from corral.engine.pipeline import RunResult, models_for, organize
+from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel
 from corral.engine.store import Project
-from corral.models.runtime import LocalLLM, RuntimeSettings
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    folder: Path
-    criterion: str
-    k: int | None  # None: the model chooses how many groups
-    project_path: Path
-    model: str  # catalog name or .gguf path
-    runtime: RuntimeSettings
+from corral.models.runtime import LocalLLM
 
 
 class _AnnouncedModel(LazyModel):
@@ -51,21 +42,12 @@ class _AnnouncedModel(LazyModel):
 def organize_task(
     request: RunRequest, *, progress: ProgressCallback, cancel: CancelToken
 ) -> RunResult:
-    """Check the model, run the pipeline, then put pinned items back in their groups."""
+    """Check the model, then run the pipeline (which puts pinned items back in their groups)."""
     progress(ProgressEvent("model", 0, 1, "Checking the model"))
-    lazy = _AnnouncedModel(model_provider(request.model, request.runtime), progress)
+    model, embedder = models_for(request)
+    lazy = _AnnouncedModel(model, progress)
     cancel.check()
-    result = organize(
-        request.folder,
-        request.criterion,
-        k=request.k,
-        project_path=request.project_path,
-        model=lazy,
-        embedder=embedder_provider(threads=request.runtime.n_threads),
-        progress=progress,
-        cancel=cancel,
-    )
-    return result
+    return organize(request, model=lazy, embedder=embedder, progress=progress, cancel=cancel)
 
 
 @dataclass(frozen=True)

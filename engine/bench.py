@@ -41,7 +41,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .jobs import CancelToken, ProgressCallback, ProgressEvent, no_progress
-from .pipeline import run_stages
+from .pipeline import closing_models, run_stages
 from .stages.assign import assign_items
 from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
 from .stages.describe import describe_items
@@ -283,29 +283,28 @@ def bench_criterion(
     true: list[str],
     *,
     model: LazyModel,
-    criterion: str,
+    settings: Settings,
     k: int | str | None = None,
     seed: int = 0,
     given_labels: float = 0.0,
     embedder: LazyEmbedder | None = None,
-    method: str = "hybrid",
     upper_bound: bool = True,
     upper_bound_sample: int | None = None,
-    batch_size: int = 10,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """One criterion on one sample in an open project: the pipeline's grouping scored against
-    ``true``, the known-labels upper bound and the k-means reference at the true K. Loads
-    the model and embedder when needed and leaves them loaded (the caller closes them)."""
+    """One criterion (``settings.criterion``) on one sample in an open project: the pipeline's
+    grouping scored against ``true``, the known-labels upper bound and the k-means reference
+    at the true K. ``k`` (a number, "true" or "auto"/None) and the example labels of
+    ``given_labels`` replace the settings' own. Loads the model and embedder when needed and
+    leaves them loaded (the caller closes them)."""
     cancel = cancel or CancelToken()
     classes = sorted(set(true))
     k_true = len(classes)
     k_used = None if k in (None, "auto") else int(k if k != "true" else k_true)
     rng = random.Random(seed)
     seed_labels = sorted(rng.sample(classes, round(given_labels * k_true))) if given_labels else []
-    settings = Settings(criterion=criterion, k=k_used, batch_size=batch_size,
-                        seed_labels=seed_labels, method=method)
+    settings = replace(settings, k=k_used, seed_labels=seed_labels)
     stats: dict[str, Any] = {"seconds": {}}
     ids = _load_items(project, examples)
     ctx = StageContext(project, model, settings, progress, cancel, stats)
@@ -380,21 +379,23 @@ def run_bench(
     *,
     model: LazyModel,
     model_name: str,
+    settings: Settings | None = None,
     sample: int | None = 500,
     seed: int = 0,
     k: int | str | None = None,
-    criterion: str | None = None,
     given_labels: float = 0.0,
     project_path: Path | None = None,
     embedder: LazyEmbedder | None = None,
-    method: str = "hybrid",
     upper_bound: bool = True,
     upper_bound_sample: int | None = None,
-    batch_size: int = 10,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """One criterion on a dataset with one label per item (``labels.csv`` or ``"label"``)."""
+    """One criterion on a dataset with one label per item (``labels.csv`` or ``"label"``).
+
+    ``settings``: the run's (engine/request.py's ``run_settings``; default: Settings' defaults
+    and the criterion "topic"). Without ``project_path`` the project is a temporary file."""
+    settings = settings or Settings(criterion="topic")
     examples = stratified_sample(load_dataset(dataset), sample, seed)
     true = [ex.label for ex in examples]
     tmp = None
@@ -402,17 +403,14 @@ def run_bench(
         tmp = tempfile.TemporaryDirectory(prefix="corral-bench-")
         project_path = Path(tmp.name) / "bench.corral"
     try:
-        with Project.open(project_path) as project:
+        with closing_models(model, embedder), Project.open(project_path) as project:
             speed = _model_speed(model)
             result = bench_criterion(
-                project, examples, true, model=model, criterion=criterion or "topic", k=k, seed=seed,
-                given_labels=given_labels, embedder=embedder, method=method, upper_bound=upper_bound,
-                upper_bound_sample=upper_bound_sample, batch_size=batch_size,
-                progress=progress or no_progress, cancel=cancel)
+                project, examples, true, model=model, settings=settings, k=k, seed=seed,
+                given_labels=given_labels, embedder=embedder, upper_bound=upper_bound,
+                upper_bound_sample=upper_bound_sample, progress=progress or no_progress,
+                cancel=cancel)
     finally:
-        model.close()
-        if embedder is not None:
-            embedder.close()
         if tmp is not None:
             tmp.cleanup()
     result.update(_run_info(model_name, examples, seed, dataset, speed))
@@ -436,25 +434,26 @@ def run_bench_multi(
     *,
     model: LazyModel,
     model_name: str,
+    settings: Settings | None = None,
     criteria: list[str] | None = None,
-    criterion: str | None = None,
     sample: int | None = 500,
     seed: int = 0,
     k: int | str | None = "true",
     given_labels: float = 0.0,
     project_path: Path | None = None,
     embedder: LazyEmbedder | None = None,
-    method: str = "hybrid",
     upper_bound: bool = True,
     upper_bound_sample: int | None = None,
-    batch_size: int = 10,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Every criterion of a multi-criteria dataset (or those named in ``criteria``) on the
     same sample, in one project so that what does not depend on the criterion (pictures'
-    descriptions, short texts) is worked out once. ``criterion`` rewords the one criterion
-    picked. ``k``: "true" (each criterion's own K), "auto", or one number for all."""
+    descriptions, short texts) is worked out once. Each criterion's text replaces
+    ``settings.criterion``; a ``settings.criterion`` that is not empty rewords the one
+    criterion picked. ``k``: "true" (each criterion's own K), "auto", or one number for all."""
+    settings = settings or Settings(criterion="")
+    criterion = settings.criterion.strip()
     examples, specs = load_multi_dataset(dataset)
     by_key = {s.key: s for s in specs}
     if criteria:
@@ -474,19 +473,17 @@ def run_bench_multi(
         project_path = Path(tmp.name) / "bench.corral"
     results: dict[str, Any] = {}
     try:
-        with Project.open(project_path) as project:
+        with closing_models(model, embedder), Project.open(project_path) as project:
             speed = _model_speed(model)
             for spec in specs:
                 true = [ex.labels[spec.key] for ex in chosen]
                 results[spec.key] = bench_criterion(
-                    project, chosen, true, model=model, criterion=spec.criterion, k=k, seed=seed,
-                    given_labels=given_labels, embedder=embedder, method=method,
-                    upper_bound=upper_bound, upper_bound_sample=upper_bound_sample,
-                    batch_size=batch_size, progress=_tagged(progress, spec.key), cancel=cancel)
+                    project, chosen, true, model=model,
+                    settings=replace(settings, criterion=spec.criterion), k=k, seed=seed,
+                    given_labels=given_labels, embedder=embedder, upper_bound=upper_bound,
+                    upper_bound_sample=upper_bound_sample, progress=_tagged(progress, spec.key),
+                    cancel=cancel)
     finally:
-        model.close()
-        if embedder is not None:
-            embedder.close()
         if tmp is not None:
             tmp.cleanup()
     return {

@@ -7,7 +7,6 @@ reachable from the GUI through the same engine functions.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -18,18 +17,11 @@ from typing import Any
 from corral.models.catalog import CATALOG, DEFAULT_MODEL
 from corral.models.errors import ModelError
 from corral.models.gpu import parse_gpu_layers
-from corral.models.paths import projects_dir
 from corral.models.runtime import RuntimeSettings
 from corral.models.store import ModelStore
 
 from .jobs import Cancelled, ProgressEvent
 from .store import Project, RunRow, StoreError
-
-
-def default_project_path(folder: Path) -> Path:
-    folder = folder.expanduser().resolve()
-    digest = hashlib.sha1(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return projects_dir() / f"{folder.name or 'root'}-{digest}.corral"
 
 
 class TerminalProgress:
@@ -103,30 +95,20 @@ def _groups_json(project: Project, run: RunRow) -> dict[str, Any]:
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
-    from .describers.options import image_options
-    from .pipeline import embedder_provider, model_provider, organize
-    from .stages.base import Settings
+    from .pipeline import models_for, organize
+    from .request import build_request
 
     folder = Path(args.folder)
-    project_path = Path(args.project) if args.project else default_project_path(folder)
-    lazy = model_provider(args.model, _runtime(args))
-    embedder = embedder_provider(threads=args.threads) if args.method == "hybrid" else None
-    photos = image_options(args.vlm, args.mmproj, args.image_names or None,
-                           False if args.no_ocr else None)
-    settings = Settings(criterion=args.criterion, k=args.k, batch_size=args.batch_size,
-                        method=args.method, **photos)
-    started = time.perf_counter()
-    result = organize(
-        folder,
-        args.criterion,
-        k=args.k,
-        project_path=project_path,
-        model=lazy,
-        embedder=embedder,
-        settings=settings,
-        include_hidden=args.include_hidden,
-        progress=TerminalProgress(),
+    request = build_request(
+        folder, args.criterion, k=args.k, project_path=args.project, model=args.model,
+        runtime=_runtime(args), include_hidden=args.include_hidden, batch_size=args.batch_size,
+        method=args.method, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
+        image_names=args.image_names or None, ocr=False if args.no_ocr else None,
     )
+    model, embedder = models_for(request)
+    started = time.perf_counter()
+    result = organize(request, model=model, embedder=embedder, progress=TerminalProgress())
+    project_path = result.project_path
     scan = result.scan
     print(
         f"Scanned {folder}: {len(scan.new)} new, {len(scan.changed)} changed, "
@@ -219,6 +201,7 @@ DEFAULT_CRITERIA = {
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import is_multi_criteria, run_bench, run_bench_multi
     from .pipeline import embedder_provider, model_provider
+    from .request import run_settings
 
     dataset = Path(args.dataset)
     stem = dataset.stem if dataset.is_file() else dataset.name
@@ -227,7 +210,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"corral: error: --criteria needs a dataset with several labellings; {dataset} has no "
               "criteria file (NAME.criteria.json next to it, or criteria.json in the folder)", file=sys.stderr)
         return 2
-    criterion = args.criterion if multi else args.criterion or DEFAULT_CRITERIA.get(stem, "topic")
+    # Several labellings: each criterion is the criteria file's, unless --criterion rewords one.
+    criterion = (args.criterion or "") if multi else args.criterion or DEFAULT_CRITERIA.get(stem, "topic")
     k: int | str | None = args.k
     if k not in (None, "auto", "true"):
         k = int(k)
@@ -241,14 +225,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "sample": args.sample,
         "seed": args.seed,
         "k": k,
-        "criterion": criterion,
         "given_labels": args.given_labels,
         "project_path": Path(args.project) if args.project else None,
         "embedder": embedder,
-        "method": args.method,
         "upper_bound": not args.no_upper_bound,
         "upper_bound_sample": args.upper_bound_sample,
-        "batch_size": args.batch_size,
+        # bench measures Corral's defaults, not this machine's settings.json
+        "settings": run_settings(criterion, batch_size=args.batch_size, method=args.method,
+                                 config=False),
         "progress": TerminalProgress(),
     }
     if multi:

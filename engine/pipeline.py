@@ -1,26 +1,30 @@
 """The organize job: scan -> describe -> propose -> merge -> assign, recorded as a run.
 
-``organize`` is what the CLI and the GUI call. It takes a progress callback and a cancel
-token, knows nothing of Qt, and writes every finished answer to the project as it goes: a
-run that is interrupted (Ctrl-C, cancel, kill) keeps its work, and the same call resumes
-from the cache.
+``organize`` is what the CLI and the GUI call, with a
+:class:`~corral.engine.request.RunRequest` (engine/request.py builds one the same way for
+both). It takes a progress callback and a cancel token, knows nothing of Qt, and writes every
+finished answer to the project as it goes: a run that is interrupted (Ctrl-C, cancel, kill)
+keeps its work, and the same call resumes from the cache.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from corral.models.catalog import DEFAULT_MODEL
+from corral.models.paths import default_project_path
 from corral.models.runtime import LocalLLM, RuntimeSettings
 from corral.models.store import ModelStore
 
 from . import prompts, review
 from .ingest import ScanReport, scan_folder
 from .jobs import Cancelled, CancelToken, ProgressCallback, no_progress
+from .request import RunRequest
 from .stages.assign import assign_items
 from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
 from .stages.cluster import hybrid_groups
@@ -103,28 +107,45 @@ def run_stages(
     return names, assignments, counts
 
 
+def models_for(request: RunRequest) -> tuple[LazyModel, LazyEmbedder | None]:
+    """The language model of the request and, for the hybrid method, the sentence embedder
+    (None for ``--method llm``, or when it is not installed); neither is loaded yet."""
+    model = model_provider(request.model, request.runtime)
+    hybrid = request.settings.method == "hybrid"
+    return model, embedder_provider(threads=request.threads) if hybrid else None
+
+
+@contextmanager
+def closing_models(model: LazyModel, embedder: LazyEmbedder | None) -> Iterator[None]:
+    """Frees the model and the embedder (if they were loaded) when the block ends."""
+    try:
+        yield
+    finally:
+        model.close()
+        if embedder is not None:
+            embedder.close()
+
+
 def organize(
-    folder: str | Path,
-    criterion: str,
+    request: RunRequest,
     *,
-    k: int | None = None,
-    project_path: str | Path,
     model: LazyModel | Callable[[], LazyModel] | None = None,
     embedder: LazyEmbedder | None = None,
-    settings: Settings | None = None,
-    include_hidden: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> RunResult:
-    folder = Path(folder).expanduser().resolve()
+    """Organize ``request.folder`` as the request says, recorded as a new run of its project.
+
+    ``model`` is the language model (default: the request's, loaded only if an answer is not
+    cached) and ``embedder`` the sentence embedder of the hybrid method (default: none, so
+    the pure-LLM method runs; :func:`models_for` gives both for a request).
+    """
+    folder = request.folder.expanduser().resolve()
+    settings = request.settings
+    criterion, k = settings.criterion, settings.k
+    project_path = request.project_path or default_project_path(folder)
     progress = progress or no_progress
     cancel = cancel or CancelToken()
-    settings = settings or Settings(criterion=criterion, k=k)
-    settings.criterion, settings.k = criterion, k
-    if not criterion.strip():
-        raise ValueError("The criterion is empty: say in a few words how to group the files.")
-    if k is not None and k < 1:
-        raise ValueError("K must be at least 1.")
     with Project.open(project_path) as project:
         known_root = project.root
         if known_root is not None and known_root != folder:
@@ -134,51 +155,48 @@ def organize(
             )
         project.set_meta("root", str(folder))
         t0 = time.perf_counter()
-        scan = scan_folder(folder, project, include_hidden=include_hidden, progress=progress, cancel=cancel)
+        scan = scan_folder(folder, project, include_hidden=request.include_hidden, progress=progress,
+                           cancel=cancel)
         stats: dict[str, Any] = {"seconds": {"scan": time.perf_counter() - t0}}
         lazy = model() if callable(model) and not isinstance(model, LazyModel) else model
-        lazy = lazy or model_provider()
-        run_settings = {**settings.as_dict(), "prompts": prompts.VERSIONS}
-        run_id = project.runs.new(criterion, k, lazy.model_id, run_settings)
-        try:
-            items = project.items("ok")
-            ctx = StageContext(project, lazy, settings, progress, cancel, stats)
-            t = time.perf_counter()
-            described, not_described = describe_items(ctx, items)
-            stats["seconds"]["describe"] = time.perf_counter() - t
-            by_id = {item.id: item for item in items}
-            ordered = sorted(
-                ((iid, by_id[iid].content_hash, desc) for iid, desc in described.items()),
-                key=lambda row: (row[1], row[0]),
-            )
-            if not ordered:
-                raise ValueError(f"No documents Corral can read were found in {folder}.")
-            names, assignments, counts = run_stages(
-                project, ordered, settings, lazy, progress, cancel, stats, embedder
-            )
-            project.results.save_raw_labels(run_id, counts)
-            project.results.save_groups(run_id, names)
-            with project.transaction():
-                for item_id, a in assignments.items():
-                    project.results.save_assignment(run_id, item_id, a.group_idx, a.confidence,
-                                                    a.unsure, description=described.get(item_id))
-            review.apply_pins(project, run_id)  # items the user pinned keep their group
-            project.results.update_group_sizes(run_id)
-            if lazy.loaded:
-                stats["model_usage"] = lazy.get().usage.as_dict()
-            stats["model_loaded"] = lazy.loaded
-            project.runs.finish(run_id, "done", stats)
-        except (Cancelled, KeyboardInterrupt):
-            project.runs.finish(run_id, "interrupted", stats)
-            raise
-        except BaseException as exc:
-            project.runs.finish(run_id, "failed", stats, error=str(exc))
-            raise
-        finally:
-            loaded = lazy.loaded
-            lazy.close()
-            if embedder is not None:
-                embedder.close()
+        lazy = lazy or model_provider(request.model, request.runtime)
+        recorded = {**settings.as_dict(), "prompts": prompts.VERSIONS}
+        run_id = project.runs.new(criterion, k, lazy.model_id, recorded)
+        with closing_models(lazy, embedder):
+            try:
+                items = project.items("ok")
+                ctx = StageContext(project, lazy, settings, progress, cancel, stats)
+                t = time.perf_counter()
+                described, not_described = describe_items(ctx, items)
+                stats["seconds"]["describe"] = time.perf_counter() - t
+                by_id = {item.id: item for item in items}
+                ordered = sorted(
+                    ((iid, by_id[iid].content_hash, desc) for iid, desc in described.items()),
+                    key=lambda row: (row[1], row[0]),
+                )
+                if not ordered:
+                    raise ValueError(f"No documents Corral can read were found in {folder}.")
+                names, assignments, counts = run_stages(
+                    project, ordered, settings, lazy, progress, cancel, stats, embedder
+                )
+                project.results.save_raw_labels(run_id, counts)
+                project.results.save_groups(run_id, names)
+                with project.transaction():
+                    for item_id, a in assignments.items():
+                        project.results.save_assignment(run_id, item_id, a.group_idx, a.confidence,
+                                                        a.unsure, description=described.get(item_id))
+                review.apply_pins(project, run_id)  # items the user pinned keep their group
+                project.results.update_group_sizes(run_id)
+                if lazy.loaded:
+                    stats["model_usage"] = lazy.get().usage.as_dict()
+                stats["model_loaded"] = lazy.loaded
+                project.runs.finish(run_id, "done", stats)
+            except (Cancelled, KeyboardInterrupt):
+                project.runs.finish(run_id, "interrupted", stats)
+                raise
+            except BaseException as exc:
+                project.runs.finish(run_id, "failed", stats, error=str(exc))
+                raise
         skipped = list(scan.skipped) + [
             (by_id[iid].path, reason) for iid, reason in not_described.items()
         ]
@@ -189,6 +207,6 @@ def organize(
             scan=scan,
             skipped=skipped,
             stats=stats,
-            model_loaded=loaded,
+            model_loaded=stats["model_loaded"],
             names=names,
         )

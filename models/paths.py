@@ -6,6 +6,7 @@ By default they follow the platform's conventions through platformdirs. Setting
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -45,6 +46,14 @@ def models_dir() -> Path:
 
 def projects_dir() -> Path:
     return data_dir() / "projects"
+
+
+def default_project_path(folder: Path) -> Path:
+    """Where a folder's project file goes when none is named: one per folder (by its absolute
+    path) in the projects folder."""
+    folder = Path(folder).expanduser().resolve()
+    digest = hashlib.sha1(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return projects_dir() / f"{folder.name or 'root'}-{digest}.corral"
 
 
 def settings_path() -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from corral.engine.pipeline import organize
+from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel, Settings
 from corral.engine.store import Project
 from corral.models.runtime import LocalLLM, RuntimeSettings
@@ -96,8 +97,8 @@ def test_a_full_organize_opens_no_socket(tmp_path: Path, tiny_model_path: Path,
     model = LazyModel("tiny", lambda: LocalLLM.load(tiny_model_path, settings=RuntimeSettings(n_ctx=2048, n_threads=1)))
     from corral.engine.pipeline import embedder_provider
 
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral", model=model,
-                      embedder=embedder_provider(threads=1), settings=Settings(criterion="kind", k=3))
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3), tmp_path / "p.corral"),
+                      model=model, embedder=embedder_provider(threads=1))
     assert sum(g.size for g in result.groups) == 9
     assert attempts == []
 
@@ -113,8 +114,8 @@ def test_steering_text_in_a_document_stays_data(tmp_path: Path) -> None:
         return 0
 
     fake = FakeLLM(label_for=lambda t: "x" if "Ignore" in t else t.split()[0], choose_for=choose_for)
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake), settings=Settings(criterion="kind", k=3, method="llm"))
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, method="llm"),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake))
     names = [g.name for g in result.groups]
     assert names.count("x") <= 1 and len(set(names)) == 3
     assert any("Ignore the instructions" in t for t in seen)
@@ -124,8 +125,8 @@ def test_hostile_model_answers_never_break_a_run(tmp_path: Path) -> None:
     folder = _folder(tmp_path / "docs", per_kind=2)
     answers = iter(['"; DROP TABLE items; --', "", "[[[", "a\\nb", "ok label"] * 10)
     fake = FakeLLM(label_for=lambda t: next(answers), merge_answer='{"not": "a list"}')
-    result = organize(folder, "kind", k=2, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake), settings=Settings(criterion="kind", k=2, method="llm"))
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=2, method="llm"),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake))
     assert sum(g.size for g in result.groups) == 6 and len(result.groups) == 2
     with Project.open(tmp_path / "p.corral") as p:
         assert len(p.items()) == 6
@@ -142,8 +143,8 @@ def test_very_long_and_non_utf8_names_survive_scan_and_export(tmp_path: Path) ->
     with open(raw, "wb") as fh:
         fh.write(b"Dear Anna, a letter with a Latin-1 name.")
     fake = FakeLLM(label_for=lambda t: t.split()[0].strip(":,"))
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake), settings=Settings(criterion="kind", k=3, method="llm"))
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, method="llm"),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake))
     paths = {m.path for g in result.groups for m in g.members}
     assert long_name in paths and "caf\\xe9 letter.txt" in paths
     before = sorted(os.listdir(os.fsencode(folder)))

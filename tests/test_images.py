@@ -29,6 +29,7 @@ from corral.engine.describers.runner import VECTOR_STAGE, ImageDescriptions, vis
 from corral.engine.describers.tags import ImageNetDescriber
 from corral.engine.ingest import scan_folder
 from corral.engine.pipeline import model_provider, organize
+from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel, Settings, StageContext
 from corral.engine.stages.describe import describe_items
 from corral.engine.store import Project
@@ -429,8 +430,7 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
     cifar_images(folder, {"airplane": 5, "frog": 5})
     lazy = model_provider(str(tiny_model_path), RuntimeSettings(n_ctx=2048, n_threads=1))
     settings = Settings(criterion="what kind of thing is in the photo", k=2, method="llm")
-    result = organize(folder, settings.criterion, k=2, project_path=tmp_path / "p.corral",
-                      model=lazy, settings=settings)
+    result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=lazy)
     assert not result.skipped
     assert len(result.groups) <= 2 and sum(g.size for g in result.groups) == 10
     assert result.stats["images"]["tags"]["computed"] == 10
@@ -451,7 +451,7 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
         assert after[moved.item_id].description == moved.description  # an edit keeps it
 
     again = model_provider(str(tiny_model_path), RuntimeSettings(n_ctx=2048, n_threads=1))
-    rerun = organize(folder, settings.criterion, k=2, project_path=tmp_path / "p.corral",
-                     model=again, settings=Settings(criterion=settings.criterion, k=2, method="llm"))
+    rerun = organize(RunRequest(folder, Settings(criterion=settings.criterion, k=2, method="llm"),
+                                tmp_path / "p.corral"), model=again)
     assert rerun.stats["images"]["tags"] == {"computed": 0, "cached": 10, "failed": 0, "seconds": 0.0}
     assert not rerun.model_loaded

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from corral.engine.pipeline import organize
+from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel, Settings, StageContext
 from corral.engine.stages.labels import count_labels, display_name, label_key, normalize_label
 from corral.engine.stages.merge import merge_labels
@@ -86,7 +87,7 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
     fake = FakeLLM(label_for=lambda t: t.split()[0] + "s")
     lazy = LazyModel("fake", lambda: fake)
     settings = Settings(criterion="kind", k=3, batch_size=3)
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral", model=lazy, settings=settings)
+    result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=lazy)
     assert sorted(g.name for g in result.groups) == ["letters", "receipts", "recipes"]
     assert sum(g.size for g in result.groups) == 7
     assert fake.calls.count("propose") == 7 and fake.calls.count("summary") == 1
@@ -94,8 +95,8 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
 
     again = FakeLLM()
     lazy2 = LazyModel("fake", lambda: again)
-    result2 = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral", model=lazy2,
-                       settings=Settings(criterion="kind", k=3, batch_size=3))
+    result2 = organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3),
+                                  tmp_path / "p.corral"), model=lazy2)
     assert again.calls == [] and not result2.model_loaded
     assert [(g.name, g.size) for g in result2.groups] == [(g.name, g.size) for g in result.groups]
 
@@ -103,21 +104,19 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
 def test_a_changed_criterion_redoes_only_what_it_affects(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     project_path = tmp_path / "p.corral"
-    organize(folder, "kind", k=3, project_path=project_path,
-             model=LazyModel("fake", lambda: FakeLLM(label_for=lambda t: t.split()[0])),
-             settings=Settings(criterion="kind", k=3, batch_size=3))
+    organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3), project_path),
+             model=LazyModel("fake", lambda: FakeLLM(label_for=lambda t: t.split()[0])))
     fake = FakeLLM(label_for=lambda t: t.split()[0])
-    organize(folder, "topic", k=3, project_path=project_path, model=LazyModel("fake", lambda: fake),
-             settings=Settings(criterion="topic", k=3, batch_size=3))
+    organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3), project_path),
+             model=LazyModel("fake", lambda: fake))
     # The summary of the long document depends on the criterion; short texts need no model.
     assert fake.calls.count("summary") == 1
     assert fake.calls.count("propose") == 7
     # A changed file is re-described, the others come from the cache.
     (folder / "a.txt").write_text("letter to a friend about a trip")
     fake2 = FakeLLM(label_for=lambda t: t.split()[0])
-    result = organize(folder, "topic", k=3, project_path=project_path,
-                      model=LazyModel("fake", lambda: fake2),
-                      settings=Settings(criterion="topic", k=3, batch_size=3))
+    result = organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3),
+                                 project_path), model=LazyModel("fake", lambda: fake2))
     assert result.scan.changed == ["a.txt"]
     assert fake2.calls.count("summary") == 0
 
@@ -125,9 +124,8 @@ def test_a_changed_criterion_redoes_only_what_it_affects(tmp_path: Path) -> None
 def test_unsure_items_are_flagged(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0], choose_for=lambda text, opts: 0)
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake),
-                      settings=Settings(criterion="kind", k=3, batch_size=3, unsure_below=0.5))
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3, unsure_below=0.5),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake))
     flags = [(m.path, m.unsure) for g in result.groups for m in g.members]
     assert any(u for _, u in flags) and not all(u for _, u in flags)
 
@@ -135,10 +133,10 @@ def test_unsure_items_are_flagged(tmp_path: Path) -> None:
 def test_empty_criterion_and_empty_folder_are_refused(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="criterion is empty"):
-        organize(tmp_path / "empty", "  ", project_path=tmp_path / "p.corral",
+        organize(RunRequest(tmp_path / "empty", Settings(criterion="  "), tmp_path / "p.corral"),
                  model=LazyModel("fake", FakeLLM))
     with pytest.raises(ValueError, match="No documents"):
-        organize(tmp_path / "empty", "kind", project_path=tmp_path / "p.corral",
+        organize(RunRequest(tmp_path / "empty", Settings(criterion="kind"), tmp_path / "p.corral"),
                  model=LazyModel("fake", FakeLLM))
 
 
@@ -167,10 +165,9 @@ def _keyword_embedder(axes: dict[str, int]):
 def test_hybrid_method_groups_by_embeddings_and_names_with_the_llm(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0] + "s" if "recipe" not in t else "cooking")
-    result = organize(folder, "kind", k=3, project_path=tmp_path / "p.corral",
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3), tmp_path / "p.corral"),
                       model=LazyModel("fake", lambda: fake),
-                      embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}),
-                      settings=Settings(criterion="kind", k=3))
+                      embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}))
     assert result.stats["method"] == "hybrid"
     groups = {g.name: sorted(m.path for m in g.members) for g in result.groups}
     assert len(groups) == 3 and sum(len(v) for v in groups.values()) == 7
@@ -196,8 +193,8 @@ def test_automatic_k_follows_the_label_concepts(tmp_path: Path) -> None:
     """Without K, the labels propose the granularity: three label concepts, three groups."""
     fake = FakeLLM(label_for=lambda t: {"receipt": "receipts", "recipe": "cooking"}.get(t.split()[0], "letters"),
                    coherent=lambda sample: _kinds_in(sample) == 1)
-    result = organize(_three_kinds(tmp_path), "kind", k=None, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake),
+    result = organize(RunRequest(_three_kinds(tmp_path), Settings(criterion="kind"),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2, "cooking": 1}))
     groups = [sorted(m.path[0] for m in g.members) for g in result.groups]
     assert sorted(map(set, map(frozenset, groups)), key=sorted) == [{"c"}, {"l"}, {"r"}]
@@ -209,8 +206,8 @@ def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path) 
     """Labels too coarse (everything is 'paper'): the coherence check splits the mixed cluster,
     and the same-concept merge does not glue it back because the union is judged Bad."""
     fake = FakeLLM(label_for=lambda t: "paper", coherent=lambda sample: _kinds_in(sample) == 1)
-    result = organize(_three_kinds(tmp_path), "kind", k=None, project_path=tmp_path / "p.corral",
-                      model=LazyModel("fake", lambda: fake),
+    result = organize(RunRequest(_three_kinds(tmp_path), Settings(criterion="kind"),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}))
     report = result.stats["auto_k"]
     assert report["k_labels"] == 2  # one concept, but never fewer than two groups

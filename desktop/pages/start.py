@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from corral.engine.cli import default_project_path
+from corral.engine.request import RunRequest, build_request
+from corral.models.paths import default_project_path
 
 from ..config import AppSettings, GuiState
 from ..dialogs import Asker, KChooser
 from ..models_list import fill_model_combo, select_model
-from ..tasks import RunRequest
 
 EXAMPLE_CRITERION = "what kind of document this is (invoice, letter, recipe, ...)"
 
@@ -208,16 +208,17 @@ class StartPage(QWidget):
         if model != self.settings.model:
             self.settings.model = model
             self.settings.save()
-        project = self.project_edit.text().strip() or str(default_project_path(folder))
+        try:
+            request = build_request(
+                folder, criterion, k=self.k_chooser.k(),
+                project_path=self.project_edit.text().strip() or None,
+                model=model, runtime=self.settings.runtime(),
+            )
+        except ValueError as exc:  # e.g. a vision model without its projector in settings.json
+            self.show_error(str(exc))
+            return None
         self.show_error("")
-        return RunRequest(
-            folder=folder.resolve(),
-            criterion=criterion,
-            k=self.k_chooser.k(),
-            project_path=Path(project).expanduser(),
-            model=model,
-            runtime=self.settings.runtime(),
-        )
+        return request
 
 
 def _row(*widgets: QWidget, stretch: bool = False) -> QWidget:
