@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from corral.engine.export import MODES, ExportPlan, UndoReport, human_size, undoable_export
+from corral.engine.export import (
+    MODES,
+    ExportPlan,
+    UndoReport,
+    human_size,
+    renamed_from,
+    undoable_export,
+)
 from corral.engine.jobs import ProgressEvent
 
 from .dialogs import Asker
@@ -202,19 +209,13 @@ class ExportDialog(QDialog):
 
     def show_plan(self, plan: ExportPlan) -> None:
         self.tree.clear()
-        folders: dict[Path, QTreeWidgetItem] = {}
-        for op in plan.ops:
-            if op.op == "mkdir" and op.dst.parent == plan.dest:
-                folders[op.dst] = QTreeWidgetItem([f"{op.dst.name}/  (new)", ""])
-        for op in plan.file_ops:
-            parent = folders.get(op.dst.parent)
-            if parent is None:
-                parent = folders[op.dst.parent] = QTreeWidgetItem([f"{op.dst.parent.name}/", ""])
-            renamed = f"   \u2190 {op.src.name}" if op.src is not None and op.src.name != op.dst.name else ""
-            parent.addChild(QTreeWidgetItem([op.dst.name + renamed, human_size(op.size)]))
-        for folder in folders.values():
-            self.tree.addTopLevelItem(folder)
-            folder.setText(1, f"{folder.childCount()} files")
+        for folder in plan.folders():
+            mark = "  (new)" if folder.new else ""
+            item = QTreeWidgetItem([f"{folder.path.name}/{mark}", f"{len(folder.files)} files"])
+            for op in folder.files:
+                renamed = f"   \u2190 {renamed_from(op)}" if renamed_from(op) else ""
+                item.addChild(QTreeWidgetItem([op.dst.name + renamed, human_size(op.size)]))
+            self.tree.addTopLevelItem(item)
         if plan.skipped:
             skipped = QTreeWidgetItem([f"Not exported ({len(plan.skipped)})", ""])
             for path, why in plan.skipped:

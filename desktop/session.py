@@ -105,6 +105,13 @@ class ProjectSession(QObject):
     def group(self, idx: int) -> Group | None:
         return next((g for g in self.groups if g.idx == idx), None)
 
+    def other_groups(self, idx: int | None) -> list[Group]:
+        """The groups of the shown run except ``idx``: where its items can go."""
+        return [g for g in self.groups if g.idx != idx]
+
+    def preview_text(self, member: Member) -> str:
+        return review.preview_text(self.project, member) if self.project else member.snippet
+
     @property
     def item_count(self) -> int:
         return sum(len(m) for idx, m in self._members.items() if idx != UNASSIGNED)

@@ -28,6 +28,7 @@ from .store.results import squash
 
 __all__ = [
     "MAX_NAME_CHARS",
+    "PREVIEW_CHARS",
     "UNASSIGNED",
     "Group",
     "ItemChange",
@@ -46,6 +47,7 @@ __all__ = [
     "new_group",
     "pin_item",
     "pins",
+    "preview_text",
     "rename_group",
     "restore_run",
     "unassigned",
@@ -53,6 +55,7 @@ __all__ = [
 ]
 
 MAX_NAME_CHARS = 120
+PREVIEW_CHARS = 6000
 
 
 class ReviewError(ValueError):
@@ -104,6 +107,20 @@ def members(project: Project, run_id: int, group_idx: int | None = None) -> list
 def unassigned(project: Project, run_id: int) -> list[Member]:
     """Readable items of the project that are in no group of this run."""
     return project.results.unassigned(run_id)
+
+
+def preview_text(project: Project, member: Member, max_chars: int = PREVIEW_CHARS) -> str:
+    """What a person reads to check an item: the beginning of its text (``max_chars``), after
+    what the stages read for it when that was not the text itself (a long document's summary
+    or beginning); for a picture, what the describers saw."""
+    extract = project.get_extract(member.content_hash) if member.content_hash else None
+    if not extract:  # a picture: what the describers saw
+        return member.description or member.snippet or "(no text was extracted from this file)"
+    text: str = extract["text"]
+    text = text[:max_chars] + ("\n\u2026" if len(text) > max_chars else "")
+    if member.description and " ".join(text.split()) not in member.description:
+        return f"Read as: {member.description}\n\n{text}"
+    return text
 
 
 def pins(project: Project) -> dict[int, str]:

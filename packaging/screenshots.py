@@ -149,7 +149,7 @@ class Shooter:
             return False
         page = self.window.review_page
         biggest = max(self.window.session.groups, key=lambda g: g.size)
-        page.select_group_row(page.groups_model.row_of(biggest.idx))
+        page.groups.select_row(page.groups.model.row_of(biggest.idx))
         return True
 
     def run_photos(self, folder: Path) -> int:

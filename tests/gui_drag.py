@@ -52,17 +52,17 @@ def main(project: str, file: str, group: str) -> int:
     steps: list[str] = report["steps"]  # type: ignore[assignment]
     try:
         page = window.review_page
-        if not wait(app, lambda: page.groups_model.rowCount() > 0, 30):
+        if not wait(app, lambda: page.groups.model.rowCount() > 0, 30):
             raise SystemExit("the project did not open")
-        page.select_group_row(0)
-        grid, groups = page.members_grid, page.groups_view
-        report["grid_shown"] = page.members_stack.currentWidget() is grid
-        rows = [page.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.proxy.rowCount())]
+        page.groups.select_row(0)
+        grid, groups = page.members.grid, page.groups.view
+        report["grid_shown"] = page.members.stack.currentWidget() is grid
+        rows = [page.members.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.members.proxy.rowCount())]
         source = next(i for i in rows if i.data() == file)
         start = grid.visualRect(source).center()
-        target_row = next(r for r in range(page.groups_model.rowCount())
-                          if page.groups_model.index(r, 0).data() == group)
-        target = groups.visualRect(page.groups_model.index(target_row, 0)).center()
+        target_row = next(r for r in range(page.groups.model.rowCount())
+                          if page.groups.model.index(r, 0).data() == group)
+        target = groups.visualRect(page.groups.model.index(target_row, 0)).center()
         changed: list[bool] = []
         window.session.sig_changed.connect(lambda: changed.append(True))
 
@@ -86,7 +86,7 @@ def main(project: str, file: str, group: str) -> int:
         steps.append("drag returned")
         report["moved"] = wait(app, lambda: bool(changed), 10)
         report["now_in"] = [m.path for m in window.session.members_of(
-            page.groups_model.group_at(target_row).idx)]
+            page.groups.model.group_at(target_row).idx)]
     finally:
         Job.pool().waitForDone(30_000)
         ThumbnailLoader.pool().waitForDone(30_000)

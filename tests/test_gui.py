@@ -313,31 +313,31 @@ def test_review_page_lists_doubtful_items_first(qtbot, window, asker, tmp_path):
         window.open_project(project)
     page = window.review_page
     assert window.stack.currentWidget() is page
-    names = [page.groups_model.index(r, 0).data() for r in range(page.groups_model.rowCount())]
+    names = [page.groups.model.index(r, 0).data() for r in range(page.groups.model.rowCount())]
     assert names == ["Invoices", "Recipes"]
-    page.select_group_row(0)
-    first = page.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    page.groups.select_row(0)
+    first = page.members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
     assert first.path == "invoice_1.txt" and first.unsure  # confidence 0.30, flagged
-    assert page.proxy.index(0, 0).data() == "check"
-    confs = [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())]
+    assert page.members.proxy.index(0, 0).data() == "check"
+    confs = [page.members.proxy.index(r, 1).data() for r in range(page.members.proxy.rowCount())]
     assert confs == sorted(confs)
-    assert "invoice_1.txt" in page.preview_path.text()
-    assert page.preview_text.toPlainText() == INVOICES[0]
-    assert "unsure" in page.preview_meta.text()
+    assert "invoice_1.txt" in page.preview.path.text()
+    assert page.preview.text.toPlainText() == INVOICES[0]
+    assert "unsure" in page.preview.meta.text()
 
     # Deleting a group with "no group" leaves its files listed as not in a group.
-    page.select_group_row(1)
+    page.groups.select_row(1)
     asker.answers = [0]
     window.act_delete.trigger()
-    rows = [page.groups_model.index(r, 0).data() for r in range(page.groups_model.rowCount())]
+    rows = [page.groups.model.index(r, 0).data() for r in range(page.groups.model.rowCount())]
     assert rows == ["Invoices", "Not in a group"]
     assert "4 not in a group" in page.summary.text()
     # ... and dragging one back into a group assigns it again.
-    page.select_group_row(1)
-    mime = page.members_model.mimeData([page.members_model.index(0, 0)])
-    target = page.groups_model.index(0, 0)
+    page.groups.select_row(1)
+    mime = page.members.model.mimeData([page.members.model.index(0, 0)])
+    target = page.groups.model.index(0, 0)
     with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
-        assert page.groups_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
+        assert page.groups.model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
     assert len(window.session.members_of(0)) == 5
 
 
@@ -354,7 +354,7 @@ def open_pictures(qtbot, window, tmp_path: Path, extra_pictures: int = 0) -> Pat
 
 def grid_rows(page) -> dict[str, Any]:
     """{file name: proxy index in the grid's column}, in the order shown."""
-    indexes = [page.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.proxy.rowCount())]
+    indexes = [page.members.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.members.proxy.rowCount())]
     return {i.data(): i for i in indexes}
 
 
@@ -377,17 +377,17 @@ def test_review_grid_shows_thumbnails_of_the_pictures(qtbot, window, asker, tmp_
     monkeypatch.setattr(thumbs, "thumbnail_path", recording)
     project = open_pictures(qtbot, window, tmp_path)
     page = window.review_page
-    grid = page.members_grid
-    page.select_group_row(1)  # Notes: one note, no pictures -- the table, with snippets
-    assert not page.grid_toggle.isChecked() and page.members_stack.currentWidget() is page.members_view
-    assert page.proxy.index(0, 3).data() == "Milk, bread, eggs and coffee."
-    page.select_group_row(0)  # Pictures: three pictures and one note
+    grid = page.members.grid
+    page.groups.select_row(1)  # Notes: one note, no pictures -- the table, with snippets
+    assert not page.members.grid_toggle.isChecked() and page.members.stack.currentWidget() is page.members.table
+    assert page.members.proxy.index(0, 3).data() == "Milk, bread, eggs and coffee."
+    page.groups.select_row(0)  # Pictures: three pictures and one note
     assert isinstance(grid, QListView) and grid.viewMode() == QListView.ViewMode.IconMode
-    assert page.grid_toggle.isChecked() and page.members_stack.currentWidget() is grid
-    assert grid.model() is page.proxy and grid.selectionModel() is page.members_view.selectionModel()
+    assert page.members.grid_toggle.isChecked() and page.members.stack.currentWidget() is grid
+    assert grid.model() is page.members.proxy and grid.selectionModel() is page.members.table.selectionModel()
 
     # Painting the grid asks for the three pictures, which are made on a worker thread.
-    loader = page.members_model.thumbs
+    loader = page.members.model.thumbs
     qtbot.waitUntil(lambda: all(loader.file(m.content_hash) for m in window.session.members_of(0)
                                 if m.kind == "image"), timeout=20_000)
     assert {name for _, name in made} == set(PICTURES)  # not the note
@@ -410,15 +410,15 @@ def test_review_grid_shows_thumbnails_of_the_pictures(qtbot, window, asker, tmp_
     assert isinstance(note, QIcon) and not note.isNull()  # a plain file icon
     file_icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
     assert note.pixmap(32).toImage() == file_icon.pixmap(32).toImage()
-    assert page.proxy.index(0, 2).data(Qt.ItemDataRole.DecorationRole) is None  # not in the table
+    assert page.members.proxy.index(0, 2).data(Qt.ItemDataRole.DecorationRole) is None  # not in the table
 
     # Clicking a picture selects it for the preview, which shows it larger.
     click = grid.visualRect(rows["red_wide.png"]).center()
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=click)
-    assert [m.path for m in page.selected_members()] == ["red_wide.png"]
-    assert "red_wide.png" in page.preview_path.text()
-    assert page.preview_image.isVisibleTo(page) and page.preview_image.pixmap().size().toTuple() == (256, 128)
-    assert page.preview_text.toPlainText() == "Looks like: red wide."  # what the describers saw
+    assert [m.path for m in page.members.selected()] == ["red_wide.png"]
+    assert "red_wide.png" in page.preview.path.text()
+    assert page.preview.image.isVisibleTo(page) and page.preview.image.pixmap().size().toTuple() == (256, 128)
+    assert page.preview.text.toPlainText() == "Looks like: red wide."  # what the describers saw
 
     # The context menu of the grid moves it, like the table's.
     def choose_notes() -> None:
@@ -434,24 +434,24 @@ def test_review_grid_shows_thumbnails_of_the_pictures(qtbot, window, asker, tmp_
     assert "red_wide.png" not in grid_rows(page)
 
     # Notes now holds a picture, so it opens as a grid; unticking shows the table, and stays.
-    page.select_group_row(1)
-    assert page.grid_toggle.isChecked() and page.members_stack.currentWidget() is grid
+    page.groups.select_row(1)
+    assert page.members.grid_toggle.isChecked() and page.members.stack.currentWidget() is grid
     red = grid_rows(page)["red_wide.png"].data(Qt.ItemDataRole.DecorationRole)
     assert opaque_box(red.pixmap(128).toImage()) == (128, 64)
-    page.grid_toggle.click()
-    assert page.members_stack.currentWidget() is page.members_view
-    page.select_group_row(0)
-    assert page.members_stack.currentWidget() is grid
-    page.select_group_row(1)
-    assert not page.grid_toggle.isChecked() and page.members_stack.currentWidget() is page.members_view
+    page.members.grid_toggle.click()
+    assert page.members.stack.currentWidget() is page.members.table
+    page.groups.select_row(0)
+    assert page.members.stack.currentWidget() is grid
+    page.groups.select_row(1)
+    assert not page.members.grid_toggle.isChecked() and page.members.stack.currentWidget() is page.members.table
 
 
 def test_review_grid_makes_only_the_pictures_on_screen(qtbot, window, tmp_path):
     open_pictures(qtbot, window, tmp_path, extra_pictures=400)
     page = window.review_page
-    page.select_group_row(0)
-    assert page.proxy.rowCount() == 404
-    loader = page.members_model.thumbs
+    page.groups.select_row(0)
+    assert page.members.proxy.rowCount() == 404
+    loader = page.members.model.thumbs
     qtbot.waitUntil(lambda: loader.requested > 0, timeout=10_000)
     qtbot.wait(200)
     assert loader.requested < 100  # only what the grid shows, not the 403 pictures
@@ -466,8 +466,8 @@ def test_dragging_a_picture_from_the_grid_onto_a_group(qtbot, window, tmp_path):
     """
     project = open_pictures(qtbot, window, tmp_path)
     page = window.review_page
-    page.select_group_row(0)
-    grid, groups = page.members_grid, page.groups_view
+    page.groups.select_row(0)
+    grid, groups = page.members.grid, page.groups.view
     start = grid.visualRect(grid_rows(page)["green_tiny.png"]).center()
     qtbot.mousePress(grid.viewport(), Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(grid.viewport(), start + QPoint(8, 8))
@@ -476,7 +476,7 @@ def test_dragging_a_picture_from_the_grid_onto_a_group(qtbot, window, tmp_path):
     assert len(drags) == 1, "the press and move did not start a drag"
     mime = drags[0].mimeData()
     qtbot.mouseRelease(grid.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(30, 30))
-    target = QPointF(groups.visualRect(page.groups_model.index(1, 0)).center())
+    target = QPointF(groups.visualRect(page.groups.model.index(1, 0)).center())
     move, left, none = Qt.DropAction.MoveAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     for event in (QDragEnterEvent(target, move, mime, left, none),
                   QDragMoveEvent(target, move, mime, left, none)):
@@ -561,7 +561,7 @@ def test_run_review_edit_rerun_and_restore(qtbot, window, asker, tmp_path, tiny_
 
     page = window.review_page
     assert window.stack.currentWidget() is page
-    assert page.groups_model.rowCount() == 2  # K=2 and nothing left out
+    assert page.groups.model.rowCount() == 2  # K=2 and nothing left out
     groups = window.session.groups
     assert sum(g.size for g in groups) == 8
     shown = sorted(m.path for g in groups for m in window.session.members_of(g.idx))
@@ -571,27 +571,27 @@ def test_run_review_edit_rerun_and_restore(qtbot, window, asker, tmp_path, tiny_
         assert len(project.results.groups(result.run_id)) == 2
 
     # Rename the first group (F2).
-    page.select_group_row(0)
+    page.groups.select_row(0)
     asker.answers = ["Paperwork"]
     window.act_rename.trigger()
-    assert page.groups_model.index(0, 0).data() == "Paperwork"
+    assert page.groups.model.index(0, 0).data() == "Paperwork"
     assert [g.name for g in window.session.groups][0] == "Paperwork"
 
     # Move a file by drag and drop into the other group.
     big = max(groups, key=lambda g: g.size)
     small = next(g for g in groups if g.idx != big.idx)
-    page.select_group_row(page.groups_model.row_of(big.idx))
-    moved = page.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
-    mime = page.proxy.mimeData([page.proxy.index(0, 0)])
-    target = page.groups_model.index(page.groups_model.row_of(small.idx), 0)
+    page.groups.select_row(page.groups.model.row_of(big.idx))
+    moved = page.members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    mime = page.members.proxy.mimeData([page.members.proxy.index(0, 0)])
+    target = page.groups.model.index(page.groups.model.row_of(small.idx), 0)
     with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
-        page.groups_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
+        page.groups.model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
     small_name = window.session.group(small.idx).name
     assert placement(project_path, result.run_id)[moved.path] == small_name
 
     # Pin it there (Ctrl+P acts on the selected files).
-    page.select_group_row(page.groups_model.row_of(small.idx))
-    page.select_members([moved.item_id])
+    page.groups.select_row(page.groups.model.row_of(small.idx))
+    page.members.select([moved.item_id])
     window.act_pin.trigger()
     with Project.open(project_path, create=False) as project:
         assert review.pins(project) == {moved.item_id: small_name}
@@ -611,11 +611,11 @@ def test_run_review_edit_rerun_and_restore(qtbot, window, asker, tmp_path, tiny_
     # than K: a pin brings back its group when the model named the groups differently.)
     while len(window.session.groups) > 1:
         before = len(window.session.groups)
-        page.select_group_row(0)
+        page.groups.select_row(0)
         asker.answers = [0]
         window.act_merge.trigger()
         assert len(window.session.groups) == before - 1
-    assert window.session.item_count == 8 and page.groups_model.rowCount() == 1
+    assert window.session.item_count == 8 and page.groups.model.rowCount() == 1
 
     # Restore the first run: it becomes the newest, with its groups as they were.
     window.session.show_run(result.run_id)

@@ -216,3 +216,22 @@ def test_pins_table_is_migrated(tmp_path: Path):
     db = sqlite_utils.Database(tmp_path / "empty.corral")
     assert db["pins"].columns_dict == {"item_id": int, "group_name": str, "created": float}
     db.close()
+
+
+def test_preview_shows_what_the_stages_read_before_a_text_they_did_not_read_whole(proj):
+    project, run_id = proj
+    invoice, letter = item_id(project, "invoice_1.txt"), item_id(project, "letter_1.txt")
+    project.results.save_assignment(run_id, invoice, 0, 0.9, False, description="An invoice.")
+    project.results.save_assignment(run_id, letter, 0, 0.3, True,
+                                    description="Dear Anna, thank you for the lovely weekend.")
+    shown = {m.path: review.preview_text(project, m, max_chars=20)
+             for m in review.members(project, run_id, 0)}
+    assert shown["invoice_1.txt"] == "Read as: An invoice.\n\nInvoice 101. Amount \n\u2026"
+    assert shown["invoice_2.txt"] == "Invoice 102. Amount \n\u2026"  # nothing else was read
+    full = {m.path: review.preview_text(project, m) for m in review.members(project, run_id, 0)}
+    assert full["letter_1.txt"] == DOCS["letter_1.txt"]  # the stages read the text itself
+    picture = project.upsert_item(path="cat.jpg", raw_path=b"cat.jpg", kind="image", mime="image/jpeg",
+                                  size=1, mtime=0.0, content_hash="sha256:cat", status="ok", reason="")
+    project.results.save_assignment(run_id, picture, 1, 0.9, False, description="Looks like: cat.")
+    (cat,) = [m for m in review.members(project, run_id, 1) if m.path == "cat.jpg"]
+    assert review.preview_text(project, cat) == "Looks like: cat."

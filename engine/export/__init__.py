@@ -28,7 +28,7 @@ from .apply import apply_export
 from .fsops import ExportError
 from .journal import list_exports, undoable_export
 from .modes import MODES
-from .plan import ExportPlan, PlannedOp, human_size, plan_export
+from .plan import ExportPlan, PlannedFolder, PlannedOp, human_size, plan_export, renamed_from
 from .tables import export_table
 from .undo import UndoReport, resume_or_rollback, undo_export
 from .xmp import write_xmp_sidecars
@@ -37,6 +37,7 @@ __all__ = [
     "MODES",
     "ExportError",
     "ExportPlan",
+    "PlannedFolder",
     "PlannedOp",
     "UndoReport",
     "apply_export",
@@ -44,6 +45,7 @@ __all__ = [
     "human_size",
     "list_exports",
     "plan_export",
+    "renamed_from",
     "resume_or_rollback",
     "undo_export",
     "undoable_export",

@@ -22,10 +22,12 @@ from .modes import MODES
 
 __all__ = [
     "ExportPlan",
+    "PlannedFolder",
     "PlannedOp",
     "check_dest",
     "human_size",
     "plan_export",
+    "renamed_from",
     "require_run",
     "source_path",
     "validate_plan",
@@ -52,6 +54,19 @@ class PlannedOp:
     size: int
 
 
+@dataclass(frozen=True)
+class PlannedFolder:
+    """A group folder of a plan and the files it will receive."""
+
+    path: Path
+    new: bool  # the export creates it (else it exists and is reused)
+    files: list[PlannedOp]
+
+    @property
+    def size(self) -> int:
+        return sum(op.size for op in self.files)
+
+
 @dataclass
 class ExportPlan:
     """What :func:`~corral.engine.export.apply_export` would do. Building one changes nothing."""
@@ -71,6 +86,19 @@ class ExportPlan:
     def total_size(self) -> int:
         return sum(op.size for op in self.file_ops)
 
+    def folders(self) -> list[PlannedFolder]:
+        """The group folders, in the plan's order, each with its files (a folder the export
+        creates is listed even while no file goes into it)."""
+        new_dirs = {op.dst for op in self.ops if op.op == "mkdir"}
+        files: dict[Path, list[PlannedOp]] = {}
+        for op in self.ops:
+            if op.op == "mkdir":
+                if op.dst.parent == self.dest:
+                    files.setdefault(op.dst, [])
+            else:
+                files.setdefault(op.dst.parent, []).append(op)
+        return [PlannedFolder(path, path in new_dirs, ops) for path, ops in files.items()]
+
     def tree(self, *, max_files: int | None = None) -> str:
         """A readable preview: each folder with its files, counts and sizes.
 
@@ -84,28 +112,16 @@ class ExportPlan:
             f"({human_size(self.total_size)}) into {self.dest}"
         ]
         lines += [f"  ! {w}" for w in self.warnings]
-        new_dirs = {op.dst for op in self.ops if op.op == "mkdir"}
-        folders: dict[Path, list[PlannedOp]] = {}
-        for op in self.ops:
-            if op.op == "mkdir":
-                if op.dst.parent == self.dest:
-                    folders.setdefault(op.dst, [])
-            else:
-                folders.setdefault(op.dst.parent, []).append(op)
-        for folder, ops in folders.items():
-            size = sum(op.size for op in ops)
-            marker = "" if folder in new_dirs else "  (exists)"
+        for folder in self.folders():
+            ops = folder.files
+            marker = "" if folder.new else "  (exists)"
             lines.append(
-                f"  {folder.name}/  {len(ops)} file{'s' if len(ops) != 1 else ''}, "
-                f"{human_size(size)}{marker}"
+                f"  {folder.path.name}/  {len(ops)} file{'s' if len(ops) != 1 else ''}, "
+                f"{human_size(folder.size)}{marker}"
             )
             shown = ops if max_files is None else ops[:max_files]
             for op in shown:
-                renamed = (
-                    f"  <- {op.src.name}"
-                    if op.src is not None and op.src.name != op.dst.name
-                    else ""
-                )
+                renamed = f"  <- {renamed_from(op)}" if renamed_from(op) else ""
                 lines.append(f"    {op.dst.name}  ({human_size(op.size)}){renamed}")
             if len(shown) < len(ops):
                 lines.append(f"    ... and {len(ops) - len(shown)} more")
@@ -113,6 +129,12 @@ class ExportPlan:
             lines.append(f"  Not exported: {len(self.skipped)}")
             lines += [f"    {path}: {why}" for path, why in self.skipped]
         return "\n".join(lines)
+
+
+def renamed_from(op: PlannedOp) -> str:
+    """The original file name when the export gives the file another one (a name collision),
+    else ""."""
+    return op.src.name if op.src is not None and op.src.name != op.dst.name else ""
 
 
 def source_path(root: Path, item: ItemRow) -> Path:

@@ -1,0 +1,252 @@
+"""The review page's middle pane: the members of the chosen group, doubtful ones first.
+
+They show as a table (with text snippets) or as a grid of thumbnails; the grid is chosen for
+groups that hold pictures, and the *Thumbnails* button switches it per group. Both views
+share one proxy model and one selection, so selecting, the context menu, dragging onto a
+group and the preview work the same in either.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from corral.engine.review import UNASSIGNED, Group, Member
+
+from ..dialogs import Asker
+from ..review_models import SORT_ROLE, MembersModel
+from ..session import ProjectSession
+
+
+class MembersPane(QWidget):
+    sig_member_chosen = Signal(object)  # the current Member, or None
+
+    def __init__(self, session: ProjectSession, asker: Asker) -> None:
+        super().__init__()
+        self.session, self.asker = session, asker
+        self.model = MembersModel(session)
+        self._group_idx: int | None = None
+        self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
+
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = self._make_table()
+        self.grid = self._make_grid()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.grid)
+        self.title = QLabel()
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may shrink
+        self.grid_toggle = QToolButton()
+        self.grid_toggle.setCheckable(True)
+        self.grid_toggle.setText("Thumbnails")
+        self.grid_toggle.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+        self.grid_toggle.setToolTip(
+            "Thumbnails: show the files as a grid of pictures (on by itself for groups with pictures)"
+        )
+        self.grid_toggle.clicked.connect(self._grid_toggled)
+        self.doubtful_first = QCheckBox("Doubtful first")
+        self.doubtful_first.setChecked(True)
+        self.doubtful_first.setToolTip("Sort by confidence, lowest first, to check doubtful items")
+        self.doubtful_first.toggled.connect(self._sort_changed)
+        pin = QPushButton("Pin")
+        pin.setToolTip("Keep the selected files in this group when you re-run (Ctrl+P)")
+        pin.clicked.connect(self.toggle_pin)
+        move = QPushButton("Move to\u2026")
+        move.setToolTip("Move the selected files to another group (or drag them onto it)")
+        move.clicked.connect(self.move_selected_ask)
+        bar = QHBoxLayout()
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.grid_toggle)
+        bar.addWidget(self.doubtful_first)
+        bar.addWidget(pin)
+        bar.addWidget(move)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setSortingEnabled(True)
+        table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setDragEnabled(True)
+        table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        table.setDefaultDropAction(Qt.DropAction.MoveAction)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._menu)
+        table.verticalHeader().hide()
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        for col in (0, 1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        table.setColumnHidden(MembersModel.PICTURE_COL, True)
+        table.selectionModel().currentRowChanged.connect(self._current_changed)
+        return table
+
+    def _make_grid(self) -> QListView:
+        """The members as thumbnails: same proxy, same selection as the table."""
+        grid = QListView()
+        grid.setMovement(QListView.Movement.Static)  # before IconMode, which would make it Free
+        grid.setViewMode(QListView.ViewMode.IconMode)
+        grid.setModel(self.proxy)
+        grid.setModelColumn(MembersModel.PICTURE_COL)
+        grid.setSelectionModel(self.table.selectionModel())
+        grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        size = self.model.thumbs.size
+        grid.setIconSize(QSize(size, size))
+        grid.setGridSize(QSize(size + 28, size + 40))
+        grid.setUniformItemSizes(True)  # only what is on screen asks for its picture
+        grid.setResizeMode(QListView.ResizeMode.Adjust)
+        grid.setWordWrap(False)
+        grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        grid.setDragEnabled(True)
+        grid.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        grid.setDefaultDropAction(Qt.DropAction.MoveAction)
+        grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        grid.customContextMenuRequested.connect(self._menu)
+        return grid
+
+    @property
+    def view(self) -> QTableView | QListView:
+        """The view of the members now shown: the table or the grid."""
+        return self.grid if self.grid_toggle.isChecked() else self.table
+
+    def _grid_toggled(self, on: bool) -> None:
+        if self._group_idx is not None:
+            self._grid_choice[(self.session.run_id, self._group_idx)] = on
+        self._show_grid(on)
+
+    def _show_grid(self, on: bool) -> None:
+        self.grid_toggle.setChecked(on)
+        self.stack.setCurrentWidget(self.grid if on else self.table)
+        current = self.table.selectionModel().currentIndex()
+        if current.isValid():
+            self.view.scrollTo(current)
+
+    # -- following the chosen group ------------------------------------------------------
+    def show_group(self, group: Group | None) -> None:
+        """List ``group``'s members (doubtful first) and make the first one current."""
+        self._group_idx = group.idx if group else None
+        self.model.show_group(self._group_idx)
+        choice = self._grid_choice.get((self.session.run_id, self._group_idx))
+        self._show_grid(self.model.has_images() if choice is None else choice)
+        if group is None:
+            self.title.setText("")
+        else:
+            self.title.setText(f"<b>{escape(group.name)}</b> \u2013 {group.size} files")
+        self._sort_changed()
+        first = self.proxy.index(0, 0)
+        if first.isValid():
+            self.table.selectionModel().setCurrentIndex(
+                first,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        self._current_changed(first)
+
+    def _sort_changed(self) -> None:
+        if self.doubtful_first.isChecked():
+            self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        else:
+            self.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+
+    def _current_changed(self, index: QModelIndex) -> None:
+        member = self.proxy.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+        self.sig_member_chosen.emit(member if isinstance(member, Member) else None)
+
+    # -- selection -----------------------------------------------------------------------
+    def selected(self) -> list[Member]:
+        indexes = self.table.selectionModel().selectedIndexes()
+        rows = sorted({i.row() for i in indexes})
+        members = [self.proxy.data(self.proxy.index(r, 0), Qt.ItemDataRole.UserRole) for r in rows]
+        return [m for m in members if isinstance(m, Member)]
+
+    def select(self, item_ids: list[int]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            member = self.proxy.data(index, Qt.ItemDataRole.UserRole)
+            if isinstance(member, Member) and member.item_id in item_ids:
+                selection.select(
+                    index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                )
+                selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+                self._current_changed(index)
+
+    # -- actions -------------------------------------------------------------------------
+    def move_selected(self, to_group: int) -> None:
+        members = self.selected()
+        if members:
+            self.session.move_items([m.item_id for m in members], to_group)
+
+    def move_selected_ask(self) -> None:
+        targets = self.session.other_groups(self._group_idx)
+        if not self.selected() or not targets:
+            return
+        n = self.asker.choice("Move files", "Move the selected files to:", [g.name for g in targets])
+        if n is not None:
+            self.move_selected(targets[n].idx)
+
+    def toggle_pin(self) -> None:
+        members = self.selected()
+        if not members:
+            return
+        pin = not all(m.pinned for m in members)
+        ids = [m.item_id for m in members]
+        for member in members:
+            if pin and not member.pinned:
+                self.session.pin_item(member.item_id)
+            elif not pin:
+                self.session.unpin_item(member.item_id)
+        self.select(ids)
+
+    def _menu(self, pos: QPoint) -> None:
+        members = self.selected()
+        if not members:
+            return
+        menu = QMenu(self)
+        move_menu = menu.addMenu("Move to")
+        for group in self.session.other_groups(self._group_idx):
+            action = QAction(group.name, move_menu)
+            action.triggered.connect(lambda _=False, idx=group.idx: self.move_selected(idx))
+            move_menu.addAction(action)
+        if self._group_idx != UNASSIGNED:
+            move_menu.addSeparator()
+            move_menu.addAction("No group").triggered.connect(lambda: self.move_selected(UNASSIGNED))
+        pinned = all(m.pinned for m in members)
+        menu.addAction("Unpin" if pinned else "Pin to this group").triggered.connect(self.toggle_pin)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
