@@ -9,12 +9,13 @@ through the session. Choosing a group lists its members; choosing a member previ
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from corral.engine.review import UNASSIGNED
 
 from ..dialogs import Asker
 from ..session import ProjectSession
+from .parts import button
 from .review_groups import GroupsPane
 from .review_members import MembersPane
 from .review_preview import PreviewPane
@@ -36,16 +37,12 @@ class ReviewPage(QWidget):
 
         # Top: which run, what it was asked, and what to do with it.
         self.runs_bar = RunsBar(session, asker)
-        rerun = QPushButton("Edit criterion / K\u2026")
-        rerun.setToolTip("Change the criterion or the number of groups and run again (Ctrl+R)")
-        rerun.clicked.connect(self.sig_rerun_requested)
-        export = QPushButton("Export\u2026")
-        export.setToolTip("Put the files into one folder per group (Ctrl+E)")
-        export.clicked.connect(self.sig_export_requested)
         top = QHBoxLayout()
         top.addWidget(self.runs_bar, 1)
-        top.addWidget(rerun)
-        top.addWidget(export)
+        top.addWidget(button("Edit criterion / K\u2026", "Change the criterion or the number of "
+                             "groups and run again (Ctrl+R)", self.sig_rerun_requested))
+        top.addWidget(button("Export\u2026", "Put the files into one folder per group (Ctrl+E)",
+                             self.sig_export_requested))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
 

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -19,6 +18,7 @@ from corral.engine.review import Group
 from ..dialogs import Asker
 from ..review_models import GroupsModel
 from ..session import ProjectSession
+from .parts import button
 
 
 class GroupsPane(QWidget):
@@ -55,10 +55,7 @@ class GroupsPane(QWidget):
             ("Merge", self.merge_groups, "Merge another group into this one (Ctrl+M)"),
             ("Delete", self.delete_group, "Remove the group; its files go to another group or none"),
         ):
-            button = QPushButton(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+            buttons.addWidget(button(text, tip, slot))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Groups</b>"))

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMenu,
-    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QStyle,
@@ -43,6 +42,7 @@ from corral.engine.review import UNASSIGNED, Group, Member
 from ..dialogs import Asker
 from ..review_models import SORT_ROLE, MembersModel
 from ..session import ProjectSession
+from .parts import button
 
 
 class MembersPane(QWidget):
@@ -77,18 +77,14 @@ class MembersPane(QWidget):
         self.doubtful_first.setChecked(True)
         self.doubtful_first.setToolTip("Sort by confidence, lowest first, to check doubtful items")
         self.doubtful_first.toggled.connect(self._sort_changed)
-        pin = QPushButton("Pin")
-        pin.setToolTip("Keep the selected files in this group when you re-run (Ctrl+P)")
-        pin.clicked.connect(self.toggle_pin)
-        move = QPushButton("Move to\u2026")
-        move.setToolTip("Move the selected files to another group (or drag them onto it)")
-        move.clicked.connect(self.move_selected_ask)
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.grid_toggle)
         bar.addWidget(self.doubtful_first)
-        bar.addWidget(pin)
-        bar.addWidget(move)
+        bar.addWidget(button("Pin", "Keep the selected files in this group when you re-run (Ctrl+P)",
+                             self.toggle_pin))
+        bar.addWidget(button("Move to\u2026", "Move the selected files to another group (or drag "
+                             "them onto it)", self.move_selected_ask))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -99,13 +95,7 @@ class MembersPane(QWidget):
         table.setModel(self.proxy)
         table.setSortingEnabled(True)
         table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setDragEnabled(True)
-        table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        table.setDefaultDropAction(Qt.DropAction.MoveAction)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.customContextMenuRequested.connect(self._menu)
+        self._drag_source(table)
         table.verticalHeader().hide()
         table.setWordWrap(False)
         header = table.horizontalHeader()
@@ -124,8 +114,7 @@ class MembersPane(QWidget):
         grid.setModel(self.proxy)
         grid.setModelColumn(MembersModel.PICTURE_COL)
         grid.setSelectionModel(self.table.selectionModel())
-        grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._drag_source(grid)
         size = self.model.thumbs.size
         grid.setIconSize(QSize(size, size))
         grid.setGridSize(QSize(size + 28, size + 40))
@@ -133,12 +122,17 @@ class MembersPane(QWidget):
         grid.setResizeMode(QListView.ResizeMode.Adjust)
         grid.setWordWrap(False)
         grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        grid.setDragEnabled(True)
-        grid.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        grid.setDefaultDropAction(Qt.DropAction.MoveAction)
-        grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        grid.customContextMenuRequested.connect(self._menu)
         return grid
+
+    def _drag_source(self, view: QAbstractItemView) -> None:
+        """Either view: rows selected together, dragged onto a group, a menu on right-click."""
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setDragEnabled(True)
+        view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._menu)
 
     @property
     def view(self) -> QTableView | QListView:
