@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .. import prompts
 from ..jobs import StageProgress
 from .base import StageContext
+from .inflight import cached_many
 
 ASSIGN_ITEM_CHARS = 1200
 
@@ -31,8 +32,8 @@ def assign_items(
     bar = StageProgress(ctx.progress, "assign", len(described))
     out: dict[int, Assignment] = {}
     calls = cached = 0
-    for item_id, _content_hash, desc in described:
-        ctx.cancel.check()
+    jobs = []
+    for _item_id, _content_hash, desc in described:
         text = desc[:ASSIGN_ITEM_CHARS]
 
         def choose(text: str = text) -> dict[str, float]:
@@ -43,14 +44,14 @@ def assign_items(
             )
             return {"idx": choice.index, "confidence": round(choice.confidence, 4)}
 
-        answer, computed = ctx.cached(
-            "assign", {"criterion": ctx.settings.criterion, "names": names, "text": text}, choose
-        )
+        jobs.append(({"criterion": ctx.settings.criterion, "names": names, "text": text}, choose))
+    # Items are independent: a model on a server answers several at a time (stages/inflight.py).
+    answers = cached_many(ctx, "assign", jobs, bar.advance)
+    for (item_id, _, _), (answer, computed) in zip(described, answers, strict=True):
         calls += computed
         cached += not computed
         conf = float(answer["confidence"])
         out[item_id] = Assignment(int(answer["idx"]), conf, conf < ctx.settings.unsure_below)
-        bar.advance()
     ctx.stats["assign"] = {"items": len(described), "calls": calls, "cached": cached,
                            "unsure": sum(a.unsure for a in out.values())}
     return out

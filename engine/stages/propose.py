@@ -15,6 +15,7 @@ from collections import Counter
 from .. import prompts
 from ..jobs import StageProgress
 from .base import StageContext
+from .inflight import cached_many
 from .labels import count_labels, normalize_label
 
 PROPOSE_ITEM_CHARS = 400
@@ -56,11 +57,13 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
         known = list(ctx.settings.seed_labels)
         known += [label for label, _ in seen.most_common(MAX_CARRIED) if label not in known]
         found = []
-        for item_id, _, desc in batch:
-            ctx.cancel.check()
+        ctx.cancel.check()
+        # The items of a mini-batch share ``known``, so they are independent: a model on a
+        # server answers them several at a time (stages/inflight.py).
+        jobs = []
+        for _, _, desc in batch:
             text = desc[:PROPOSE_ITEM_CHARS]
-            label, computed = ctx.cached(
-                "propose",
+            jobs.append((
                 {"criterion": ctx.settings.criterion, "known": known, "text": text},
                 lambda text=text, known=known: normalize_label(ctx.model.get().generate(
                     prompts.propose_messages(ctx.settings.criterion, known, text),
@@ -68,12 +71,13 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
                     max_tokens=24,
                     cancel=ctx.cancel,
                 )),
-            )
+            ))
+        answers = cached_many(ctx, "propose", jobs, bar.advance)
+        for (item_id, _, _), (label, computed) in zip(batch, answers, strict=True):
             calls += computed
             cached += not computed
             raw[item_id] = label
             found.append(label)
-            bar.advance()
         seen.update(count_labels(found))
     ctx.stats["propose"] = {"batches": len(batches), "calls": calls, "cached": cached,
                             "distinct": len(count_labels(list(raw.values())))}
