@@ -58,6 +58,28 @@ def _runtime(args: argparse.Namespace) -> RuntimeSettings:
     )
 
 
+def _server_options(args: argparse.Namespace) -> Any:
+    from corral.models.remote_server import ServerOptions
+
+    if args.concurrency < 1:
+        raise ValueError("--concurrency must be at least 1.")
+    return ServerOptions(url=args.server, model=args.server_model, concurrency=args.concurrency,
+                         allow_remote=args.allow_remote, n_ctx=args.n_ctx)
+
+
+def _server_providers(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """With --server: the language model on the server and the sentence embedder (the
+    server's when it serves one, else the local one). Without --server: None, and no
+    network code is even imported."""
+    if not args.server:
+        return None
+    from .pipeline import ServerModel, embedder_provider
+
+    model = ServerModel(_server_options(args))
+    print(f"model: {model.where}", file=sys.stderr)
+    return model, model.embedder() or embedder_provider(threads=args.threads)
+
+
 def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -> None:
     groups = project.results.groups(run.id)
     k = run.k if run.k is not None else "auto"
@@ -104,8 +126,11 @@ def cmd_organize(args: argparse.Namespace) -> int:
         runtime=_runtime(args), include_hidden=args.include_hidden, batch_size=args.batch_size,
         method=args.method, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
+        server=_server_options(args) if args.server else None,
     )
     model, embedder = models_for(request)
+    if args.server:
+        print(f"model: {model.where}", file=sys.stderr)
     started = time.perf_counter()
     result = organize(request, model=model, embedder=embedder, progress=TerminalProgress())
     project_path = result.project_path
@@ -215,13 +240,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     k: int | str | None = args.k
     if k not in (None, "auto", "true"):
         k = int(k)
-    embedder = embedder_provider(threads=args.threads)
+    model, embedder = _server_providers(args) or (model_provider(args.model, _runtime(args)),
+                                                  embedder_provider(threads=args.threads))
     if embedder is None:
         print("note: the sentence embedder (minilm-l6) is not installed: no k-means reference, "
               "and the pure-LLM method is used", file=sys.stderr)
     common: dict[str, Any] = {
-        "model": model_provider(args.model, _runtime(args)),
-        "model_name": args.model,
+        "model": model,
+        "model_name": getattr(model, "where", args.model),
         "sample": args.sample,
         "seed": args.seed,
         "k": k,
@@ -380,6 +406,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--method", choices=["hybrid", "llm"], default="hybrid",
                        help="hybrid: embeddings find groups, the LLM steers and names them; "
                             "llm: the papers' pure-LLM merge and assignment")
+        p.add_argument("--server", metavar="URL",
+                       help="run the language model on this OpenAI-compatible server (llama-server, "
+                            "vLLM, llama-cpp-python's server) instead of in this process; only "
+                            "this computer and private networks unless --allow-remote")
+        p.add_argument("--server-model", metavar="NAME",
+                       help="the served model to use (default: the only one the server serves)")
+        p.add_argument("--concurrency", type=int, default=4, metavar="N",
+                       help="requests in flight to --server (default: %(default)s; start "
+                            "llama-server with --parallel N to match)")
+        p.add_argument("--allow-remote", action="store_true",
+                       help="let --server be outside this computer and its local network (https only)")
 
     p = sub.add_parser("organize", help="group the files of a folder by a criterion")
     p.add_argument("folder")

@@ -72,6 +72,45 @@ def embedder_provider(store: ModelStore | None = None, threads: int | None = Non
     return LazyEmbedder(f"{spec.name}:{spec.sha256[:16]}", lambda: Embedder.load(path, settings))
 
 
+class ServerModel(LazyModel):
+    """The language model on a server the person runs (models/remote_server.py).
+
+    Connects when created, so a server that is down, refuses, or lacks grammars is reported
+    before any work, and so the cache keys can name the server's model identity (model name
+    plus fingerprint) from the start. ``where`` says where the model runs, for people."""
+
+    def __init__(self, options: Any) -> None:
+        from corral.models.remote_server import RemoteLLM
+
+        first = RemoteLLM.connect(options)
+        self.options = options
+        self.where = first.where()
+        self._first: Any = first
+        super().__init__(first.identity, self._connection)
+
+    def _connection(self) -> Any:
+        from corral.models.remote_server import RemoteLLM
+
+        if self._first is not None:
+            llm, self._first = self._first, None
+            return llm
+        return RemoteLLM.connect(self.options, expect_identity=self.model_id)
+
+    def embedder(self) -> LazyEmbedder | None:
+        """The server's sentence embedder when it serves one, else None (use the local one)."""
+        llm = self._first or self._llm
+        remote = llm.embedder() if llm is not None else None
+        if remote is None:
+            return None
+        return LazyEmbedder(remote.identity, lambda: remote)
+
+    def close(self) -> None:
+        super().close()
+        if self._first is not None:
+            self._first.close()
+            self._first = None
+
+
 def run_stages(
     project: Project,
     items_described: list[tuple[int, str, str]],
@@ -109,9 +148,15 @@ def run_stages(
 
 def models_for(request: RunRequest) -> tuple[LazyModel, LazyEmbedder | None]:
     """The language model of the request and, for the hybrid method, the sentence embedder
-    (None for ``--method llm``, or when it is not installed); neither is loaded yet."""
-    model = model_provider(request.model, request.runtime)
+    (None for ``--method llm``, or when it is not installed); neither is loaded yet. With
+    ``request.server`` the model is on that server (connected now, see :class:`ServerModel`)
+    and so is the embedder when the server serves one."""
     hybrid = request.settings.method == "hybrid"
+    if request.server is not None:
+        server = ServerModel(request.server)
+        embedder = (server.embedder() or embedder_provider(threads=request.threads)) if hybrid else None
+        return server, embedder
+    model = model_provider(request.model, request.runtime)
     return model, embedder_provider(threads=request.threads) if hybrid else None
 
 

@@ -34,6 +34,9 @@ class RunRequest:
     model: str = DEFAULT_MODEL  # a catalog name or a .gguf path
     runtime: RuntimeSettings | None = None  # None: the model's own context size, all cores
     include_hidden: bool = False  # also read hidden and system files
+    # The model on a server (a models.remote_server.ServerOptions) instead of ``model`` in
+    # this process; None: in this process, and no network code runs.
+    server: Any = None
 
     def __post_init__(self) -> None:
         if not self.settings.criterion.strip():
@@ -79,6 +82,7 @@ def build_request(
     model: str = DEFAULT_MODEL,
     runtime: RuntimeSettings | None = None,
     include_hidden: bool = False,
+    server: Any = None,
     **given: Any,
 ) -> RunRequest:
     """A request to organize ``folder``: settings from :func:`run_settings` (``given`` are its
@@ -91,4 +95,5 @@ def build_request(
         model=model,
         runtime=runtime,
         include_hidden=include_hidden,
+        server=server,
     )
