@@ -1,6 +1,8 @@
 """What the desktop app remembers, as small JSON files in the config folder (no Qt here).
 
-* ``settings.json`` -- :class:`AppSettings`: the model and how llama.cpp runs it.
+* ``settings.json`` -- :class:`AppSettings`: the model and how llama.cpp runs it, or the
+  model server to use instead (never its API key: that comes from the environment or the
+  OS keyring, models/remote_server.py).
 * ``gui.json`` -- :class:`GuiState`: recent projects, window geometry, light/dark choice.
 
 A missing or damaged file gives the defaults (a damaged one is logged, then overwritten on
@@ -56,6 +58,13 @@ class AppSettings:
     vlm_mmproj: str = ""
     image_names: bool = False  # let file and folder names into image descriptions
     ocr: bool = True
+    # The language model on a server the person runs (llama-server, vLLM, ...) instead of
+    # in this process: its base URL ("" = this computer), the served model's name ("" = the
+    # only one), requests in flight, and whether an address outside the local network is OK.
+    server_url: str = ""
+    server_model: str = ""
+    server_concurrency: int = 4
+    allow_remote: bool = False
 
     @staticmethod
     def path() -> Path:
@@ -85,6 +94,16 @@ class AppSettings:
             raise ValueError("Threads and context size cannot be negative.")
         if self.gpu_layers is not None and (not isinstance(self.gpu_layers, int) or self.gpu_layers < -1):
             raise ValueError("GPU layers must be automatic, -1 (every layer) or a number >= 0.")
+        if not isinstance(self.server_url, str) or not isinstance(self.server_model, str):
+            raise ValueError("The model server's address and model name must be text.")
+        url = self.server_url.strip()
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise ValueError("The model server's address must start with http:// or https://.")
+        if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+            raise ValueError("Put no user name or password in the server address; give the API key "
+                             "through CORRAL_SERVER_API_KEY or the OS keyring.")
+        if not isinstance(self.server_concurrency, int) or self.server_concurrency < 1:
+            raise ValueError("Requests in flight must be a whole number of at least 1.")
 
     def runtime(self) -> RuntimeSettings:
         """The llama.cpp settings for this model (its catalog context size unless set)."""
@@ -93,6 +112,25 @@ class AppSettings:
         return RuntimeSettings(
             n_ctx=n_ctx, n_threads=self.threads or None, n_gpu_layers=self.gpu_layers
         )
+
+
+    def server_options(self) -> Any:
+        """The ServerOptions of the model server, or None when the model runs here."""
+        if not self.server_url.strip():
+            return None
+        from corral.models.remote_server import ServerOptions
+
+        n_ctx = self.runtime().n_ctx if self.n_ctx else None
+        return ServerOptions(url=self.server_url.strip(), model=self.server_model.strip() or None,
+                             concurrency=self.server_concurrency, allow_remote=self.allow_remote,
+                             n_ctx=n_ctx)
+
+    def where(self) -> str:
+        """Where the language model runs, for people."""
+        if self.server_url.strip():
+            name = self.server_model.strip() or "the served model"
+            return f"{name} on the server {self.server_url.strip()}"
+        return f"{Path(self.model).name} on this computer"
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
 from corral.engine.pipeline import RunResult
 from corral.engine.request import RunRequest, build_request
@@ -69,6 +69,10 @@ class MainWindow(QMainWindow):
         self.session.sig_opened.connect(self._update_title)
         self.session.sig_changed.connect(self._update_actions)
         self.stack.currentChanged.connect(self._update_actions)
+
+        self.where_label = QLabel()  # where the language model runs: here, or on a server
+        self.statusBar().addPermanentWidget(self.where_label)
+        self._show_where()
 
         self._build_menus()
         self.resize(1180, 760)
@@ -132,6 +136,13 @@ class MainWindow(QMainWindow):
         self.act_new.setEnabled(not busy)
         self.act_open.setEnabled(not busy)
 
+    def _show_where(self) -> None:
+        where = self.settings.where()
+        self.where_label.setText(f"Model: {where}")
+        self.where_label.setToolTip(
+            "The language model runs on this computer; nothing leaves it." if not self.settings.server_url
+            else "Documents are sent to this model server for grouping (Settings to change).")
+
     def _update_title(self) -> None:
         name = self.session.path.stem if self.session.path else ""
         self.setWindowTitle(f"{name} \u2013 Corral" if name else "Corral")
@@ -172,7 +183,9 @@ class MainWindow(QMainWindow):
         job = Job(organize_task, request, name="organize")
         self.job = job
         k = "automatic" if request.k is None else str(request.k)
-        self.run_page.watch(job, f"{request.folder}\nGrouping by \u201c{request.criterion}\u201d, K {k}, model {Path(request.model).name}")
+        where = (f"model on the server {request.server.url}" if request.server is not None
+                 else f"model {Path(request.model).name}")
+        self.run_page.watch(job, f"{request.folder}\nGrouping by \u201c{request.criterion}\u201d, K {k}, {where}")
         job.sig_finished.connect(lambda result: self._run_finished(request, result))
         job.sig_failed.connect(self._run_failed)
         job.sig_cancelled.connect(self._run_cancelled)
@@ -220,7 +233,8 @@ class MainWindow(QMainWindow):
         criterion, k = answer
         try:
             request = build_request(root, criterion, k=k, project_path=self.session.path,
-                                    model=self.settings.model, runtime=self.settings.runtime())
+                                    model=self.settings.model, runtime=self.settings.runtime(),
+                                    server=self.settings.server_options())
         except ValueError as exc:
             self.asker.warn("Run again", str(exc))
             return None
@@ -274,6 +288,7 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self.asker, self)
         dialog.accepted.connect(self.start_page.refresh)
+        dialog.accepted.connect(self._show_where)
         self.settings_dialog = dialog
         dialog.open()
         return dialog

@@ -1,4 +1,5 @@
-"""Settings dialog: which model, and how llama.cpp runs it. Saved to settings.json."""
+"""Settings dialog: which model, and how llama.cpp runs it, or the model server to use
+instead. Saved to settings.json (never an API key)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -22,10 +26,10 @@ from PySide6.QtWidgets import (
 from corral.models.catalog import CATALOG
 
 from .config import AppSettings
-
-AUTO_LAYERS = -2  # the spin box's "Automatic" (settings.json: null)
 from .dialogs import Asker
 from .models_list import fill_model_combo, select_model
+
+AUTO_LAYERS = -2  # the spin box's "Automatic" (settings.json: null)
 
 
 class SettingsDialog(QDialog):
@@ -67,6 +71,7 @@ class SettingsDialog(QDialog):
         self.note.setWordWrap(True)
         self.model_combo.currentIndexChanged.connect(self._model_changed)
         self._model_changed()
+        server_box = self._server_box(settings)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -75,8 +80,49 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
+        layout.addWidget(server_box)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+
+    def _server_box(self, settings: AppSettings) -> QGroupBox:
+        """The model server: empty address = the model above runs on this computer."""
+        self.server_url = QLineEdit(settings.server_url)
+        self.server_url.setPlaceholderText("empty: run the model on this computer")
+        self.server_url.setToolTip(
+            "An OpenAI-compatible server you run: llama.cpp's llama-server, vLLM or "
+            "llama-cpp-python's server, e.g. http://192.168.1.20:8080. Only this computer and "
+            "private networks unless allowed below. An API key is read from "
+            "CORRAL_SERVER_API_KEY or the OS keyring, never from here.")
+        self.server_model = QLineEdit(settings.server_model)
+        self.server_model.setPlaceholderText("the only model the server serves")
+        self.server_concurrency = QSpinBox()
+        self.server_concurrency.setRange(1, 64)
+        self.server_concurrency.setValue(settings.server_concurrency)
+        self.server_concurrency.setToolTip("Requests in flight; start llama-server with --parallel N to match.")
+        self.allow_remote = QCheckBox("Allow a server outside this computer and the local network (https only)")
+        self.allow_remote.setChecked(settings.allow_remote)
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.server_url.textChanged.connect(self._show_where)
+        self.model_combo.currentIndexChanged.connect(self._show_where)
+        box = QGroupBox("Model server (optional)")
+        form = QFormLayout(box)
+        form.addRow("Address:", self.server_url)
+        form.addRow("Served model:", self.server_model)
+        form.addRow("Requests in flight:", self.server_concurrency)
+        form.addRow(self.allow_remote)
+        form.addRow(self.where)
+        self._show_where()
+        return box
+
+    def _show_where(self) -> None:
+        url = self.server_url.text().strip()
+        if url:
+            self.where.setText(f"The language model runs on the server {url}: the text Corral "
+                               "reads from your files is sent there. The model above is not used.")
+        else:
+            name = Path(str(self.model_combo.currentData() or "")).name
+            self.where.setText(f"The language model ({name}) runs on this computer; nothing leaves it.")
 
     def _choose_file(self) -> None:
         path = self.asker.open_file("Model file", str(Path.home()), "GGUF models (*.gguf)")
@@ -105,6 +151,10 @@ class SettingsDialog(QDialog):
             threads=self.threads.value(),
             gpu_layers=None if layers == AUTO_LAYERS else layers,
             n_ctx=self.n_ctx.value(),
+            server_url=self.server_url.text().strip(),
+            server_model=self.server_model.text().strip(),
+            server_concurrency=self.server_concurrency.value(),
+            allow_remote=self.allow_remote.isChecked(),
         )
 
     def accept(self) -> None:
@@ -114,6 +164,7 @@ class SettingsDialog(QDialog):
         except (ValueError, OSError) as exc:
             self.asker.warn("Settings", f"The settings could not be saved: {exc}")
             return
-        for name in ("model", "threads", "gpu_layers", "n_ctx"):
+        for name in ("model", "threads", "gpu_layers", "n_ctx", "server_url", "server_model",
+                     "server_concurrency", "allow_remote"):
             setattr(self.settings, name, getattr(chosen, name))
         super().accept()

@@ -266,7 +266,9 @@ def test_settings_dialog_saves_and_is_used_for_the_model(qtbot, window, tiny_mod
         dialog.accept()
     saved = json.loads(AppSettings.path().read_text())
     assert saved == {"model": str(tiny_model_path), "threads": 3, "gpu_layers": 0, "n_ctx": 2048,
-                     "vlm_model": "", "vlm_mmproj": "", "image_names": False, "ocr": True}
+                     "vlm_model": "", "vlm_mmproj": "", "image_names": False, "ocr": True,
+                     "server_url": "", "server_model": "", "server_concurrency": 4,
+                     "allow_remote": False}
     loaded = AppSettings.load()
     assert loaded.runtime().n_threads == 3 and loaded.runtime().n_ctx == 2048
     # The start page now offers that model.

@@ -213,6 +213,7 @@ class StartPage(QWidget):
                 folder, criterion, k=self.k_chooser.k(),
                 project_path=self.project_edit.text().strip() or None,
                 model=model, runtime=self.settings.runtime(),
+                server=self.settings.server_options(),
             )
         except ValueError as exc:  # e.g. a vision model without its projector in settings.json
             self.show_error(str(exc))
