@@ -956,9 +956,7 @@ def _detect(http: _Transport, options: ServerOptions) -> ServerFeatures:
         n_ctx = settings.get("n_ctx") or props.get("n_ctx")
     if not n_ctx and entry.get("max_model_len"):
         n_ctx = entry["max_model_len"]
-    n_ctx = int(n_ctx) if n_ctx else None
-    if n_ctx and options.n_ctx:
-        n_ctx = min(n_ctx, options.n_ctx) if kind != "vllm" else n_ctx
+    n_ctx = int(n_ctx) if n_ctx else None  # what the server says beats --n-ctx
 
     tokenizer = None
     order = {"llama-server": ["llama-server"], "vllm": ["vllm"],

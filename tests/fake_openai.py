@@ -58,6 +58,7 @@ class Script:
     fail: list[int] = field(default_factory=list)  # HTTP statuses for the next chat requests
     raw: str | None = None  # a non-JSON body for chat answers
     requests: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    max_prompt_chars: int | None = None  # refuse longer prompts as llama-cpp-python does
 
     def score(self, body: dict[str, Any], answer: str) -> float:
         """logprob of a forced answer: higher when its last word is in the prompt."""
@@ -144,6 +145,11 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 if script.fail:
                     status = script.fail.pop(0)
                     self._send(status, {"error": {"message": "scripted failure"}})
+                    return
+                size = sum(len(m["content"]) for m in body.get("messages", []))
+                if script.max_prompt_chars is not None and size > script.max_prompt_chars:
+                    self._send(400, {"error": {"message": "Requested tokens (900) exceed context "
+                                                          "window of 256", "type": "invalid_request_error"}})
                     return
                 if script.raw is not None:
                     self._send(200, None, raw=script.raw)

@@ -212,6 +212,18 @@ def test_errors_and_slowness_are_retried_with_backoff_then_reported() -> None:
         assert time.monotonic() - start < 5
 
 
+def test_the_context_size_is_learnt_from_a_refusal_and_the_prompt_fitted() -> None:
+    with FakeServer(Script(max_prompt_chars=1200)) as fake, \
+            RemoteLLM.connect(_options(fake.url, n_ctx=4096)) as llm:
+        assert llm.n_ctx == 4096  # llama-cpp-python's server does not say
+        long_text = "Dear Anna, " + "word " * 2000
+        label = llm.generate(prompts.propose_messages("kind", [], long_text),
+                             grammar=prompts.SINGLE_LABEL_GRAMMAR, max_tokens=24)
+        assert label == "dear" and llm.n_ctx == 256
+        sent = [b for p, b, _ in fake.script.requests if p == "POST /v1/chat/completions"][-1]
+        assert sum(len(m["content"]) for m in sent["messages"]) <= 1200
+
+
 def test_another_model_behind_the_url_is_detected_mid_run() -> None:
     port = _free_port()
     first = FakeServer(port=port).start()
