@@ -1007,28 +1007,35 @@ def _model_meta(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _probe_grammar(http: _Transport, model: str, kind: str) -> tuple[str, bool]:
+    """How the server takes a grammar, and whether its answers carry logprobs. Each style is
+    tried with logprobs, then (a server may refuse them: llama-cpp-python's without
+    logits_all answers HTTP 500) without."""
     styles = ["structured_outputs", "guided_grammar", "grammar"] if kind == "vllm" else \
         ["grammar", "structured_outputs", "guided_grammar"]
     tried = []
     for style in styles:
-        body = {"model": model, "stream": False, "max_tokens": 6, "temperature": 0.0, "seed": 0,
-                "messages": [{"role": "user", "content": "Say hello."}],
-                "logprobs": True, "top_logprobs": 2, **_grammar_fields(style, PROBE_GRAMMAR)}
-        try:
-            data = http.request("POST", "/v1/chat/completions", body)
-        except _HTTPError as exc:
-            tried.append(f"{style}: {exc}")
-            continue
-        if data is None:
-            raise ServerLacks(f"{http.options.origin()} has no /v1/chat/completions endpoint.")
-        try:
-            text, _ = _message_text(data)
-        except ServerAnswerError as exc:
-            tried.append(f"{style}: {exc}")
-            continue
-        if _PROBE_RE.fullmatch(text):
-            return style, bool(_logprob_steps(data))
-        tried.append(f"{style}: answered {_short(text, 40)!r}")
+        for logprobs in (True, False):
+            body = {"model": model, "stream": False, "max_tokens": 6, "temperature": 0.0, "seed": 0,
+                    "messages": [{"role": "user", "content": "Say hello."}],
+                    **_grammar_fields(style, PROBE_GRAMMAR)}
+            if logprobs:
+                body.update({"logprobs": True, "top_logprobs": 2})
+            try:
+                data = http.request("POST", "/v1/chat/completions", body, retry=False)
+            except (_HTTPError, ServerUnreachable) as exc:
+                tried.append(f"{style}{'' if logprobs else ' without logprobs'}: {exc.args[0][:120]}")
+                continue
+            if data is None:
+                raise ServerLacks(f"{http.options.origin()} has no /v1/chat/completions endpoint.")
+            try:
+                text, _ = _message_text(data)
+            except ServerAnswerError as exc:
+                tried.append(f"{style}: {exc}")
+                break
+            if _PROBE_RE.fullmatch(text):
+                return style, logprobs and bool(_logprob_steps(data))
+            tried.append(f"{style}: answered {_short(text, 40)!r}")
+            break  # the style was taken and ignored; logprobs are not the reason
     raise ServerLacks(
         f"The server at {http.options.origin()} does not constrain answers with a grammar "
         f"({'; '.join(tried)}). Corral needs llama.cpp's llama-server, llama-cpp-python's "

@@ -36,6 +36,10 @@ def default_chat(body: dict[str, Any]) -> str:
     if forced is not None:
         return forced
     prompt = body["messages"][-1]["content"]
+    if re.match(r'^root ::= "(?:[^"\\]|\\.)*"( \| "(?:[^"\\]|\\.)*")+\s*$', grammar):
+        options = [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', grammar)]
+        item = prompt.rsplit("File:\n", 1)[-1].lower()
+        return next((o for o in options if o.split()[-1].lower() in item), options[0])
     if "File:\n" in prompt:
         return prompt.rsplit("File:\n", 1)[1].split()[0].strip(".,:;!?\"'").lower() or "item"
     if "(with counts): " in prompt:
@@ -59,6 +63,7 @@ class Script:
     raw: str | None = None  # a non-JSON body for chat answers
     requests: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     max_prompt_chars: int | None = None  # refuse longer prompts as llama-cpp-python does
+    refuse_logprobs: bool = False  # HTTP 500 for logprobs (llama-cpp-python without logits_all)
 
     def score(self, body: dict[str, Any], answer: str) -> float:
         """logprob of a forced answer: higher when its last word is in the prompt."""
@@ -135,6 +140,10 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"detail": "Not Found"})
 
         def _chat(self, script: Script, body: dict[str, Any]) -> None:
+            if script.refuse_logprobs and body.get("logprobs"):
+                self._send(500, {"error": {"message": "logprobs is not supported for models "
+                                                      "created with logits_all=False"}})
+                return
             if body.get("grammar") == PROBE_GRAMMAR:
                 text = "zq42" if script.grammar else "Hello! How can I help?"
             elif body.get("messages") == FINGERPRINT_MESSAGES:

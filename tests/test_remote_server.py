@@ -162,6 +162,13 @@ def test_no_logprobs_falls_back_to_constrained_samples() -> None:
         assert choice.option == "Good" and choice.confidence == 1.0
 
 
+def test_a_server_that_refuses_logprobs_is_used_without_them() -> None:
+    with FakeServer(Script(refuse_logprobs=True)) as fake, RemoteLLM.connect(_options(fake.url)) as llm:
+        assert llm.features.grammar_style == "grammar" and not llm.features.logprobs
+        messages = prompts.assign_messages("kind", ["receipt", "letter"], "A letter to Anna")
+        assert llm.choose(messages, ["receipt", "letter"], answer_prefix="Group:").index in (0, 1)
+
+
 def test_dead_url_says_so_clearly(tmp_path: Path) -> None:
     port = _free_port()
     with pytest.raises(ServerUnreachable, match="No model server answers at http://127.0.0.1"):
@@ -277,9 +284,10 @@ def test_the_api_key_goes_only_into_the_header(tmp_path: Path, monkeypatch: pyte
         with RemoteLLM.connect(_options(fake.url)) as llm:
             assert secret not in repr(llm) and secret not in repr(llm.options)
     assert secret not in done.stdout + done.stderr + caplog.text
-    for path in tmp_path.rglob("*"):
-        if path.is_file():
-            assert secret.encode() not in path.read_bytes(), path
+    for root in (tmp_path, Path(os.environ["CORRAL_HOME"])):  # the project; settings, logs
+        for path in root.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
     con = sqlite3.connect(project)
     model = con.execute("select model from runs order by id desc").fetchone()[0]
     con.close()
