@@ -19,7 +19,7 @@ from corral.models.runtime import Message
 
 VERSIONS = {
     "describe": "d2",
-    "propose": "p6",
+    "propose": "p7",
     "merge": "m4",
     "assign": "a2",
     "name": "n2",
@@ -85,12 +85,13 @@ def propose_messages(criterion: str, known_labels: list[str], description: str) 
             "content": (
                 f"The person wants to group their files by: {criterion}\n\n"
                 f"Labels used so far: {known}\n\n"
-                "Give the file below a category label of one to three words that names the "
-                "group it belongs to under this criterion, the way a folder would be named. A "
-                "label is a general category, never a copy of the file's words. Reuse a label "
-                "from the list when one fits; make a new one only when none fits. Never use "
-                "vague labels such as 'other', 'misc', 'general' or 'document'. Answer with the "
-                "label only.\n\n"
+                "Give the file below a label of one to three words: the file's answer to the "
+                "criterion, named the way a folder would be named. Label what the criterion "
+                "asks about, even when the file is mostly about something else, and use a word "
+                "from the file when that word is the answer. A label is a general category "
+                "that other files can share, not this file's title. Reuse a label from the list "
+                "when one fits; make a new one only when none fits. Never use vague labels such "
+                "as 'other', 'misc', 'general' or 'document'. Answer with the label only.\n\n"
                 f"File:\n{description}"
             ),
         },

@@ -36,7 +36,7 @@ class FakeLLM:
                  max_tokens: int = 256, cancel: object = None) -> str:
         prompt = messages[-1]["content"]
         self.usage.calls += 1
-        if "Give the file below a category label" in prompt:
+        if "Give the file below a label" in prompt:
             self.calls.append("propose")
             return self.label_for(prompt.rsplit("File:\n", 1)[1])
         if "Name this group" in prompt:

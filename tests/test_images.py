@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from corral.engine.describers import loading
+from corral.engine.describers import loading, runner
 from corral.engine.describers.base import ImageDescriber
 from corral.engine.describers.loading import ImageSkip, load_image
 from corral.engine.describers.metadata import MetadataDescriber, read_exif
@@ -290,11 +290,12 @@ def test_tag_features_are_cached_with_the_tags_and_read_back_by_content(
         def no_network(*args: object, **kwargs: object) -> None:
             raise AssertionError("cached tags and features must not run the network again")
 
+        network = ImageNetClassifier.run
         monkeypatch.setattr(ImageNetClassifier, "run", no_network)
         again = ImageDescriptions(project, settings, [ImageNetDescriber(threads=1)])
         assert [again.describe(item) for item in items] == first
         assert again.stats["tags"] == {"computed": 0, "cached": 2, "failed": 0, "seconds": 0.0}
-        monkeypatch.undo()
+        monkeypatch.setattr(ImageNetClassifier, "run", network)  # not undo(): that drops the test home too
 
         # Tags cached without features (a describer that gave none): the network runs again.
         project.cache_drop(VECTOR_STAGE)
@@ -395,9 +396,10 @@ def test_each_describer_is_cached_and_criterion_keys_only_conditioned_ones(
         def no_decoding(*args: object, **kwargs: object) -> None:
             raise AssertionError("a cached image must not be decoded again")
 
-        monkeypatch.setattr("corral.engine.describers.runner.load_image", no_decoding)
+        decoding = runner.load_image
+        monkeypatch.setattr(runner, "load_image", no_decoding)
         assert run("animal") == first and counting.calls == 2
-        monkeypatch.undo()
+        monkeypatch.setattr(runner, "load_image", decoding)
         second = run("colour")  # only the criterion-conditioned describer runs again
         assert counting.calls == 4 and all("for colour" in d for d in second.values())
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from corral.engine import review
 from corral.engine.pipeline import organize
 from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel, Settings, StageContext
@@ -86,7 +87,7 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0] + "s")
     lazy = LazyModel("fake", lambda: fake)
-    settings = Settings(criterion="kind", k=3, batch_size=3)
+    settings = Settings(criterion="kind", k=3, batch_size=3, summaries=True)
     result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=lazy)
     assert sorted(g.name for g in result.groups) == ["letters", "receipts", "recipes"]
     assert sum(g.size for g in result.groups) == 7
@@ -95,7 +96,7 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
 
     again = FakeLLM()
     lazy2 = LazyModel("fake", lambda: again)
-    result2 = organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3),
+    result2 = organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3, summaries=True),
                                   tmp_path / "p.corral"), model=lazy2)
     assert again.calls == [] and not result2.model_loaded
     assert [(g.name, g.size) for g in result2.groups] == [(g.name, g.size) for g in result.groups]
@@ -104,21 +105,36 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
 def test_a_changed_criterion_redoes_only_what_it_affects(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     project_path = tmp_path / "p.corral"
-    organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3), project_path),
+    organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3, summaries=True),
+                        project_path),
              model=LazyModel("fake", lambda: FakeLLM(label_for=lambda t: t.split()[0])))
     fake = FakeLLM(label_for=lambda t: t.split()[0])
-    organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3), project_path),
-             model=LazyModel("fake", lambda: fake))
+    organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3, summaries=True),
+                        project_path), model=LazyModel("fake", lambda: fake))
     # The summary of the long document depends on the criterion; short texts need no model.
     assert fake.calls.count("summary") == 1
     assert fake.calls.count("propose") == 7
     # A changed file is re-described, the others come from the cache.
     (folder / "a.txt").write_text("letter to a friend about a trip")
     fake2 = FakeLLM(label_for=lambda t: t.split()[0])
-    result = organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3),
+    result = organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3, summaries=True),
                                  project_path), model=LazyModel("fake", lambda: fake2))
     assert result.scan.changed == ["a.txt"]
     assert fake2.calls.count("summary") == 0
+
+
+def test_long_documents_are_described_by_their_beginning_by_default(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    fake = FakeLLM(label_for=lambda t: t.split()[0] + "s")
+    project_path = tmp_path / "p.corral"
+    organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3), project_path),
+             model=LazyModel("fake", lambda: fake))
+    assert fake.calls.count("summary") == 0 and fake.calls.count("propose") == 7
+    with Project.open(project_path, create=False) as project:
+        run = project.runs.latest()
+        long_desc = [m.description for m in review.members(project, run.id)
+                     if m.description.startswith("recipe for bread")]
+    assert long_desc and long_desc[0].endswith(" ...") and len(long_desc[0]) <= 805
 
 
 def test_unsure_items_are_flagged(tmp_path: Path) -> None:

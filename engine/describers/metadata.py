@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import ExifTags, Image
 
 from .base import ImageDescriber
@@ -152,19 +153,30 @@ class MetadataDescriber(ImageDescriber):
     name = "metadata"
     conditioned_on_criterion = False
 
+    # The vector is when and where the picture was taken, for the grouping (cluster.py's
+    # moments): [has time, hours since 1970, has place, latitude, longitude].
+    gives_vector = True
+
     def __init__(self, *, include_names: bool = False, root: Path | None = None) -> None:
         self.include_names = include_names
         self.root = root
-        self.describer_id = f"metadata:v1:names={int(include_names)}"
+        self.describer_id = f"metadata:v2:names={int(include_names)}"
 
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
+        return self.describe_with_vector(path, image, criterion)[0]
+
+    def describe_with_vector(self, path: Path, image: Image.Image, criterion: str) -> tuple[str, np.ndarray | None]:
         parts: list[str] = []
         exif = read_exif(path)
+        when_where = np.zeros(5)
         if exif is not None:
             when = capture_time(exif)
             if when is not None:
                 parts.append(f"Taken {when:%A %d %B %Y at %H:%M}")
+                when_where[:2] = 1.0, when.replace(tzinfo=UTC).timestamp() / 3600
             where = gps(exif)
+            if where is not None:
+                when_where[2:] = 1.0, where[0], where[1]
             if where is not None:
                 place = place_name(*where)
                 if place:
@@ -183,7 +195,8 @@ class MetadataDescriber(ImageDescriber):
                 except ValueError:
                     rel = path
             parts.append(f"file {rel.as_posix()}")
+        # Zeros when neither is known: still cached, so the picture is not decoded again.
         if not parts:
-            return ""
+            return "", when_where
         text = ", ".join(parts)
-        return text[0].upper() + text[1:] + "."
+        return text[0].upper() + text[1:] + ".", when_where

@@ -106,6 +106,16 @@ def visual_vectors(project: Project, settings: Any, content_hashes: list[str]) -
     return [decode_vector(project.cache_get(vector_key(source, h))) if h else None for h in content_hashes]
 
 
+def when_where(project: Project, settings: Any, content_hashes: list[str]) -> np.ndarray | None:
+    """Per item [has time, hours since 1970, has place, latitude, longitude] from the photos'
+    EXIF (zeros where unknown), or None when no item has either."""
+    source = MetadataDescriber(include_names=getattr(settings, "image_names", False)).describer_id
+    rows = [decode_vector(project.cache_get(vector_key(source, h))) if h else None
+            for h in content_hashes]
+    table = np.array([r if r is not None else np.zeros(5) for r in rows], dtype=np.float64)
+    return table if (table[:, 0] > 0).any() or (table[:, 2] > 0).any() else None
+
+
 class ImageDescriptions:
     """Describes the image items of one describe stage; :meth:`close` frees its models.
 

@@ -63,7 +63,7 @@ class Settings:
     criterion: str
     k: int | None = None
     batch_size: int = 10  # items per label-proposal prompt (seed 000 uses 15 with GPT-3.5)
-    desc_tokens: int = 160  # a description longer than this is summarised
+    summaries: bool = False  # long documents: an LLM summary (True) or their beginning
     summary_input_tokens: int = 600  # how much of a long document the summariser reads
     max_merge_labels: int = 80  # most frequent raw labels shown to the merge prompt
     k_auto_max: int = 100  # most groups automatic K may find

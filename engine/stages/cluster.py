@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import prompts
-from ..describers.runner import visual_vectors
+from ..describers.runner import visual_vectors, when_where
 from ..jobs import StageProgress
 from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, label_concepts
@@ -45,6 +45,24 @@ class Clustering:
     vectors: np.ndarray
 
 
+def unit_rows(block: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length; rows of zeros stay zeros."""
+    norms = np.linalg.norm(block, axis=1, keepdims=True)
+    return np.divide(block, norms, out=np.zeros_like(block, dtype=np.float64), where=norms > 0)
+
+
+def visual_block(visual: list[np.ndarray | None], n: int) -> np.ndarray | None:
+    """The pictures' visual vectors as unit rows (zeros for items without one), or None."""
+    present = [v for v in visual if v is not None]
+    if not present:
+        return None
+    block = np.zeros((n, len(present[0])), dtype=np.float64)
+    for row, vec in enumerate(visual):
+        if vec is not None:
+            block[row] = vec
+    return unit_rows(block)
+
+
 def item_vectors(
     descriptions: list[str],
     raw_labels: list[str],
@@ -57,25 +75,32 @@ def item_vectors(
     and, when some items have one, its L2-normalised visual vector (times
     ``visual_weight``; zeros for documents and pictures without one); rows unit length.
     Without visual vectors the result is exactly the text-only one."""
-    text = embed(descriptions)
-    blocks = [text]
+    blocks = {"text": (embed(descriptions), 1.0)}
     if label_weight > 0:
-        uniq = sorted(set(raw_labels))
-        lab_vecs = embed(uniq)
-        index = {lab: i for i, lab in enumerate(uniq)}
-        blocks.append(label_weight * lab_vecs[[index[lab] for lab in raw_labels]])
-    present = [v for v in visual or [] if v is not None]
-    if present and visual_weight > 0:
-        block = np.zeros((len(descriptions), len(present[0])), dtype=np.float64)
-        for row, vec in enumerate(visual or []):
-            norm = float(np.linalg.norm(vec)) if vec is not None else 0.0
-            if norm > 0:
-                block[row] = np.asarray(vec, dtype=np.float64) / norm
-        blocks.append(visual_weight * block)
-    if len(blocks) == 1:
-        return text
-    out = np.hstack(blocks)
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+        blocks["label"] = (label_vectors(raw_labels, embed), label_weight)
+    vis = visual_block(visual or [], len(descriptions))
+    if vis is not None and visual_weight > 0:
+        blocks["visual"] = (vis, visual_weight)
+    return combine(blocks)
+
+
+def label_vectors(raw_labels: list[str], embed: Embed) -> np.ndarray:
+    uniq = sorted(set(raw_labels))
+    vecs = embed(uniq)
+    index = {lab: i for i, lab in enumerate(uniq)}
+    return vecs[[index[lab] for lab in raw_labels]]
+
+
+def combine(blocks: dict[str, tuple[np.ndarray, float]]) -> np.ndarray:
+    """Weighted blocks side by side, rows unit length (a lone text block is returned as is).
+
+    The cosine similarity of two rows is then the weighted mean of the blocks' similarities,
+    each block counting with its weight squared."""
+    used = [(block, w) for block, w in blocks.values() if w > 0]
+    if len(used) == 1 and used[0][1] == 1.0:
+        return used[0][0]
+    out = np.hstack([w * block for block, w in used])
+    return unit_rows(out)
 
 
 def kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> Clustering:
@@ -128,6 +153,74 @@ def label_block_weight(weight: float, concepts: int, k: int | None) -> float:
     if k is None or k <= 0:
         return weight
     return weight * min(1.0, concepts / k)
+
+
+def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10) -> float:
+    """How far the nearest neighbours in ``block`` share an item's label concept, beyond
+    chance: (observed - chance) / (1 - chance), with chance = sum of squared concept shares.
+
+    The labels are the LLM's reading of the criterion, so this says whether a generic vector
+    space (the description's embedding, the classifier's features) carries the criterion:
+    near 1 when its neighbourhoods follow the labels (the criterion is the data's topic),
+    near 0 when they are unrelated (grouping invoices by kind while the text clusters by
+    project). Rows of zeros (items without such a vector) take no part. With one concept
+    only, the labels tell nothing apart, and the block keeps full weight (1.0)."""
+    rows = np.flatnonzero(np.linalg.norm(block, axis=1) > 0)
+    if len(rows) < 3:
+        return 0.0
+    vecs = block[rows] / np.linalg.norm(block[rows], axis=1, keepdims=True)
+    labels = np.asarray(concepts)[rows]
+    size = int(min(size, len(rows) - 1))
+    sims = vecs @ vecs.T
+    np.fill_diagonal(sims, -np.inf)
+    nearest = np.argpartition(-sims, size - 1, axis=1)[:, :size]
+    observed = float((labels[nearest] == labels[:, None]).mean())
+    shares = np.bincount(labels) / len(labels)
+    chance = float((shares**2).sum())
+    if chance >= 1.0:
+        return 1.0
+    return max(0.0, (observed - chance) / (1.0 - chance))
+
+
+# Gaps tried for the photos' moments, from an hour to two months: which one the criterion
+# means ("which day", "which trip", "which summer") is read off the labels, not fixed.
+MOMENT_GAPS_HOURS = (1, 3, 8, 24, 72, 168, 720, 1440)
+
+
+def moments(when_where: np.ndarray, gap_hours: float) -> np.ndarray:
+    """A moment index per item, -1 for items without a capture time: photos sorted by
+    capture time, a new moment wherever two consecutive ones are more than ``gap_hours``
+    apart (photo libraries' "moments"; trips and events are runs of photos in time)."""
+    out = np.full(len(when_where), -1)
+    timed = np.flatnonzero(when_where[:, 0] > 0)
+    if len(timed) == 0:
+        return out
+    order = timed[np.argsort(when_where[timed, 1], kind="stable")]
+    gaps = np.diff(when_where[order, 1])
+    out[order] = np.concatenate([[0], np.cumsum(gaps > gap_hours)])
+    return out
+
+
+def moment_block(when_where: np.ndarray | None, concepts: list[int]) -> tuple[np.ndarray | None, dict]:
+    """The moments that agree best with the criterion's labels, one-hot (zeros for items
+    without a time), with the gap chosen and its agreement; (None, {}) without times."""
+    if when_where is None or not (when_where[:, 0] > 0).any():
+        return None, {}
+    best: tuple[float, float, np.ndarray] | None = None
+    for gap in MOMENT_GAPS_HOURS:
+        found = moments(when_where, gap)
+        count = int(found.max()) + 1
+        if count < 2 or count > len(found) // 2:
+            continue
+        onehot = np.zeros((len(found), count))
+        rows = np.flatnonzero(found >= 0)
+        onehot[rows, found[rows]] = 1.0
+        score = criterion_agreement(onehot, concepts)
+        if best is None or score > best[0]:
+            best = (score, gap, onehot)
+    if best is None:
+        return None, {}
+    return best[2], {"gap_hours": best[1], "moments": best[2].shape[1], "agreement": round(best[0], 3)}
 
 
 def from_labels(vectors: np.ndarray, labels: np.ndarray) -> Clustering:
@@ -227,6 +320,51 @@ def merge_same_names(
     return new, kept.tolist()
 
 
+# A generic block (the description's embedding, the classifier's features, the moments)
+# counts fully once its neighbourhoods agree this much with the criterion's labels
+# (criterion_agreement), and proportionally less below.
+AGREEMENT_FULL = 0.5
+
+
+def gate(agreement: float) -> float:
+    return min(1.0, agreement / AGREEMENT_FULL)
+
+
+def criterion_vectors(
+    descriptions: list[str],
+    labels: list[str],
+    concepts: list[int],
+    embed: Embed,
+    label_weight: float,
+    visual: list[np.ndarray | None],
+    visual_weight: float,
+    times: np.ndarray | None,
+) -> tuple[np.ndarray, dict]:
+    """The vectors the grouping clusters, with each block weighted by how far it carries the
+    criterion on this folder (see ``criterion_agreement``): the labels are the LLM's reading
+    of the criterion and always count; the description's embedding, the pictures' features
+    and their moments in time count as far as their neighbourhoods agree with the labels.
+    Returns the vectors and, per block, its agreement and weight."""
+    text = embed(descriptions)
+    agreement = {"text": criterion_agreement(text, concepts)}
+    blocks = {"text": (text, gate(agreement["text"]))}
+    if label_weight > 0:
+        blocks["label"] = (label_vectors(labels, embed), label_weight)
+    vis = visual_block(visual, len(descriptions))
+    if vis is not None and visual_weight > 0:
+        agreement["visual"] = criterion_agreement(vis, concepts)
+        blocks["visual"] = (vis, visual_weight * gate(agreement["visual"]))
+    onehot, info = moment_block(times, concepts)
+    if onehot is not None:
+        agreement["moments"] = info["agreement"]
+        blocks["moments"] = (onehot, gate(info["agreement"]))
+    report = {name: {"agreement": round(agreement.get(name, 1.0), 3), "weight": round(w, 3)}
+              for name, (_, w) in blocks.items()}
+    if info:
+        report["moments"].update(gap_hours=info["gap_hours"], count=info["moments"])
+    return combine(blocks), report
+
+
 def hybrid_groups(
     ctx: StageContext,
     described: list[tuple[int, str, str]],
@@ -235,13 +373,17 @@ def hybrid_groups(
 ) -> tuple[list[str], dict[int, Assignment]]:
     descriptions = [d for _, _, d in described]
     labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
+    hashes = [h for _, h, _ in described]
     bar = StageProgress(ctx.progress, "cluster", 1)
-    visual = visual_vectors(ctx.project, ctx.settings, [h for _, h, _ in described])
     concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
     k = ctx.settings.k
     weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
-    vectors = item_vectors(descriptions, labels, embed, weight, visual, ctx.settings.visual_weight)
+    vectors, report = criterion_vectors(
+        descriptions, labels, concepts, embed, weight,
+        visual_vectors(ctx.project, ctx.settings, hashes), ctx.settings.visual_weight,
+        when_where(ctx.project, ctx.settings, hashes))
     ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
+    ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
         found, report = auto_clusters(ctx, vectors, concepts, judge, partition)

@@ -1,9 +1,11 @@
 """Stage 1: one text description per item, the input of every later stage.
 
-Documents: the extracted text when it is short; when it is long, a one- or two-sentence
-summary by the LLM conditioned on the criterion, followed by the document's beginning.
-Summaries are cached by (content hash, criterion, model, prompt version); short texts need
-no model at all.
+Documents: the extracted text when it is short; when it is long, its title and beginning
+(extractive: no model call, so a folder of 5,000 PDFs costs no summaries). With
+``Settings.summaries`` a long document gets a one- or two-sentence summary by the LLM,
+conditioned on the criterion, before its beginning instead: about 17 s each for the 1.5B
+model on 2 cores (docs/benchmarks.md). Summaries are cached by (content hash, criterion,
+model, prompt version).
 
 Images: the joined texts of the image describers (engine/describers: ImageNet tags or a
 VLM, text read by OCR, EXIF date/place), each cached on its own.
@@ -65,8 +67,9 @@ def _describe_all(
             continue
         text = _squash(extract["text"])
         title = _squash(str(extract["meta"].get("title") or ""))
-        if len(text) <= SHORT_CHARS:
-            described[item.id] = f"{title}: {text}" if title and title not in text else text
+        if len(text) <= SHORT_CHARS or not ctx.settings.summaries:
+            head = text if len(text) <= SHORT_CHARS else text[:SHORT_CHARS].rsplit(" ", 1)[0] + " ..."
+            described[item.id] = f"{title}: {head}" if title and title not in head else head
             bar.advance()
             continue
         def summarise(text: str = text) -> str:

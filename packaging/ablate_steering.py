@@ -1,0 +1,121 @@
+"""Offline ablation of how the grouping weighs its blocks, from a bench project's cached answers.
+
+Usage: python packaging/ablate_steering.py BENCH.corral DATASET [KEY] [--sample N] [--full A,B,...]
+
+After `corral bench DATASET --project BENCH.corral` (same --sample and --seed 0), this replays
+describe and propose from the project's cache (the model is never loaded: a cache miss is an
+error), then clusters the items at the true K with spectral clustering the way
+``cluster.criterion_vectors`` builds the vectors, for:
+
+* the weights before issue 11 (text 1.0, labels 0.5, pictures 6.0, no moments);
+* the criterion-gated weights, for each AGREEMENT_FULL in --full (default 0.25,0.5,1.0);
+* labels only, and text only;
+
+and prints each block's agreement with the label concepts and ACC/NMI/ARI (mean of 3 seeds).
+docs/benchmarks.md records what it printed. KEY picks a criterion of a two-criteria set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from corral.engine.bench import (
+    _load_items,
+    is_multi_criteria,
+    load_dataset,
+    load_multi_dataset,
+    metrics,
+    multi_sample,
+    stratified_sample,
+)
+from corral.engine.describers.runner import visual_vectors, when_where
+from corral.engine.stages import cluster
+from corral.engine.stages.autok import label_concepts
+from corral.engine.stages.base import LazyModel, Settings, StageContext
+from corral.engine.stages.describe import describe_items
+from corral.engine.stages.propose import propose_labels
+from corral.engine.store import Project
+from corral.models.catalog import DEFAULT_MODEL, get_spec
+from corral.models.embeddings import Embedder
+from corral.models.store import ModelStore
+
+
+def _no_model() -> None:
+    raise SystemExit("a model answer is not in the project's cache: run `corral bench` first")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("project")
+    parser.add_argument("dataset")
+    parser.add_argument("key", nargs="?")
+    parser.add_argument("--sample", type=int, default=0)
+    parser.add_argument("--criterion")
+    parser.add_argument("--full", default="0.25,0.5,1.0")
+    args = parser.parse_args()
+    dataset = Path(args.dataset)
+    if is_multi_criteria(dataset):
+        examples, specs = load_multi_dataset(dataset)
+        spec = next(s for s in specs if s.key == (args.key or specs[0].key))
+        chosen = multi_sample(examples, args.sample or None, 0)
+        true = [ex.labels[spec.key] for ex in chosen]
+        criterion = args.criterion or spec.criterion
+    else:
+        from corral.engine.cli import DEFAULT_CRITERIA
+
+        chosen = stratified_sample(load_dataset(dataset), args.sample or None, 0)
+        true = [ex.label for ex in chosen]
+        stem = dataset.stem if dataset.is_file() else dataset.name
+        criterion = args.criterion or DEFAULT_CRITERIA[stem]
+    k = len(set(true))
+    spec_model = get_spec(DEFAULT_MODEL)
+    model = LazyModel(f"{spec_model.name}:{spec_model.sha256[:16]}", _no_model)
+    settings = Settings(criterion=criterion, k=k)
+    embedder = Embedder.load(ModelStore().resolve("minilm-l6")[0])
+    warnings.filterwarnings("ignore")
+    with Project.open(args.project, create=False) as project:
+        ids = _load_items(project, chosen)
+        ctx = StageContext(project, model, settings)
+        described, _ = describe_items(ctx, [project.item(i) for i in ids])
+        hashes = [project.item(i).content_hash for i in ids]
+        ordered = [(i, h, described[i]) for i, h in zip(ids, hashes, strict=True)]
+        raw = propose_labels(ctx, ordered)
+        visual = visual_vectors(project, settings, hashes)
+        times = when_where(project, settings, hashes)
+    descriptions = [described[i] for i in ids]
+    labels = [raw.get(i) or "unlabelled" for i in ids]
+    concepts = label_concepts(labels, embedder.embed, settings.label_merge_distance)
+    weight = cluster.label_block_weight(settings.label_weight, len(set(concepts)), k)
+    print(f"{dataset.name} {args.key or ''}: {len(ids)} items, K={k}, {len(set(concepts))} label "
+          f"concepts, criterion {criterion!r}")
+
+    def score(vectors: np.ndarray) -> str:
+        runs = [metrics(true, cluster.partition(vectors, k, seed).tolist()) for seed in range(3)]
+        return " / ".join(f"{np.mean([r[m] for r in runs]):.3f}" for m in ("acc", "nmi", "ari"))
+
+    text = embedder.embed(descriptions)
+    lab = cluster.label_vectors(labels, embedder.embed)
+    vis = cluster.visual_block(visual, len(ids))
+    old = {"text": (text, 1.0), "label": (lab, weight)}
+    if vis is not None:
+        old["visual"] = (vis, settings.visual_weight)
+    print(f"  before issue 11 (text 1, labels {weight:.2f}, pictures {settings.visual_weight:g}): "
+          f"{score(cluster.combine(old))}")
+    print(f"  labels only: {score(cluster.unit_rows(lab))}")
+    print(f"  text only: {score(text)}")
+    for full in (float(x) for x in args.full.split(",")):
+        cluster.AGREEMENT_FULL = full
+        vectors, report = cluster.criterion_vectors(descriptions, labels, concepts, lambda t: (
+            text if t is descriptions else embedder.embed(t)), weight, visual,
+            settings.visual_weight, times)
+        blocks = ", ".join(f"{n} a={r['agreement']} w={r['weight']}" for n, r in report.items())
+        print(f"  gated, full at {full:g}: {score(vectors)}   [{blocks}]")
+    embedder.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Issue 11: the criterion decides the geometry (engine/stages/cluster.py), on synthetic vectors.
+
+The real-model check of the same is `corral bench resources/bench/household_docs.jsonl` and the
+trip photos (docs/benchmarks.md); these tests pin the logic: a generic block counts as far as
+its neighbourhoods agree with the criterion's labels, and photos' moments in time enter the
+geometry when the labels follow them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corral.engine.bench import metrics
+from corral.engine.stages.cluster import (
+    criterion_agreement,
+    criterion_vectors,
+    moment_block,
+    moments,
+    partition,
+)
+
+RNG = np.random.default_rng(0)
+
+
+def _clustered(assign: list[int], dim: int = 16, noise: float = 0.15) -> np.ndarray:
+    centres = RNG.normal(size=(max(assign) + 1, dim))
+    out = centres[assign] + noise * RNG.normal(size=(len(assign), dim))
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+# 120 items: kind (4 values) and project (5 values), independent of each other.
+KIND = [i % 4 for i in range(120)]
+PROJECT = [(i // 4) % 5 for i in range(120)]
+
+
+def test_agreement_is_high_when_neighbourhoods_follow_the_labels_and_low_otherwise() -> None:
+    by_project = _clustered(PROJECT)
+    assert criterion_agreement(by_project, PROJECT) > 0.9
+    assert criterion_agreement(by_project, KIND) < 0.15
+    assert criterion_agreement(by_project, [0] * 120) == 1.0  # one concept: labels tell nothing
+
+
+def _embed_for(texts_to_vectors: dict[str, np.ndarray]):
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.stack([texts_to_vectors[t] for t in texts])
+    return embed
+
+
+def _steered(criterion_values: list[int], text_values: list[int]) -> tuple[np.ndarray, dict]:
+    """Descriptions whose embeddings cluster by ``text_values``; labels name ``criterion_values``."""
+    descriptions = [f"doc {i}" for i in range(120)]
+    labels = [f"label {v}" for v in criterion_values]
+    table = dict(zip(descriptions, _clustered(text_values), strict=True))
+    table.update({f"label {v}": vec for v, vec in enumerate(_clustered(list(range(5)), noise=0.0))})
+    return criterion_vectors(descriptions, labels, criterion_values, _embed_for(table), 0.5,
+                             [None] * 120, 6.0, None)
+
+
+def test_the_criterion_decides_when_the_text_clusters_by_something_else() -> None:
+    vectors, report = _steered(KIND, PROJECT)
+    assert report["text"]["weight"] < 0.3
+    assert metrics([str(k) for k in KIND], partition(vectors, 4).tolist())["acc"] == 1.0
+
+
+def test_the_text_keeps_its_weight_when_it_carries_the_criterion() -> None:
+    vectors, report = _steered(PROJECT, PROJECT)
+    assert report["text"]["weight"] == 1.0
+    assert metrics([str(p) for p in PROJECT], partition(vectors, 5).tolist())["acc"] == 1.0
+
+
+def _trips() -> tuple[np.ndarray, list[int]]:
+    """Six trips of 20 photos over 2-4 days each, months apart; one photo without a time."""
+    rows, trip = [], []
+    start = 24 * 365 * 53.0  # hours since 1970, about 2023
+    for t in range(6):
+        base = start + t * 24 * 60
+        for i in range(20):
+            day, hour = divmod(i, 6)
+            rows.append([1.0, base + day * 24 + 9 + hour * 2 + RNG.uniform(0, 1), 1.0, 35.0 + t, 135.0])
+            trip.append(t)
+    rows[-1] = [0.0, 0.0, 0.0, 0.0, 0.0]
+    return np.array(rows), trip
+
+
+def test_moments_cut_at_gaps_longer_than_asked() -> None:
+    times, trip = _trips()
+    found = moments(times, 72)
+    assert found[-1] == -1  # no capture time
+    assert metrics([str(t) for t in trip[:-1]], found[:-1].tolist())["acc"] == 1.0
+    assert len(set(moments(times, 8)[:-1].tolist())) > 6  # nights split a trip into days
+
+
+def test_the_moments_that_follow_the_labels_are_chosen() -> None:
+    times, trip = _trips()
+    onehot, info = moment_block(times, trip)
+    assert info["moments"] == 6 and info["agreement"] > 0.9
+    assert 24 <= info["gap_hours"] <= 720
+    # Labels that ignore time (what is shown) find no agreement in the moments.
+    onehot, info = moment_block(times, [i % 5 for i in range(120)])
+    assert info["agreement"] < 0.15
