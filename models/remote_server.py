@@ -765,10 +765,14 @@ class RemoteLLM:
 
         t_prompt, data = timed(nonce + filler, 1)
         n_prompt = int((data.get("usage") or {}).get("prompt_tokens") or prompt_tokens)
-        t_short, _ = timed(nonce + "Count:", 1)
-        t_gen, data = timed(nonce + "Count:", gen_tokens)
-        n_gen = int((data.get("usage") or {}).get("completion_tokens") or gen_tokens)
-        return SpeedReport(n_prompt / max(t_prompt, 1e-6), max(1, n_gen - 1) / max(t_gen - t_short, 1e-6))
+        t_short, _ = timed(nonce + "Count: 1, 2, 3,", 1)
+        t_gen, data = timed(nonce + "Count: 1, 2, 3,", gen_tokens)
+        n_gen = int((data.get("usage") or {}).get("completion_tokens") or 0)
+        if n_gen > 1 and t_gen - t_short > 0.01:  # the first token costs what t_short cost
+            gen_speed = (n_gen - 1) / (t_gen - t_short)
+        else:  # the server stopped at once (no ignore_eos): time per request, roughly
+            gen_speed = max(1, n_gen) / max(t_gen, 1e-6)
+        return SpeedReport(n_prompt / max(t_prompt, 1e-6), gen_speed)
 
     # -- embeddings --------------------------------------------------------------------------
     def embedder(self) -> RemoteEmbedder | None:

@@ -136,6 +136,11 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"data": [{"index": i, "embedding": v} for i, v in enumerate(vecs)]})
             elif self.path == "/v1/chat/completions":
                 self._chat(script, body)
+            elif self.path == "/v1/completions":  # measure_speed: 1 ms a token
+                n_prompt, n_gen = len(body["prompt"].split()), int(body.get("max_tokens") or 1)
+                time.sleep(0.001 * (n_prompt + n_gen))
+                self._send(200, {"choices": [{"index": 0, "text": "x" * n_gen, "finish_reason": "length"}],
+                                 "usage": {"prompt_tokens": n_prompt, "completion_tokens": n_gen}})
             else:
                 self._send(404, {"detail": "Not Found"})
 

@@ -154,6 +154,14 @@ def test_choose_scores_every_option_in_flight() -> None:
         assert len(forced) == 3 and all(b["cache_prompt"] for b in forced)
 
 
+def test_speed_is_measured_through_the_server() -> None:
+    with FakeServer() as fake, RemoteLLM.connect(_options(fake.url)) as llm:
+        speed = llm.measure_speed(prompt_tokens=200, gen_tokens=32)
+        assert 50 < speed.prompt_tokens_per_s < 2000 and 50 < speed.generate_tokens_per_s < 2000
+        sent = [b for p, b, _ in fake.script.requests if p == "POST /v1/completions"]
+        assert sent and not any(b["cache_prompt"] for b in sent)
+
+
 def test_no_logprobs_falls_back_to_constrained_samples() -> None:
     script = Script(logprobs=False, chat=lambda body: "Good" if "Good" in body.get("grammar", "") else "x")
     with FakeServer(script) as fake, RemoteLLM.connect(_options(fake.url)) as llm:
