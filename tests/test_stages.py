@@ -228,6 +228,9 @@ def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path) 
     report = result.stats["auto_k"]
     assert report["k_labels"] == 2  # one concept, but never fewer than two groups
     assert report["bad"] == 1 and report["split"] == 1 and report["k"] == 3
+    from corral.engine.stages.autok import explain_k
+
+    assert explain_k(report) == "3 groups chosen automatically: 1 label concepts gave 2, 1 split"
     groups = [{m.path[0] for m in g.members} for g in result.groups]
     assert all(len(g) == 1 for g in groups) and len(groups) == 3
     assert fake.calls.count("coherence") >= 2

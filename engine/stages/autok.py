@@ -167,3 +167,15 @@ def auto_clusters(
     report = {"k_labels": k0, "concepts": len(set(concepts)), "bad": bad, "split": split,
               "merged": merged, "k": int(labels.max()) + 1, "checks": judge.calls}
     return labels, report
+
+
+def explain_k(report: dict | None) -> str:
+    """How automatic K was decided, in one line, e.g. "23 groups: 24 label concepts gave 22,
+    3 split, 2 joined, 1 pair named alike"."""
+    if not report:
+        return ""
+    steps = [f"{report.get('concepts', '?')} label concepts gave {report.get('k_labels', '?')}"]
+    for key, word in (("split", "split"), ("merged", "joined"), ("named_alike", "named alike")):
+        if report.get(key):
+            steps.append(f"{report[key]} {word}")
+    return f"{report.get('k', '?')} groups chosen automatically: {', '.join(steps)}"
