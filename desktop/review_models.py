@@ -134,12 +134,21 @@ class GroupsModel(_RowsTable):
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
+    def _drop_target(self, data: QMimeData, parent: AnyIndex) -> tuple[Group | None, list[int]]:
+        """The group the items would go to, and the items not already in it (a drop of
+        files onto their own group is refused: nothing would move)."""
+        target = self.group_at(parent.row()) if parent.isValid() else None
+        if target is None:
+            return None, []
+        item_ids = [i for i in decode_items(data) if self.session.group_of_item(i) != target.idx]
+        return target, item_ids
+
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
-        return parent.isValid() and bool(decode_items(data))
+        target, item_ids = self._drop_target(data, parent)
+        return target is not None and bool(item_ids)
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
-        target = self.group_at(parent.row()) if parent.isValid() else None
-        item_ids = decode_items(data)
+        target, item_ids = self._drop_target(data, parent)
         if target is None or not item_ids:
             return False
         # Move once the drag has finished: the move reloads the very view being dragged from.

@@ -102,6 +102,12 @@ class ProjectSession(QObject):
     def members_of(self, group_idx: int) -> list[Member]:
         return list(self._members.get(group_idx, []))
 
+    def group_of_item(self, item_id: int) -> int | None:
+        """The index of the shown group holding the item (UNASSIGNED: none), or None when
+        the item is not a readable file of the project."""
+        return next((idx for idx, members in self._members.items()
+                     if any(m.item_id == item_id for m in members)), None)
+
     def group(self, idx: int) -> Group | None:
         return next((g for g in self.groups if g.idx == idx), None)
 

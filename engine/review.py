@@ -218,7 +218,8 @@ def delete_group(project: Project, run_id: int, idx: int, move_to: int | None = 
 
 
 def move_items(project: Project, run_id: int, item_ids: Iterable[int], to_group: int) -> int:
-    """Put items into group ``to_group`` (or UNASSIGNED), as the person's decision."""
+    """Put items into group ``to_group`` (or UNASSIGNED), as the person's decision; items
+    already there are left as they are. Returns how many moved."""
     _check_run(project, run_id)
     target = None if to_group == UNASSIGNED else _check_group(project, run_id, to_group)
     ids = list(dict.fromkeys(item_ids))
@@ -226,6 +227,10 @@ def move_items(project: Project, run_id: int, item_ids: Iterable[int], to_group:
     for item_id in ids:
         if item_id not in known:
             raise ReviewError(f"Item {item_id} is not a readable file of this project.")
+    # A file already in that group stays as it is: nothing moved, nothing was decided.
+    ids = [i for i in ids if _group_or_none(project, run_id, i) != to_group]
+    if not ids:
+        return 0
     with project.transaction():
         for item_id in ids:
             if target is None:
@@ -235,6 +240,11 @@ def move_items(project: Project, run_id: int, item_ids: Iterable[int], to_group:
         project.pins.repoint(ids, target)
     _touch(project, run_id)
     return len(ids)
+
+
+def _group_or_none(project: Project, run_id: int, item_id: int) -> int:
+    idx = project.results.group_of(run_id, item_id)
+    return UNASSIGNED if idx is None else idx
 
 
 def move_item(project: Project, run_id: int, item_id: int, to_group: int) -> None:

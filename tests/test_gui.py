@@ -538,6 +538,34 @@ def test_export_preview_apply_and_undo(qtbot, window, asker, tmp_path):
     dialog.reject()
 
 
+# -- issue 15: bugs found trying the app as a new user -------------------------------------------
+
+
+def open_built(qtbot, window, tmp_path: Path) -> Path:
+    project = built_project(tmp_path)
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    return project
+
+
+def test_dropping_files_onto_their_own_group_is_refused(qtbot, window, tmp_path):
+    project = open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(0)
+    member = page.members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    mime = page.members.model.mimeData([page.members.model.index(0, 0)])
+    own = page.groups.model.index(0, 0)
+    assert not page.groups.model.canDropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, own)
+    assert not page.groups.model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, own)
+    qtbot.wait(20)
+    with Project.open(project, create=False) as p:
+        again = next(m for m in p.results.members(1, 0) if m.item_id == member.item_id)
+        assert (again.confidence, again.source) == (member.confidence, "model")
+        assert p.runs.get(1).edited is None
+    other = page.groups.model.index(1, 0)
+    assert page.groups.model.canDropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, other)
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -235,3 +235,15 @@ def test_preview_shows_what_the_stages_read_before_a_text_they_did_not_read_whol
     project.results.save_assignment(run_id, picture, 1, 0.9, False, description="Looks like: cat.")
     (cat,) = [m for m in review.members(project, run_id, 1) if m.path == "cat.jpg"]
     assert review.preview_text(project, cat) == "Looks like: cat."
+
+
+# -- issue 15: bugs found trying the review as a new user -----------------------------------
+
+
+def test_moving_a_file_into_its_own_group_changes_nothing(proj):
+    project, run_id = proj
+    letter = item_id(project, "letter_1.txt")
+    assert review.move_items(project, run_id, [letter], 0) == 0
+    member = next(m for m in review.members(project, run_id, 0) if m.item_id == letter)
+    assert (member.confidence, member.unsure, member.source) == (0.3, True, "model")
+    assert project.runs.get(run_id).edited is None  # nothing was edited
