@@ -266,7 +266,8 @@ def pin_item(project: Project, run_id: int, item_id: int) -> str:
 
 
 def unpin_item(project: Project, run_id: int, item_id: int) -> None:
-    """Forget the pin; the item stays where it is in this run (as the person's choice)."""
+    """Forget the pin; the item stays where it is in this run with the verdict it had before
+    it was pinned (the model's confidence, or the person's move)."""
     _check_run(project, run_id)
     with project.transaction():
         project.pins.remove(item_id)

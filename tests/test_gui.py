@@ -566,6 +566,20 @@ def test_dropping_files_onto_their_own_group_is_refused(qtbot, window, tmp_path)
     assert page.groups.model.canDropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, other)
 
 
+def test_pin_then_unpin_shows_the_models_confidence_again(qtbot, window, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(0)
+    member = page.members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    page.members.select([member.item_id])
+    window.act_pin.trigger()
+    window.act_pin.trigger()
+    page.members.select([member.item_id])
+    again = page.members.selected()[0]
+    assert (again.confidence, again.pinned, again.source) == (member.confidence, False, "model")
+    assert "Moved here by you" not in page.preview.meta.text()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

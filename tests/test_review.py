@@ -247,3 +247,21 @@ def test_moving_a_file_into_its_own_group_changes_nothing(proj):
     member = next(m for m in review.members(project, run_id, 0) if m.item_id == letter)
     assert (member.confidence, member.unsure, member.source) == (0.3, True, "model")
     assert project.runs.get(run_id).edited is None  # nothing was edited
+
+
+def test_pin_then_unpin_gives_back_the_models_confidence(proj):
+    project, run_id = proj
+    letter = item_id(project, "letter_1.txt")
+    review.pin_item(project, run_id, letter)
+    pinned = next(m for m in review.members(project, run_id, 0) if m.item_id == letter)
+    assert (pinned.confidence, pinned.source, pinned.pinned) == (1.0, "pinned", True)
+    review.unpin_item(project, run_id, letter)
+    member = next(m for m in review.members(project, run_id, 0) if m.item_id == letter)
+    assert (member.confidence, member.unsure, member.source, member.pinned) == (0.3, True, "model", False)
+    # A file moved by hand, pinned and unpinned stays the person's decision.
+    recipe = item_id(project, "invoice_3.txt")
+    review.move_item(project, run_id, recipe, 0)
+    review.pin_item(project, run_id, recipe)
+    review.unpin_item(project, run_id, recipe)
+    member = next(m for m in review.members(project, run_id, 0) if m.item_id == recipe)
+    assert (member.confidence, member.source) == (1.0, "user")

@@ -43,7 +43,8 @@ class Edits:
         keep their confidence and source (a merge changes the groups, not the verdicts)."""
         decision = (
             ", confidence = 1.0, unsure = 0, "
-            "source = case when source = 'pinned' then 'pinned' else 'user' end"
+            "source = case when source = 'pinned' then 'pinned' else 'user' end, "
+            "prior_confidence = null, prior_unsure = null, prior_source = null"
             if decided
             else ""
         )
@@ -71,22 +72,36 @@ class Edits:
             "confidence": 1.0,
             "unsure": 0,
             "source": "pinned" if pinned else "user",
+            "prior_confidence": None,  # moved: what the model said no longer applies
+            "prior_unsure": None,
+            "prior_source": None,
         }
         with self._db.atomic():
             self._db["assignments"].upsert(record, pk=("run_id", "item_id"))
 
     def mark_pinned(self, run_id: int, item_id: int) -> None:
-        """The item stays where it is, now by its pin."""
+        """The item stays where it is, now by its pin; the verdict it had is kept for
+        :meth:`unmark_pinned`."""
         with self._db.atomic():
+            self._db.execute(
+                "update assignments set prior_confidence = confidence, prior_unsure = unsure, "
+                "prior_source = source where run_id = ? and item_id = ? and source != 'pinned'",
+                [run_id, item_id],
+            )
             self._db["assignments"].update(
                 (run_id, item_id), {"source": "pinned", "confidence": 1.0, "unsure": 0}
             )
 
     def unmark_pinned(self, run_id: int, item_id: int) -> None:
-        """A pinned item stays where it is as the person's choice."""
+        """A pinned item stays where it is, with the verdict it had before it was pinned
+        there (the model's confidence, or the person's move); as the person's choice when
+        none is known (it was put there by its pin)."""
         with self._db.atomic():
             self._db.execute(
-                "update assignments set source = 'user' where run_id = ? and item_id = ? "
-                "and source = 'pinned'",
+                "update assignments set source = coalesce(prior_source, 'user'), "
+                "confidence = coalesce(prior_confidence, confidence), "
+                "unsure = coalesce(prior_unsure, unsure), prior_confidence = null, "
+                "prior_unsure = null, prior_source = null "
+                "where run_id = ? and item_id = ? and source = 'pinned'",
                 [run_id, item_id],
             )

@@ -156,6 +156,15 @@ def m005_run_history(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_prior_verdict(db: sqlite_utils.Database) -> None:
+    """What the model said about an item before a person pinned it in place (confidence,
+    unsure, source), so unpinning gives the model's verdict back instead of a certain 1.0."""
+    db["assignments"].add_column("prior_confidence", float)
+    db["assignments"].add_column("prior_unsure", int)
+    db["assignments"].add_column("prior_source", str)
+
+
 def upgrade(db: sqlite_utils.Database) -> None:
     """Apply every step the file lacks, in order."""
     migrations.apply(db)
