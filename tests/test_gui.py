@@ -580,6 +580,15 @@ def test_pin_then_unpin_shows_the_models_confidence_again(qtbot, window, tmp_pat
     assert "Moved here by you" not in page.preview.meta.text()
 
 
+def test_the_run_bar_follows_edits(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    bar = window.review_page.runs_bar
+    assert "2 groups, 8 items, done" in bar.combo.currentText()
+    asker.answers = ["Letters"]
+    window.act_new_group.trigger()
+    assert "3 groups, 8 items, done, edited" in bar.combo.currentText()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -45,6 +45,11 @@ class RunsBar(QWidget):
 
     def _shown_changed(self) -> None:
         self.combo.blockSignals(True)
+        labels = {run.id: run.label for run in self.session.runs}
+        for i in range(self.combo.count()):  # an edit changes the counts and adds ", edited"
+            label = labels.get(self.combo.itemData(i))
+            if label is not None and label != self.combo.itemText(i):
+                self.combo.setItemText(i, label)
         self.combo.setCurrentIndex(max(0, self.combo.findData(self.session.run_id)))
         self.combo.blockSignals(False)
         finished = self.session.finished_runs()
