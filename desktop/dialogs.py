@@ -105,8 +105,14 @@ class Asker:
         answer = QMessageBox.question(self.parent, title, text)
         return answer == QMessageBox.StandardButton.Yes
 
-    def inform(self, title: str, text: str) -> None:
-        QMessageBox.information(self.parent, title, text)
+    def inform(self, title: str, text: str, details: str = "") -> None:
+        """A message; ``details`` (a long list) goes behind the box's *Show Details* button."""
+        if not details:
+            QMessageBox.information(self.parent, title, text)
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self.parent)
+        box.setDetailedText(details)
+        box.exec()
 
     def warn(self, title: str, text: str) -> None:
         QMessageBox.warning(self.parent, title, text)

@@ -307,17 +307,34 @@ def list_runs(project: Project) -> list[RunRow]:
 
 
 def compare_runs(project: Project, first: int, second: int) -> list[ItemChange]:
-    """Items whose group (by name, ignoring case) differs between two runs, by path."""
+    """Items that are in another group in ``second`` than in ``first``, by path.
+
+    Groups are matched by their members, not their names: each group of the first run is
+    paired with the group of the second that shares most of its items (one to one, largest
+    overlaps first), so a renamed group is not a move. An item changed when its group's
+    partner is not the group it is in now (or it went in or out of every group)."""
     _check_run(project, first, editable=False)
     _check_run(project, second, editable=False)
-    a, b = project.results.placement(first), project.results.placement(second)
+    a = {m.item_id: g for g in project.results.groups(first) for m in g.members}
+    b = {m.item_id: g for g in project.results.groups(second) for m in g.members}
+    overlap: dict[tuple[int, int], int] = {}
+    for item_id, group in a.items():
+        if item_id in b:
+            key = (group.idx, b[item_id].idx)
+            overlap[key] = overlap.get(key, 0) + 1
+    partner: dict[int, int] = {}
+    taken: set[int] = set()
+    for (ga, gb), _count in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0])):
+        if ga not in partner and gb not in taken:
+            partner[ga] = gb
+            taken.add(gb)
     changes = []
     for item_id in sorted(set(a) | set(b)):
         before, after = a.get(item_id), b.get(item_id)
-        if (before or "").casefold() != (after or "").casefold() or (before is None) != (
-            after is None
-        ):
-            changes.append(ItemChange(item_id, project.item(item_id).path, before, after))
+        if before is not None and after is not None and partner.get(before.idx) == after.idx:
+            continue
+        changes.append(ItemChange(item_id, project.item(item_id).path,
+                                  before.name if before else None, after.name if after else None))
     return sorted(changes, key=lambda c: c.path)
 
 

@@ -108,8 +108,9 @@ class ScriptedAsker:
     def folder(self, title: str, start: str) -> str | None:
         return self._next("folder", title)
 
-    def inform(self, title: str, text: str) -> None:
+    def inform(self, title: str, text: str, details: str = "") -> None:
         self.messages.append((title, text))
+        self.details = details
 
     def warn(self, title: str, text: str) -> None:
         self.messages.append((title, text))
@@ -587,6 +588,28 @@ def test_the_run_bar_follows_edits(qtbot, window, asker, tmp_path):
     asker.answers = ["Letters"]
     window.act_new_group.trigger()
     assert "3 groups, 8 items, done, edited" in bar.combo.currentText()
+
+
+def test_compare_names_only_real_moves_and_keeps_the_message_short(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    first = window.session.run_id
+    window.session.restore_run(first)
+    window.session.rename_group(0, "Paperwork")
+    window.session.rename_group(1, "Cooking")
+    asker.answers = [0]
+    page.runs_bar.compare_button.click()
+    assert asker.messages[-1][1].startswith("Every file is in the same group")
+    # Every file to the other group: a short message, the whole list in the details.
+    window.session.move_items([m.item_id for m in window.session.members_of(0)], 1)
+    window.session.new_group("Empty")
+    moved = [m.item_id for m in window.session.members_of(1)]
+    window.session.move_items(moved, 2)
+    asker.answers = [0]
+    page.runs_bar.compare_button.click()
+    title, text = asker.messages[-1]
+    assert text.startswith("4 files are in another group") and text.count("\n") <= 12
+    assert asker.details.splitlines() == [f"recipe_{n}.txt: Recipes \u2192 Empty" for n in range(1, 5)]
 
 
 # -- real runs with the tiny model -------------------------------------------------------------

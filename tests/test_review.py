@@ -265,3 +265,14 @@ def test_pin_then_unpin_gives_back_the_models_confidence(proj):
     review.unpin_item(project, run_id, recipe)
     member = next(m for m in review.members(project, run_id, 0) if m.item_id == recipe)
     assert (member.confidence, member.source) == (1.0, "user")
+
+
+def test_compare_does_not_count_a_renamed_group_as_moves(proj):
+    project, first = proj
+    restored = review.restore_run(project, first)
+    review.rename_group(project, restored, 0, "Paperwork")
+    review.rename_group(project, restored, 1, "Cooking")
+    assert review.compare_runs(project, first, restored) == []
+    review.move_item(project, restored, item_id(project, "letter_1.txt"), 1)
+    changes = review.compare_runs(project, first, restored)
+    assert [(c.path, c.before, c.after) for c in changes] == [("letter_1.txt", "Invoices", "Cooking")]

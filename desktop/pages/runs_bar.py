@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 from ..dialogs import Asker
 from ..session import ProjectSession
 
-MAX_LISTED = 200
+MAX_SHOWN = 10  # lines in the message; the whole list is behind Show Details
 
 
 class RunsBar(QWidget):
@@ -83,8 +83,10 @@ class RunsBar(QWidget):
         if not changes:
             self.asker.inform("Compare runs", f"Every file is in the same group in runs {other} and {run.id}.")
             return
-        lines = [f"{c.path}: {c.before or 'no group'} \u2192 {c.after or 'no group'}" for c in changes[:MAX_LISTED]]
-        if len(changes) > MAX_LISTED:
-            lines.append(f"\u2026 and {len(changes) - MAX_LISTED} more")
-        head = f"{len(changes)} files are in another group in run {run.id} than in run {other}:\n\n"
-        self.asker.inform("Compare runs", head + "\n".join(lines))
+        lines = [f"{c.path}: {c.before or 'no group'} \u2192 {c.after or 'no group'}" for c in changes]
+        files = "1 file is" if len(changes) == 1 else f"{len(changes)} files are"
+        head = f"{files} in another group in run {run.id} than in run {other}:\n\n"
+        shown = "\n".join(lines[:MAX_SHOWN])
+        if len(lines) > MAX_SHOWN:
+            shown += f"\n\u2026 and {len(lines) - MAX_SHOWN} more (Show Details lists them all)"
+        self.asker.inform("Compare runs", head + shown, details="\n".join(lines))
