@@ -49,6 +49,10 @@ MODE_HELP = {
 }
 
 
+def _files(n: int) -> str:
+    return "1 file" if n == 1 else f"{n} files"
+
+
 class ExportDialog(QDialog):
     sig_planned = Signal(object)  # ExportPlan, shown in the preview
     sig_applied = Signal(int)  # the new export's id
@@ -223,7 +227,10 @@ class ExportDialog(QDialog):
             self.tree.addTopLevelItem(skipped)
         self.tree.expandAll()
         n = len(plan.file_ops)
-        lines = [f"{n} files ({human_size(plan.total_size)}) into {plan.dest}."] + plan.warnings
+        lines = [f"{_files(n)} ({human_size(plan.total_size)}) into {plan.dest}."]
+        if plan.skipped:
+            lines.append(f"{_files(len(plan.skipped))} not exported (listed at the end).")
+        lines += plan.warnings
         self.status.setText("\n".join(lines) if n else "Nothing to export.")
         self.apply_button.setEnabled(n > 0 and self.job is None)
 

@@ -612,6 +612,23 @@ def test_compare_names_only_real_moves_and_keeps_the_message_short(qtbot, window
     assert asker.details.splitlines() == [f"recipe_{n}.txt: Recipes \u2192 Empty" for n in range(1, 5)]
 
 
+def test_export_lists_the_files_in_no_group(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(1)
+    asker.answers = [0]  # Recipes: its files go to no group
+    window.act_delete.trigger()
+    dialog = window.show_export()
+    dialog.dest_edit.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    tops = [dialog.tree.topLevelItem(i) for i in range(dialog.tree.topLevelItemCount())]
+    left_out = next(t for t in tops if t.text(0).startswith("Not exported"))
+    assert left_out.childCount() == 4 and "no group" in left_out.child(0).text(0)
+    assert "4 files" in dialog.status.text() and "4 files not exported" in dialog.status.text()
+    dialog.reject()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -276,3 +276,13 @@ def test_compare_does_not_count_a_renamed_group_as_moves(proj):
     review.move_item(project, restored, item_id(project, "letter_1.txt"), 1)
     changes = review.compare_runs(project, first, restored)
     assert [(c.path, c.before, c.after) for c in changes] == [("letter_1.txt", "Invoices", "Cooking")]
+
+
+def test_export_plan_names_the_files_in_no_group(proj, tmp_path):
+    from corral.engine.export import plan_export
+
+    project, run_id = proj
+    review.delete_group(project, run_id, 1)
+    plan = plan_export(project, run_id, tmp_path / "out", "copy")
+    assert sorted(p for p, why in plan.skipped if why == "in no group") == [
+        "invoice_3.txt", "recipe_1.txt", "recipe_2.txt"]

@@ -232,6 +232,8 @@ def plan_export(
             except OSError:
                 pass
             ops.append(PlannedOp(mode, src, free_name(folder, src.name, taken), size))
+    # Files a person took out of every group (review.delete_group) are said, not just left out.
+    skipped += [(member.path, "in no group") for member in project.results.unassigned(run_id)]
     return ExportPlan(run_id, dest, mode, ops, warnings, skipped)
 
 
