@@ -140,8 +140,14 @@ class ExportDialog(QDialog):
             self.dest_edit.setText(path)
 
     def _settings_changed(self) -> None:
+        had_plan = self.plan is not None or self.tree.topLevelItemCount() > 0
         self.plan = None
         self.apply_button.setEnabled(False)
+        if had_plan and self.job is None:  # the preview shown is of the old choice
+            self.tree.clear()
+            self.status.setStyleSheet("")
+            self.status.setText("The choice changed: press Preview to see what the export will do, "
+                                "then Export.")
 
     def _update_undo(self) -> None:
         project = self.session.project

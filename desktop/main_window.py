@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.session.sig_refused.connect(lambda why: self.asker.warn("Not possible", why))
         self.session.sig_opened.connect(self._update_title)
         self.session.sig_changed.connect(self._update_actions)
+        self.review_page.groups.sig_group_chosen.connect(self._update_actions)
         self.stack.currentChanged.connect(self._update_actions)
 
         self.where_label = QLabel()  # where the language model runs: here, or on a server
@@ -128,9 +129,11 @@ class MainWindow(QMainWindow):
     def _update_actions(self, *_: object) -> None:
         reviewing = self.stack.currentWidget() is self.review_page and self.session.run_id is not None
         busy = self.job is not None and self.job.running
-        for action in (self.act_rename, self.act_merge, self.act_new_group, self.act_delete,
-                       self.act_move, self.act_pin, self.act_export):
+        for action in (self.act_new_group, self.act_move, self.act_pin, self.act_export):
             action.setEnabled(reviewing)
+        group = reviewing and self.review_page.groups.group_chosen()
+        for action in (self.act_rename, self.act_merge, self.act_delete):
+            action.setEnabled(group)
         self.act_rerun.setEnabled(self.session.is_open and self.session.root is not None and not busy)
         self.act_cancel.setEnabled(busy)
         self.act_new.setEnabled(not busy)

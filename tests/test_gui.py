@@ -629,6 +629,35 @@ def test_export_lists_the_files_in_no_group(qtbot, window, asker, tmp_path):
     dialog.reject()
 
 
+def test_changing_the_export_choice_asks_for_a_new_preview(qtbot, window, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    dialog = window.show_export()
+    dialog.dest_edit.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    assert dialog.apply_button.isEnabled() and dialog.tree.topLevelItemCount() == 2
+    dialog.set_mode("move")
+    assert not dialog.apply_button.isEnabled()
+    assert dialog.tree.topLevelItemCount() == 0  # not the old choice's preview
+    assert "press Preview" in dialog.status.text()
+    dialog.reject()
+
+
+def test_group_actions_on_the_files_in_no_group_are_off_or_explained(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(1)
+    asker.answers = [0]
+    window.act_delete.trigger()
+    page.groups.select_row(page.groups.model.row_of(review.UNASSIGNED))
+    assert not any(a.isEnabled() for a in (window.act_rename, window.act_merge, window.act_delete))
+    assert not page.groups.rename_button.isEnabled() and not page.groups.delete_button.isEnabled()
+    page.groups.rename_group()  # called anyway: says why
+    assert "not a group" in asker.messages[-1][1]
+    page.groups.select_row(0)
+    assert window.act_rename.isEnabled() and page.groups.rename_button.isEnabled()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

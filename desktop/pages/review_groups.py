@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from corral.engine.review import Group
+from corral.engine.review import UNASSIGNED, Group
 
 from ..dialogs import Asker
 from ..review_models import GroupsModel
@@ -49,13 +49,13 @@ class GroupsPane(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._row_chosen)
 
         buttons = QHBoxLayout()
-        for text, slot, tip in (
-            ("New", self.new_group, "Add an empty group"),
-            ("Rename", self.rename_group, "Rename the group (F2)"),
-            ("Merge", self.merge_groups, "Merge another group into this one (Ctrl+M)"),
-            ("Delete", self.delete_group, "Remove the group; its files go to another group or none"),
-        ):
-            buttons.addWidget(button(text, tip, slot))
+        self.new_button = button("New", "Add an empty group", self.new_group)
+        self.rename_button = button("Rename", "Rename the group (F2)", self.rename_group)
+        self.merge_button = button("Merge", "Merge another group into this one (Ctrl+M)", self.merge_groups)
+        self.delete_button = button("Delete", "Remove the group; its files go to another group or none",
+                                    self.delete_group)
+        for widget in (self.new_button, self.rename_button, self.merge_button, self.delete_button):
+            buttons.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Groups</b>"))
@@ -82,9 +82,20 @@ class GroupsPane(QWidget):
     def _row_chosen(self, index: QModelIndex) -> None:
         group = self.model.group_at(index.row()) if index.isValid() else None
         self._chosen = group.idx if group else None
+        real = self.group_chosen()
+        for widget in (self.rename_button, self.merge_button, self.delete_button):
+            widget.setEnabled(real)  # "Not in a group" is a list, not a group
         self.sig_group_chosen.emit(group)
 
+    def group_chosen(self) -> bool:
+        """Whether a real group is chosen (not none, not the files in no group)."""
+        return self._chosen is not None and self._chosen != UNASSIGNED
+
     def selected(self) -> Group | None:
+        if self._chosen == UNASSIGNED:
+            self.asker.inform("Not a group", "\u201cNot in a group\u201d is not a group: it lists the "
+                              "files you took out of every group. Drag them into a group, or choose a group.")
+            return None
         return self.session.group(self._chosen) if self._chosen is not None else None
 
     # -- actions -------------------------------------------------------------------------
