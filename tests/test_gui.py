@@ -658,6 +658,11 @@ def test_group_actions_on_the_files_in_no_group_are_off_or_explained(qtbot, wind
     assert window.act_rename.isEnabled() and page.groups.rename_button.isEnabled()
 
 
+def test_run_page_shows_the_coherence_checks(window):
+    window.run_page.show_progress(ProgressEvent("check", 2, 5))
+    assert window.run_page.rows["check"].count.text() == "2 of 5"
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ STAGES = (
     ("propose", "Propose labels"),
     ("merge", "Choose the groups"),  # the papers' pure-LLM method
     ("cluster", "Find the groups"),  # the hybrid method (embeddings)
+    ("check", "Check each group (automatic K)"),  # the model's coherence checks, K not given
     ("name", "Name the groups"),
     ("assign", "Put each file in a group"),
 )
