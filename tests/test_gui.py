@@ -549,6 +549,28 @@ def open_built(qtbot, window, tmp_path: Path) -> Path:
     return project
 
 
+def test_saving_settings_keeps_the_photo_options(qtbot, window):
+    photo = {"vlm_model": "/m/vlm.gguf", "vlm_mmproj": "/m/mmproj.gguf", "image_names": True, "ocr": False}
+    AppSettings(**photo).save()
+    window.settings = AppSettings.load()
+    dialog = window.show_settings()
+    dialog.threads.setValue(2)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    saved = json.loads(AppSettings.path().read_text())
+    assert {k: saved[k] for k in photo} == photo and saved["threads"] == 2
+
+
+def test_runs_from_the_app_use_the_photo_options(window, tmp_path):
+    AppSettings(vlm_model="/m/vlm.gguf", vlm_mmproj="/m/mmproj.gguf", image_names=True, ocr=False).save()
+    window.start_page.fill(make_docs(tmp_path / "docs"), CRITERION, 2)
+    request = window.start_page.build_request()
+    assert request is not None
+    chosen = request.settings
+    assert (chosen.vlm_model, chosen.vlm_mmproj, chosen.image_names, chosen.ocr) == (
+        "/m/vlm.gguf", "/m/mmproj.gguf", True, False)
+
+
 def test_dropping_files_onto_their_own_group_is_refused(qtbot, window, tmp_path):
     project = open_built(qtbot, window, tmp_path)
     page = window.review_page
