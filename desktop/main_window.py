@@ -105,6 +105,9 @@ class MainWindow(QMainWindow):
         self._menus["file"].addSeparator()
         a("file", "&Quit", self.close, "Ctrl+Q")
         groups, members = self.review_page.groups, self.review_page.members
+        self.act_undo = a("edit", "&Undo", self.undo, "Ctrl+Z")
+        self.act_redo = a("edit", "&Redo", self.redo, "Ctrl+Shift+Z")
+        self._menus["edit"].addSeparator()
         self.act_rename = a("edit", "&Rename group\u2026", groups.rename_group, "F2")
         self.act_merge = a("edit", "&Merge groups\u2026", groups.merge_groups, "Ctrl+M")
         self.act_new_group = a("edit", "New &group\u2026", groups.new_group, "Ctrl+G")
@@ -131,6 +134,12 @@ class MainWindow(QMainWindow):
         busy = self.job is not None and self.job.running
         for action in (self.act_new_group, self.act_move, self.act_pin, self.act_export):
             action.setEnabled(reviewing)
+        undo = self.session.undo_name() if reviewing else None
+        redo = self.session.redo_name() if reviewing else None
+        self.act_undo.setEnabled(undo is not None)
+        self.act_undo.setText(f"&Undo {undo.replace('&', '&&')}" if undo else "&Undo")
+        self.act_redo.setEnabled(redo is not None)
+        self.act_redo.setText(f"&Redo {redo.replace('&', '&&')}" if redo else "&Redo")
         group = reviewing and self.review_page.groups.group_chosen()
         for action in (self.act_rename, self.act_merge, self.act_delete):
             action.setEnabled(group)
@@ -138,6 +147,18 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(busy)
         self.act_new.setEnabled(not busy)
         self.act_open.setEnabled(not busy)
+
+    def undo(self) -> None:
+        """Edit > Undo (Ctrl+Z): the shown run's last hand edit, also one made before the
+        project was last closed."""
+        name = self.session.undo()
+        if name:
+            self.statusBar().showMessage(f"Undone: {name}", 8000)
+
+    def redo(self) -> None:
+        name = self.session.redo()
+        if name:
+            self.statusBar().showMessage(f"Redone: {name}", 8000)
 
     def _show_where(self) -> None:
         where = self.settings.where()

@@ -163,6 +163,23 @@ class ProjectSession(QObject):
     def unpin_item(self, item_id: int) -> None:
         self._edit(review.unpin_item, item_id)
 
+    def undo(self) -> str | None:
+        """Take back the shown run's last hand edit; returns its name (None: nothing to undo)."""
+        return self._edit(review.undo)
+
+    def redo(self) -> str | None:
+        return self._edit(review.redo)
+
+    def undo_name(self) -> str | None:
+        if self.project is None or self.run_id is None:
+            return None
+        return review.undo_name(self.project, self.run_id)
+
+    def redo_name(self) -> str | None:
+        if self.project is None or self.run_id is None:
+            return None
+        return review.redo_name(self.project, self.run_id)
+
     def restore_run(self, run_id: int) -> int | None:
         if self.project is None:
             return None

@@ -12,6 +12,10 @@ agree:
 * **Deleting a group** moves its items to another group when one is given (``move_to``);
   otherwise they become *unassigned*: they keep no assignment in this run, are listed by
   :func:`unassigned` and are not exported. Moving one into a group assigns it again.
+* **Every hand edit can be undone.** Each is kept, with the rows it changed, in the
+  project's history (``project.history``): :func:`undo` and :func:`redo` step through a
+  run's edits, also after the project was closed and opened again. Restoring a run is not
+  an edit (it adds a run).
 * **Pins outlive the run.** A pin stores the item and the *name* of its group (indices are
   renumbered by each run). :func:`apply_pins` puts pinned items back into the group of that
   name after a new run has assigned everything, creating the group if the run has none of that
@@ -20,7 +24,8 @@ agree:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .store import UNASSIGNED, Group, Member, Project, RunRow
@@ -48,9 +53,13 @@ __all__ = [
     "pin_item",
     "pins",
     "preview_text",
+    "redo",
+    "redo_name",
     "rename_group",
     "restore_run",
     "unassigned",
+    "undo",
+    "undo_name",
     "unpin_item",
 ]
 
@@ -149,12 +158,61 @@ def _touch(project: Project, run_id: int) -> None:
     project.results.update_group_sizes(run_id)
 
 
+def _q(name: str) -> str:
+    return f"\u201c{name}\u201d"
+
+
+@contextmanager
+def _recorded(project: Project, run_id: int, action: str) -> Iterator[None]:
+    """Keep the edit made in the block in the project's undo history, named ``action``."""
+    before = project.history.snapshot(run_id)
+    yield
+    project.history.record(run_id, action, before, project.history.snapshot(run_id))
+
+
+def _files(project: Project, item_ids: list[int]) -> str:
+    if len(item_ids) == 1:
+        return _q(project.item(item_ids[0]).path.rsplit("/", 1)[-1])
+    return f"{len(item_ids)} files"
+
+
+# -- undo and redo ---------------------------------------------------------------------------
+
+
+def undo_name(project: Project, run_id: int) -> str | None:
+    """The name of the hand edit :func:`undo` would take back (None: there is none)."""
+    return project.history.undo_name(run_id)
+
+
+def redo_name(project: Project, run_id: int) -> str | None:
+    return project.history.redo_name(run_id)
+
+
+def undo(project: Project, run_id: int) -> str | None:
+    """Take back the run's last hand edit (kept in the project, so also after reopening it);
+    returns its name, or None when there is nothing to undo."""
+    _check_run(project, run_id)
+    name = project.history.undo(run_id)
+    if name is not None:
+        _touch(project, run_id)
+    return name
+
+
+def redo(project: Project, run_id: int) -> str | None:
+    """Make the edit :func:`undo` took back again; returns its name, or None."""
+    _check_run(project, run_id)
+    name = project.history.redo(run_id)
+    if name is not None:
+        _touch(project, run_id)
+    return name
+
+
 def rename_group(project: Project, run_id: int, idx: int, name: str) -> str:
     """Give group ``idx`` a new name (unique in the run, ignoring case); returns the name used."""
     _check_run(project, run_id)
-    _check_group(project, run_id, idx)
+    old = _check_group(project, run_id, idx)
     clean = _clean_name(project, run_id, name, ignore=idx)
-    with project.transaction():
+    with _recorded(project, run_id, f"Rename {_q(old)} to {_q(clean)}"), project.transaction():
         project.edits.rename_group(run_id, idx, clean)
         project.pins.repoint(project.results.item_ids(run_id, idx), clean)
     _touch(project, run_id)
@@ -165,7 +223,8 @@ def new_group(project: Project, run_id: int, name: str) -> int:
     """Add an empty group; returns its index."""
     _check_run(project, run_id)
     clean = _clean_name(project, run_id, name)
-    idx = project.edits.add_group(run_id, clean)
+    with _recorded(project, run_id, f"New group {_q(clean)}"):
+        idx = project.edits.add_group(run_id, clean)
     _touch(project, run_id)
     return idx
 
@@ -181,10 +240,10 @@ def merge_groups(project: Project, run_id: int, into: int, from_: int | Iterable
     sources = [from_] if isinstance(from_, int) else list(from_)
     if not sources or into in sources:
         raise ReviewError("Choose one or more other groups to merge into this one.")
-    for idx in sources:
-        _check_group(project, run_id, idx)
+    names = [_check_group(project, run_id, idx) for idx in sources]
     moved = 0
-    with project.transaction():
+    action = f"Merge {', '.join(_q(n) for n in names)} into {_q(into_name)}"
+    with _recorded(project, run_id, action), project.transaction():
         for idx in sources:
             ids = project.results.item_ids(run_id, idx)
             project.edits.move_group(run_id, idx, into, decided=False)
@@ -199,14 +258,14 @@ def delete_group(project: Project, run_id: int, idx: int, move_to: int | None = 
     """Remove group ``idx``. Its items go to ``move_to``, or become unassigned (see the module
     notes) when it is None. Returns how many items were affected."""
     _check_run(project, run_id)
-    _check_group(project, run_id, idx)
+    name = _check_group(project, run_id, idx)
     target = None
     if move_to is not None:
         if move_to == idx:
             raise ReviewError("Choose another group to move the items to.")
         target = _check_group(project, run_id, move_to)
     ids = project.results.item_ids(run_id, idx)
-    with project.transaction():
+    with _recorded(project, run_id, f"Delete group {_q(name)}"), project.transaction():
         if move_to is None:
             project.edits.unassign_group(run_id, idx)
         else:
@@ -231,7 +290,8 @@ def move_items(project: Project, run_id: int, item_ids: Iterable[int], to_group:
     ids = [i for i in ids if _group_or_none(project, run_id, i) != to_group]
     if not ids:
         return 0
-    with project.transaction():
+    action = f"Move {_files(project, ids)} to {_q(target) if target else 'no group'}"
+    with _recorded(project, run_id, action), project.transaction():
         for item_id in ids:
             if target is None:
                 project.edits.unassign(run_id, item_id)
@@ -258,7 +318,7 @@ def pin_item(project: Project, run_id: int, item_id: int) -> str:
     if idx is None:
         raise ReviewError("Only an item that is in a group can be pinned; move it to one first.")
     name = _check_group(project, run_id, idx)
-    with project.transaction():
+    with _recorded(project, run_id, f"Pin {_files(project, [item_id])}"), project.transaction():
         project.pins.set(item_id, name)
         project.edits.mark_pinned(run_id, item_id)
     _touch(project, run_id)
@@ -269,7 +329,7 @@ def unpin_item(project: Project, run_id: int, item_id: int) -> None:
     """Forget the pin; the item stays where it is in this run with the verdict it had before
     it was pinned (the model's confidence, or the person's move)."""
     _check_run(project, run_id)
-    with project.transaction():
+    with _recorded(project, run_id, f"Unpin {_files(project, [item_id])}"), project.transaction():
         project.pins.remove(item_id)
         project.edits.unmark_pinned(run_id, item_id)
     _touch(project, run_id)

@@ -685,6 +685,46 @@ def test_run_page_shows_the_coherence_checks(window):
     assert window.run_page.rows["check"].count.text() == "2 of 5"
 
 
+# -- undo and redo ------------------------------------------------------------------------------
+
+
+def test_undo_and_redo_hand_edits_with_the_keyboard(qtbot, window, asker, tmp_path):
+    project = open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    window.activateWindow()
+    assert not window.act_undo.isEnabled() and window.act_undo.text() == "&Undo"
+    page.groups.select_row(0)
+    asker.answers = ["Paperwork"]
+    window.act_rename.trigger()
+    page.groups.select_row(0)
+    invoice = page.members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    mime = page.members.model.mimeData([page.members.model.index(0, 0)])
+    with qtbot.waitSignal(window.session.sig_changed, timeout=5_000):
+        page.groups.model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, page.groups.model.index(1, 0))
+    assert window.act_undo.text() == "&Undo Move \u201cinvoice_1.txt\u201d to \u201cRecipes\u201d"
+    page.members.table.setFocus()
+    qtbot.keyClick(page.members.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert placement(project, 1)["invoice_1.txt"] == "Paperwork"
+    assert "Undone: Move" in window.statusBar().currentMessage()
+    assert window.act_undo.text() == "&Undo Rename \u201cInvoices\u201d to \u201cPaperwork\u201d"
+    assert window.act_redo.text() == "&Redo Move \u201cinvoice_1.txt\u201d to \u201cRecipes\u201d"
+    again = next(m for m in window.session.members_of(0) if m.item_id == invoice.item_id)
+    assert (again.confidence, again.source) == (invoice.confidence, "model")
+    qtbot.keyClick(page.members.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [g.name for g in window.session.groups] == ["Invoices", "Recipes"]
+    assert not window.act_undo.isEnabled()
+    qtbot.keyClick(page.members.table, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert [g.name for g in window.session.groups] == ["Paperwork", "Recipes"]
+    # The history is in the project: after closing and opening it, Undo still knows the rename.
+    window.session.close()
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    assert window.act_undo.text() == "&Undo Rename \u201cInvoices\u201d to \u201cPaperwork\u201d"
+    window.act_undo.trigger()
+    assert [g.name for g in window.session.groups] == ["Invoices", "Recipes"]
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

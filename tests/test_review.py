@@ -286,3 +286,58 @@ def test_export_plan_names_the_files_in_no_group(proj, tmp_path):
     plan = plan_export(project, run_id, tmp_path / "out", "copy")
     assert sorted(p for p, why in plan.skipped if why == "in no group") == [
         "invoice_3.txt", "recipe_1.txt", "recipe_2.txt"]
+
+
+# -- undo and redo of hand edits ---------------------------------------------------------------
+
+
+def test_every_hand_edit_can_be_undone_and_redone(proj):
+    project, run_id = proj
+    start = placement(project, run_id)
+    conf = {m.path: (m.confidence, m.unsure, m.source) for m in review.members(project, run_id)}
+    letter = item_id(project, "letter_1.txt")
+    review.rename_group(project, run_id, 0, "Paperwork")
+    review.move_item(project, run_id, letter, 1)
+    review.pin_item(project, run_id, letter)
+    letters = review.new_group(project, run_id, "Letters")
+    review.move_item(project, run_id, letter, letters)
+    review.merge_groups(project, run_id, 0, [letters])
+    review.delete_group(project, run_id, 1)  # Recipes: its files to no group
+    assert review.undo_name(project, run_id) == "Delete group \u201cRecipes\u201d"
+    edited = placement(project, run_id)
+    names = []
+    while (name := review.undo(project, run_id)) is not None:
+        names.append(name)
+    assert names == [
+        "Delete group \u201cRecipes\u201d",
+        "Merge \u201cLetters\u201d into \u201cPaperwork\u201d",
+        "Move \u201cletter_1.txt\u201d to \u201cLetters\u201d",
+        "New group \u201cLetters\u201d",
+        "Pin \u201cletter_1.txt\u201d",
+        "Move \u201cletter_1.txt\u201d to \u201cRecipes\u201d",
+        "Rename \u201cInvoices\u201d to \u201cPaperwork\u201d",
+    ]
+    assert placement(project, run_id) == start
+    assert {m.path: (m.confidence, m.unsure, m.source) for m in review.members(project, run_id)} == conf
+    assert review.pins(project) == {} and [g.name for g in review.group_summaries(project, run_id)] == [
+        "Invoices", "Recipes"]
+    assert review.redo_name(project, run_id) == "Rename \u201cInvoices\u201d to \u201cPaperwork\u201d"
+    while review.redo(project, run_id) is not None:
+        pass
+    assert placement(project, run_id) == edited
+    assert review.pins(project) == {letter: "Paperwork"}
+
+
+def test_a_new_edit_drops_the_redo_and_the_history_survives_reopening(proj, tmp_path):
+    project, run_id = proj
+    review.rename_group(project, run_id, 1, "Cooking")
+    review.undo(project, run_id)
+    review.new_group(project, run_id, "Letters")
+    assert review.redo_name(project, run_id) is None
+    assert review.move_items(project, run_id, [item_id(project, "recipe_1.txt")], 1) == 0
+    assert review.undo_name(project, run_id) == "New group \u201cLetters\u201d"  # no empty entries
+    project.close()
+    with Project.open(tmp_path / "p.corral", create=False) as again:
+        assert review.undo(again, run_id) == "New group \u201cLetters\u201d"
+        assert [g.name for g in review.group_summaries(again, run_id)] == ["Invoices", "Recipes"]
+        assert review.undo(again, run_id) is None

@@ -165,6 +165,25 @@ def m006_prior_verdict(db: sqlite_utils.Database) -> None:
     db["assignments"].add_column("prior_source", str)
 
 
+@migrations()
+def m007_edit_history(db: sqlite_utils.Database) -> None:
+    """Undo and redo of hand edits (engine/store/history.py): one row per edit of a run, with
+    the rows it changed before and after, kept across closing the app."""
+    db["edit_history"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "action": str,  # its name in the Edit menu
+            "changes": str,  # JSON: {table: [[key, row before, row after], ...]}
+            "state": str,  # done | undone
+            "created": float,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["edit_history"].create_index(["run_id", "state"])
+
+
 def upgrade(db: sqlite_utils.Database) -> None:
     """Apply every step the file lacks, in order."""
     migrations.apply(db)

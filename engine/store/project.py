@@ -9,8 +9,9 @@ run killed at any point keeps what it finished and the same command resumes.
 (meta, items, extracted text, the answer cache) are its methods; the rest belong to small
 stores it hands out, each with typed rows: ``project.runs`` (:mod:`.runs`),
 ``project.results`` (groups and assignments, :mod:`.results`), ``project.edits`` (hand
-edits of a result, :mod:`.edits`), ``project.pins`` (:mod:`.pins`) and ``project.journal``
-(the export journal, :mod:`.journal`). The schema is :mod:`.migrations`.
+edits of a result, :mod:`.edits`), ``project.pins`` (:mod:`.pins`), ``project.history``
+(undo and redo of hand edits, :mod:`.history`) and ``project.journal`` (the export
+journal, :mod:`.journal`). The schema is :mod:`.migrations`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from .edits import Edits
+from .history import History
 from .journal import ExportJournal
 from .migrations import upgrade
 from .pins import Pins
@@ -49,6 +51,7 @@ class Project:
         self.edits = Edits(db)
         self.pins = Pins(db)
         self.journal = ExportJournal(db)
+        self.history = History(db)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
