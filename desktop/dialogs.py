@@ -95,14 +95,22 @@ class Asker:
         value, ok = QInputDialog.getText(self.parent, title, label, text=default)
         return value if ok else None
 
-    def choice(self, title: str, label: str, options: list[str]) -> int | None:
+    def choice(self, title: str, label: str, options: list[str], current: int = 0) -> int | None:
+        """One of ``options`` (its index); ``current`` is the one offered first, so a
+        destructive choice need not be the one Enter picks."""
         if not options:
             return None
-        value, ok = QInputDialog.getItem(self.parent, title, label, options, 0, False)
+        current = current if 0 <= current < len(options) else 0
+        value, ok = QInputDialog.getItem(self.parent, title, label, options, current, False)
         return options.index(value) if ok and value in options else None
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self.parent, title, text)
+        """Yes or No, with No as the default button: Enter never does the destructive thing."""
+        answer = QMessageBox.question(
+            self.parent, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def inform(self, title: str, text: str, details: str = "") -> None:

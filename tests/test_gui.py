@@ -90,7 +90,8 @@ class ScriptedAsker:
     def text(self, title: str, label: str, default: str = "") -> str | None:
         return self._next("text", title)
 
-    def choice(self, title: str, label: str, options: list[str]) -> int | None:
+    def choice(self, title: str, label: str, options: list[str], current: int = 0) -> int | None:
+        self.offered = options[current]
         return self._next("choice", title)
 
     def confirm(self, title: str, text: str) -> bool:
@@ -723,6 +724,35 @@ def test_undo_and_redo_hand_edits_with_the_keyboard(qtbot, window, asker, tmp_pa
     assert window.act_undo.text() == "&Undo Rename \u201cInvoices\u201d to \u201cPaperwork\u201d"
     window.act_undo.trigger()
     assert [g.name for g in window.session.groups] == ["Invoices", "Recipes"]
+
+
+def test_destructive_questions_do_not_preselect_the_destructive_answer(qtbot, window, asker, tmp_path):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from corral.desktop.dialogs import Asker
+
+    real = Asker(window)
+    seen: list[str] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.defaultButton().text())
+        elif isinstance(box, QInputDialog):
+            seen.append(box.textValue())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(100, press_enter)
+    assert real.confirm("Move files", "Move 8 files out of the folder?") is False
+    QTimer.singleShot(100, press_enter)
+    assert real.choice("Delete group", "Its files go to:", ["No group", "Move them to \u201cA\u201d"], current=1) == 1
+    assert seen == ["&No", "Move them to \u201cA\u201d"]
+    # Deleting a group offers moving its files on first, not leaving them out of the export.
+    open_built(qtbot, window, tmp_path)
+    window.review_page.groups.select_row(1)
+    asker.answers = [None]
+    window.act_delete.trigger()
+    assert asker.offered == "Move them to \u201cInvoices\u201d"
 
 
 # -- real runs with the tiny model -------------------------------------------------------------

@@ -131,8 +131,10 @@ class GroupsPane(QWidget):
             return
         others = self.session.other_groups(self._chosen)
         choices = ["No group (they are not exported)"] + [f"Move them to \u201c{g.name}\u201d" for g in others]
+        # Offered first: moving the files on (leaving them in no group keeps them out of the export).
         n = self.asker.choice(
-            "Delete group", f"Delete \u201c{group.name}\u201d. Its {group.size} files go to:", choices
+            "Delete group", f"Delete \u201c{group.name}\u201d. Its {group.size} files go to:", choices,
+            current=1 if others else 0,
         )
         if n is None:
             return
