@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
         self.act_new_group = a("edit", "New &group\u2026", groups.new_group, "Ctrl+G")
         self.act_delete = a("edit", "&Delete group\u2026", groups.delete_group)
         self._menus["edit"].addSeparator()
+        self.act_find = a("edit", "&Find files\u2026", self.find_files, "Ctrl+F")
+        self._menus["edit"].addSeparator()
         self.act_move = a("edit", "Move &files to\u2026", members.move_selected_ask)
         self.act_pin = a("edit", "&Pin or unpin files", members.toggle_pin, "Ctrl+P")
         self.act_rerun = a("run", "&Re-run with another criterion or K\u2026", self.rerun, "Ctrl+R")
@@ -132,7 +134,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self, *_: object) -> None:
         reviewing = self.stack.currentWidget() is self.review_page and self.session.run_id is not None
         busy = self.job is not None and self.job.running
-        for action in (self.act_new_group, self.act_move, self.act_pin, self.act_export):
+        for action in (self.act_new_group, self.act_move, self.act_pin, self.act_export, self.act_find):
             action.setEnabled(reviewing)
         undo = self.session.undo_name() if reviewing else None
         redo = self.session.redo_name() if reviewing else None
@@ -147,6 +149,11 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(busy)
         self.act_new.setEnabled(not busy)
         self.act_open.setEnabled(not busy)
+
+    def find_files(self) -> None:
+        """Edit > Find files (Ctrl+F): to the find field of the review page."""
+        self.review_page.find_edit.setFocus()
+        self.review_page.find_edit.selectAll()
 
     def undo(self) -> None:
         """Edit > Undo (Ctrl+Z): the shown run's last hand edit, also one made before the

@@ -84,6 +84,7 @@ class GroupsModel(_RowsTable):
         self.session = session
         self._rows: list[Group] = []
         session.sig_changed.connect(self.reload)
+        session.sig_filter_changed.connect(self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -92,6 +93,8 @@ class GroupsModel(_RowsTable):
         loose = self.session.members_of(UNASSIGNED)
         if self.session.run_id is not None and loose:
             self._rows.append(Group(UNASSIGNED, "Not in a group", loose))
+        if self.session.filtering:  # Find: only the groups holding a file that matches
+            self._rows = [g for g in self._rows if self.session.shown_members(g.idx)]
         self.endResetModel()
 
     def group_at(self, row: int) -> Group | None:
@@ -107,7 +110,10 @@ class GroupsModel(_RowsTable):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             unsure = str(group.unsure) if group.unsure else ""
-            return (group.name, str(group.size), _conf(group.mean_confidence), unsure)[col]
+            size = str(group.size)
+            if self.session.filtering:
+                size = f"{len(self.session.shown_members(group.idx))} of {group.size}"
+            return (group.name, size, _conf(group.mean_confidence), unsure)[col]
         if role == Qt.ItemDataRole.UserRole:
             return group.idx
         if role == Qt.ItemDataRole.FontRole and group.idx == UNASSIGNED:
@@ -181,7 +187,7 @@ class MembersModel(_RowsTable):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._rows = [] if self.group_idx is None else self.session.members_of(self.group_idx)
+        self._rows = [] if self.group_idx is None else self.session.shown_members(self.group_idx)
         self._rows_of_hash = {}
         for row, member in enumerate(self._rows):
             if member.kind == "image" and member.content_hash:

@@ -25,6 +25,7 @@ class ProjectSession(QObject):
     sig_changed = Signal()  # groups or members of the shown run changed
     sig_runs_changed = Signal()  # a run was added (re-run, restore)
     sig_refused = Signal(str)  # an edit could not be done, and why
+    sig_filter_changed = Signal()  # Find: which files are shown changed
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,6 +35,8 @@ class ProjectSession(QObject):
         self.groups: list[Group] = []
         self.runs: list[RunRow] = []
         self._members: dict[int, list[Member]] = {}
+        self._filter: tuple[str, bool, str | None] = ("", False, None)  # text, doubtful, kind
+        self._matches: set[int] | None = None  # None: no filter, every file is shown
 
     # -- opening -------------------------------------------------------------------------
     def open(self, path: Path, run_id: int | None = None) -> None:
@@ -53,6 +56,7 @@ class ProjectSession(QObject):
             self.project.close()
         self.project, self.path, self.run_id = None, None, None
         self.groups, self.runs, self._members = [], [], {}
+        self._matches = None
         if emit:
             self.sig_opened.emit()
             self.sig_changed.emit()
@@ -98,9 +102,36 @@ class ProjectSession(QObject):
         self.groups = review.group_summaries(self.project, self.run_id)
         self._members = {group.idx: group.members for group in self.groups}
         self._members[UNASSIGNED] = review.unassigned(self.project, self.run_id)
+        self._find()
 
     def members_of(self, group_idx: int) -> list[Member]:
         return list(self._members.get(group_idx, []))
+
+    # -- find and filter -----------------------------------------------------------------
+    def set_filter(self, text: str = "", doubtful: bool = False, kind: str | None = None) -> None:
+        """Show only the files, in every group, whose name or text holds ``text``, that the
+        model was unsure of (``doubtful``), of one ``kind`` (document | image)."""
+        self._filter = (text.strip(), doubtful, kind)
+        self._find()
+        self.sig_filter_changed.emit()
+
+    @property
+    def filtering(self) -> bool:
+        return self._matches is not None
+
+    def matches(self, item_id: int) -> bool:
+        return self._matches is None or item_id in self._matches
+
+    def shown_members(self, group_idx: int) -> list[Member]:
+        """The group's members that the filter lets through (all without a filter)."""
+        return [m for m in self._members.get(group_idx, []) if self.matches(m.item_id)]
+
+    def _find(self) -> None:
+        text, doubtful, kind = self._filter
+        if self.project is None or self.run_id is None or not (text or doubtful or kind):
+            self._matches = None
+            return
+        self._matches = review.find(self.project, self.run_id, text, doubtful=doubtful, kind=kind)
 
     def group_of_item(self, item_id: int) -> int | None:
         """The index of the shown group holding the item (UNASSIGNED: none), or None when

@@ -43,6 +43,7 @@ __all__ = [
     "apply_pins",
     "compare_runs",
     "delete_group",
+    "find",
     "group_summaries",
     "list_runs",
     "members",
@@ -116,6 +117,18 @@ def members(project: Project, run_id: int, group_idx: int | None = None) -> list
 def unassigned(project: Project, run_id: int) -> list[Member]:
     """Readable items of the project that are in no group of this run."""
     return project.results.unassigned(run_id)
+
+
+def find(project: Project, run_id: int, text: str = "", *, doubtful: bool = False,
+         kind: str | None = None) -> set[int]:
+    """Ids of the items of the run, in every group and in none, that match: ``text`` in the
+    file's path, its text or what the stages read for it (ignoring case); only those the
+    model was unsure of (``doubtful``); only documents or only pictures (``kind``
+    "document" or "image")."""
+    _check_run(project, run_id, editable=False)
+    if kind not in (None, "document", "image"):
+        raise ReviewError(f"Unknown kind {kind!r}: documents or pictures.")
+    return project.results.find(run_id, text, doubtful=doubtful, kind=kind)
 
 
 def preview_text(project: Project, member: Member, max_chars: int = PREVIEW_CHARS) -> str:

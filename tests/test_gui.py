@@ -755,6 +755,42 @@ def test_destructive_questions_do_not_preselect_the_destructive_answer(qtbot, wi
     assert asker.offered == "Move them to \u201cInvoices\u201d"
 
 
+# -- find and filter -----------------------------------------------------------------------------
+
+
+def group_rows(page) -> list[tuple[str, str]]:
+    model = page.groups.model
+    return [(model.index(r, 0).data(), model.index(r, 1).data()) for r in range(model.rowCount())]
+
+
+def test_find_and_filter_across_groups(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    qtbot.keyClick(page.members.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.find_edit.hasFocus()
+    qtbot.keyClicks(page.find_edit, "oven")  # in the text of one recipe only
+    assert group_rows(page) == [("Recipes", "1 of 4")]
+    shown = [page.members.proxy.index(r, 2).data() for r in range(page.members.proxy.rowCount())]
+    assert shown == ["recipe_1.txt"] and "recipe_1.txt" in page.preview.path.text()
+    assert "1 file matches, in 1 group" in page.summary.text()
+    page.find_edit.clear()
+    qtbot.keyClicks(page.find_edit, "_2")  # file names
+    assert group_rows(page) == [("Invoices", "1 of 4"), ("Recipes", "1 of 4")]
+    page.find_edit.clear()
+    page.doubtful_only.click()  # below 0.45: invoice_1 (0.30) and invoice_2 (0.38)
+    assert group_rows(page) == [("Invoices", "2 of 4")]
+    page.kind_combo.setCurrentIndex(page.kind_combo.findData("image"))
+    assert group_rows(page) == [] and "0 files match" in page.summary.text()
+    page.clear_filter()
+    assert group_rows(page) == [("Invoices", "4"), ("Recipes", "4")]
+    # An edit made while filtering keeps the filter.
+    page.find_edit.setText("invoice")
+    page.groups.select_row(0)
+    page.members.select([page.members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole).item_id])
+    page.members.move_selected(1)
+    assert group_rows(page) == [("Invoices", "3 of 3"), ("Recipes", "1 of 5")]
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

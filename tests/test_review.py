@@ -341,3 +341,22 @@ def test_a_new_edit_drops_the_redo_and_the_history_survives_reopening(proj, tmp_
         assert review.undo(again, run_id) == "New group \u201cLetters\u201d"
         assert [g.name for g in review.group_summaries(again, run_id)] == ["Invoices", "Recipes"]
         assert review.undo(again, run_id) is None
+
+
+def test_find_across_groups_by_name_text_doubt_and_kind(proj):
+    project, run_id = proj
+    ids = {item.path: item.id for item in project.items()}
+
+    def found(*args, **kw) -> list[str]:
+        return sorted(p for p, i in ids.items() if i in review.find(project, run_id, *args, **kw))
+
+    assert found("INVOICE") == ["invoice_1.txt", "invoice_2.txt", "invoice_3.txt"]  # the names
+    assert found("pasta") == ["recipe_2.txt"]  # the text
+    assert found(doubtful=True) == ["invoice_3.txt", "letter_1.txt"]
+    assert found("letter", doubtful=True) == ["letter_1.txt"]
+    assert found(kind="image") == [] and len(found(kind="document")) == 6
+    review.delete_group(project, run_id, 1)  # files in no group are found too
+    assert found("pasta") == ["recipe_2.txt"]
+    with pytest.raises(ReviewError):
+        review.find(project, run_id, kind="video")
+    assert review.find(project, run_id, "100%") == set()  # no wildcards

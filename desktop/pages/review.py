@@ -9,7 +9,16 @@ through the session. Choosing a group lists its members; choosing a member previ
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from corral.engine.review import UNASSIGNED
 
@@ -45,6 +54,7 @@ class ReviewPage(QWidget):
                              self.sig_export_requested))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        find_bar = self._find_bar()
 
         splitter = QSplitter()
         for pane, stretch in ((self.groups, 2), (self.members, 4), (self.preview, 3)):
@@ -53,10 +63,49 @@ class ReviewPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
+        layout.addLayout(find_bar)
         layout.addWidget(splitter, 1)
 
         session.sig_changed.connect(self._session_changed)
+        session.sig_filter_changed.connect(self._session_changed)
+        session.sig_opened.connect(self.clear_filter)  # another project: every file again
         self._session_changed()
+
+    def _find_bar(self) -> QHBoxLayout:
+        """Find and filter across every group: name or text, doubtful only, kind."""
+        self.find_edit = QLineEdit()
+        self.find_edit.setPlaceholderText("Find files by name or text (Ctrl+F)")
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.setAccessibleName("Find files")
+        self.find_edit.setToolTip("Show, in every group, only the files whose name or text holds this")
+        self.doubtful_only = QCheckBox("Doubtful only")
+        self.doubtful_only.setToolTip("Show only the files the model was unsure about")
+        self.kind_combo = QComboBox()
+        self.kind_combo.setAccessibleName("Kind of file")
+        for text, kind in (("All files", None), ("Documents", "document"), ("Pictures", "image")):
+            self.kind_combo.addItem(text, kind)
+        self.find_edit.textChanged.connect(self.apply_filter)
+        self.doubtful_only.toggled.connect(self.apply_filter)
+        self.kind_combo.currentIndexChanged.connect(self.apply_filter)
+        bar = QHBoxLayout()
+        bar.addWidget(self.find_edit, 1)
+        bar.addWidget(self.doubtful_only)
+        bar.addWidget(self.kind_combo)
+        return bar
+
+    def apply_filter(self) -> None:
+        self.session.set_filter(self.find_edit.text(), self.doubtful_only.isChecked(),
+                                self.kind_combo.currentData())
+
+    def clear_filter(self) -> None:
+        for widget in (self.find_edit, self.doubtful_only, self.kind_combo):
+            widget.blockSignals(True)
+        self.find_edit.clear()
+        self.doubtful_only.setChecked(False)
+        self.kind_combo.setCurrentIndex(0)
+        for widget in (self.find_edit, self.doubtful_only, self.kind_combo):
+            widget.blockSignals(False)
+        self.apply_filter()
 
     def _session_changed(self) -> None:
         run = self.session.run
@@ -66,8 +115,15 @@ class ReviewPage(QWidget):
             k = "automatic" if run.k is None else str(run.k)
             loose = len(self.session.members_of(UNASSIGNED))
             extra = f", {loose} not in a group" if loose else ""
-            self.summary.setText(
+            text = (
                 f"Grouped by \u201c{run.criterion}\u201d (K: {k}, model {run.model}): "
                 f"{self.session.item_count} files in {len(self.session.groups)} groups{extra}."
             )
+            if self.session.filtering:
+                shown = self.groups.model.rowCount()
+                found = sum(len(self.session.shown_members(self.groups.model.group_at(r).idx))
+                            for r in range(shown))
+                files = "1 file matches" if found == 1 else f"{found} files match"
+                text += f" Find: {files}, in {shown} {'group' if shown == 1 else 'groups'}."
+            self.summary.setText(text)
         self.groups.reselect()  # the same group as before the change, else the first

@@ -35,6 +35,12 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
+def _holds(text: str | None, needle: str) -> bool:
+    """SQL function for find: ``needle`` (case-folded) in ``text``, ignoring case (any
+    script, not only ASCII as SQLite's lower and like)."""
+    return bool(text) and needle in text.casefold()
+
+
 @dataclass(frozen=True)
 class Member:
     """An item as a member of a group of a run (or of none: ``group_idx`` UNASSIGNED)."""
@@ -206,6 +212,27 @@ class Results:
             "select item_id from assignments where run_id = ? and group_idx = ?", [run_id, group_idx]
         )
         return [int(r[0]) for r in rows]
+
+    def find(self, run_id: int, text: str = "", *, doubtful: bool = False, kind: str | None = None) -> set[int]:
+        """Readable items of the project (in a group of the run or in none) whose path, text
+        or description holds ``text`` (ignoring case), that the model was unsure of
+        (``doubtful``), of one ``kind`` (document | image)."""
+        where, args = ["i.status = 'ok'"], [run_id]
+        if text.strip():
+            self._db.register_function(_holds, deterministic=True, replace=True)
+            needle = text.strip().casefold()
+            where.append("(_holds(i.path, ?) or _holds(e.text, ?) or _holds(a.description, ?))")
+            args += [needle, needle, needle]
+        if doubtful:
+            where.append("a.unsure = 1")
+        if kind:
+            where.append("i.kind = ?")
+            args.append(kind)
+        sql = (
+            "select i.id from items i left join assignments a on a.run_id = ? and a.item_id = i.id "
+            f"left join extracts e on e.content_hash = i.content_hash where {' and '.join(where)}"
+        )
+        return {int(r[0]) for r in self._db.execute(sql, args)}
 
     def placement(self, run_id: int) -> dict[int, str]:
         """Item id -> the name of its group, for every assigned item of the run."""
