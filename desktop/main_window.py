@@ -117,6 +117,9 @@ class MainWindow(QMainWindow):
         self._menus["edit"].addSeparator()
         self.act_move = a("edit", "Move &files to\u2026", members.move_selected_ask)
         self.act_pin = a("edit", "&Pin or unpin files", members.toggle_pin, "Ctrl+P")
+        self._menus["edit"].addSeparator()
+        self.act_open_file = a("edit", "&Open file", members.open_selected)  # also Enter, double-click
+        self.act_show_in_folder = a("edit", "&Show in folder", members.show_in_folder, "Ctrl+Shift+R")
         self.act_rerun = a("run", "&Re-run with another criterion or K\u2026", self.rerun, "Ctrl+R")
         self.act_cancel = a("run", "&Cancel", self.run_page.cancel, "Esc")
         self.act_cancel.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -134,7 +137,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self, *_: object) -> None:
         reviewing = self.stack.currentWidget() is self.review_page and self.session.run_id is not None
         busy = self.job is not None and self.job.running
-        for action in (self.act_new_group, self.act_move, self.act_pin, self.act_export, self.act_find):
+        for action in (self.act_new_group, self.act_move, self.act_pin, self.act_export, self.act_find,
+                       self.act_open_file, self.act_show_in_folder):
             action.setEnabled(reviewing)
         undo = self.session.undo_name() if reviewing else None
         redo = self.session.redo_name() if reviewing else None

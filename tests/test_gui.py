@@ -791,6 +791,31 @@ def test_find_and_filter_across_groups(qtbot, window, asker, tmp_path):
     assert group_rows(page) == [("Invoices", "3 of 3"), ("Recipes", "1 of 5")]
 
 
+def test_open_a_file_and_show_it_in_its_folder(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    opened: list[str] = []
+    page.members.opener = lambda url: opened.append(url.toLocalFile()) or True
+    page.groups.select_row(1)
+    table = page.members.table
+    first = page.members.proxy.index(0, 2)
+    name = first.data()
+    at = table.visualRect(first).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=at)  # a double-click's first press
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert opened == [str(tmp_path / "docs" / name)]
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    second = page.members.proxy.index(1, 2).data()
+    assert opened[-1] == str(tmp_path / "docs" / second)
+    qtbot.keyClick(table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert opened[-1] == str(tmp_path / "docs")
+    (tmp_path / "docs" / second).unlink()  # gone since the run: said, not opened
+    window.act_open_file.trigger()
+    assert asker.messages[-1][0] == "File not found" and len(opened) == 3
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -8,7 +8,9 @@ group and the preview work the same in either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -17,9 +19,10 @@ from PySide6.QtCore import (
     QSize,
     QSortFilterProxyModel,
     Qt,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -51,6 +54,8 @@ class MembersPane(QWidget):
     def __init__(self, session: ProjectSession, asker: Asker) -> None:
         super().__init__()
         self.session, self.asker = session, asker
+        # How a file or folder is opened in the system's own application (tests replace it).
+        self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.model = MembersModel(session)
         self._group_idx: int | None = None
         self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
@@ -133,6 +138,7 @@ class MembersPane(QWidget):
         view.setDefaultDropAction(Qt.DropAction.MoveAction)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._menu)
+        view.activated.connect(lambda _index: self.open_selected())  # double-click, Enter
 
     @property
     def view(self) -> QTableView | QListView:
@@ -215,6 +221,32 @@ class MembersPane(QWidget):
         if n is not None:
             self.move_selected(targets[n].idx)
 
+    def _located(self, members: list[Member]) -> list[Path]:
+        """The files on disk, or [] after saying which ones are gone."""
+        root = self.session.root
+        if root is None:
+            return []
+        paths = [root / m.path for m in members]
+        gone = [str(p) for p in paths if not p.exists()]
+        if gone:
+            self.asker.warn("File not found", "Not in the folder any more (moved or deleted "
+                            "since the run):\n" + "\n".join(gone[:10]))
+            return []
+        return paths
+
+    def open_selected(self) -> None:
+        """Open the selected files in the applications the system uses for them (at most 10)."""
+        for path in self._located(self.selected()[:10]):
+            self.opener(QUrl.fromLocalFile(str(path)))
+
+    def show_in_folder(self) -> None:
+        """Open the folder that holds the current file in the system's file manager."""
+        current = self.table.selectionModel().currentIndex()
+        member = self.proxy.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
+        chosen = [member] if isinstance(member, Member) else self.selected()[:1]
+        for path in self._located(chosen):
+            self.opener(QUrl.fromLocalFile(str(path.parent)))
+
     def toggle_pin(self) -> None:
         members = self.selected()
         if not members:
@@ -233,6 +265,9 @@ class MembersPane(QWidget):
         if not members:
             return
         menu = QMenu(self)
+        menu.addAction("Open").triggered.connect(self.open_selected)
+        menu.addAction("Show in folder").triggered.connect(self.show_in_folder)
+        menu.addSeparator()
         move_menu = menu.addMenu("Move to")
         for group in self.session.other_groups(self._group_idx):
             action = QAction(group.name, move_menu)
