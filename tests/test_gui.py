@@ -816,6 +816,31 @@ def test_open_a_file_and_show_it_in_its_folder(qtbot, window, asker, tmp_path):
     assert asker.messages[-1][0] == "File not found" and len(opened) == 3
 
 
+def test_keyboard_triage_with_number_keys(qtbot, window, asker, tmp_path):
+    project = open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    asker.answers = ["Letters"]
+    window.act_new_group.trigger()
+    assert "<b>3</b> Letters" in page.members.triage_hint.text()
+    page.groups.select_row(0)  # Invoices, doubtful first: invoice_1 (0.30), invoice_2 (0.38), ...
+    table = page.members.table
+    table.setFocus()
+    assert page.members.selected()[0].path == "invoice_1.txt"
+    qtbot.keyClick(table, Qt.Key.Key_3)
+    assert placement(project, 1)["invoice_1.txt"] == "Letters"
+    assert [m.path for m in page.members.selected()] == ["invoice_2.txt"]  # the next doubtful one
+    assert "invoice_2.txt" in page.preview.path.text()
+    qtbot.keyClick(table, Qt.Key.Key_2, Qt.KeyboardModifier.KeypadModifier)
+    assert placement(project, 1)["invoice_2.txt"] == "Recipes"
+    assert [m.path for m in page.members.selected()] == ["invoice_3.txt"]  # none doubtful: the next
+    qtbot.keyClick(table, Qt.Key.Key_1)  # its own group: refused, nothing moves
+    assert asker.messages[-1][1].startswith("These files are already in")
+    qtbot.keyClick(table, Qt.Key.Key_9)  # no ninth group: nothing
+    assert placement(project, 1)["invoice_3.txt"] == "Invoices"
+    window.act_undo.trigger()
+    assert placement(project, 1)["invoice_2.txt"] == "Invoices"
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

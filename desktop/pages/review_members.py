@@ -13,8 +13,10 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPoint,
     QSize,
     QSortFilterProxyModel,
@@ -22,7 +24,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,6 +48,8 @@ from ..dialogs import Asker
 from ..review_models import SORT_ROLE, MembersModel
 from ..session import ProjectSession
 from .parts import button
+
+TRIAGE_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
 class MembersPane(QWidget):
@@ -90,10 +94,18 @@ class MembersPane(QWidget):
                              self.toggle_pin))
         bar.addWidget(button("Move to\u2026", "Move the selected files to another group (or drag "
                              "them onto it)", self.move_selected_ask))
+        self.triage_hint = QLabel()
+        self.triage_hint.setWordWrap(True)
+        self.triage_hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.triage_hint)
+        for view in (self.table, self.grid):
+            view.installEventFilter(self)
+        session.sig_changed.connect(self._show_triage_keys)
+        self._show_triage_keys()
 
     def _make_table(self) -> QTableView:
         table = QTableView()
@@ -156,6 +168,44 @@ class MembersPane(QWidget):
         current = self.table.selectionModel().currentIndex()
         if current.isValid():
             self.view.scrollTo(current)
+
+    # -- keyboard triage -----------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Number keys 1-9 on the table or grid: move the selection to that group."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            n = TRIAGE_KEYS.get(Qt.Key(event.key()))
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if n is not None and mods == Qt.KeyboardModifier.NoModifier:
+                self.triage(n)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _show_triage_keys(self) -> None:
+        keys = [f"<b>{n}</b> {escape(g.name)}" for n, g in enumerate(self.session.groups[:9], 1)]
+        self.triage_hint.setText(
+            "Keys: " + " \u00b7 ".join(keys) + " \u2013 move the file there and go to the next doubtful one"
+            if keys else "")
+
+    def triage(self, number: int) -> None:
+        """Move the selected files to the ``number``-th group (1 = the first) and select the
+        next doubtful file of this list (else the next one), as photo culling tools do."""
+        groups = self.session.groups
+        members = self.selected()
+        if not members or not 1 <= number <= len(groups):
+            return
+        target = groups[number - 1]
+        if target.idx == self._group_idx:
+            self.session.sig_refused.emit(f"These files are already in \u201c{target.name}\u201d.")
+            return
+        moved = {m.item_id for m in members}
+        shown = [self.proxy.data(self.proxy.index(r, 0), Qt.ItemDataRole.UserRole)
+                 for r in range(self.proxy.rowCount())]
+        after = max(r for r, m in enumerate(shown) if m.item_id in moved)
+        rest = [m for m in shown[after + 1:] + shown[:after] if m.item_id not in moved]
+        following = next((m for m in rest if m.unsure), rest[0] if rest else None)
+        if self.session.move_items(sorted(moved), target.idx) and following is not None:
+            self.select([following.item_id])
+            self.view.scrollTo(self.table.selectionModel().currentIndex())
 
     # -- following the chosen group ------------------------------------------------------
     def show_group(self, group: Group | None) -> None:
