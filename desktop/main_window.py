@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self.review_page.sig_rerun_requested.connect(self.rerun)
         self.review_page.sig_export_requested.connect(self.show_export)
         self.session.sig_refused.connect(lambda why: self.asker.warn("Not possible", why))
+        self.session.sig_edited.connect(
+            lambda name: self.statusBar().showMessage(f"{name}. Ctrl+Z undoes it.", 8000))
         self.session.sig_opened.connect(self._update_title)
         self.session.sig_changed.connect(self._update_actions)
         self.review_page.groups.sig_group_chosen.connect(self._update_actions)

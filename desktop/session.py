@@ -25,6 +25,7 @@ class ProjectSession(QObject):
     sig_changed = Signal()  # groups or members of the shown run changed
     sig_runs_changed = Signal()  # a run was added (re-run, restore)
     sig_refused = Signal(str)  # an edit could not be done, and why
+    sig_edited = Signal(str)  # an edit was made: its name ("Move “a.txt” to “Recipes”")
     sig_filter_changed = Signal()  # Find: which files are shown changed
 
     def __init__(self) -> None:
@@ -163,6 +164,7 @@ class ProjectSession(QObject):
         if self.project is None or self.run_id is None:
             self.sig_refused.emit("Open a project with a finished run first.")
             return None
+        last = review.undo_name(self.project, self.run_id)
         try:
             result = fn(self.project, self.run_id, *args)
         except ReviewError as exc:
@@ -171,6 +173,9 @@ class ProjectSession(QObject):
         self.runs = review.list_runs(self.project)
         self._load()
         self.sig_changed.emit()
+        done = review.undo_name(self.project, self.run_id)
+        if fn not in (review.undo, review.redo) and done is not None and done != last:
+            self.sig_edited.emit(done)
         return result
 
     def rename_group(self, idx: int, name: str) -> str | None:

@@ -841,6 +841,23 @@ def test_keyboard_triage_with_number_keys(qtbot, window, asker, tmp_path):
     assert placement(project, 1)["invoice_2.txt"] == "Invoices"
 
 
+def test_an_edit_says_what_it_did_and_keeps_the_place_in_the_list(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(1)  # Recipes: recipe_1 (0.62) .. recipe_4 (0.86)
+    shown = [page.members.proxy.index(r, 2).data() for r in range(4)]
+    page.members.select([page.members.proxy.index(1, 0).data(Qt.ItemDataRole.UserRole).item_id])
+    page.members.move_selected(0)
+    assert window.statusBar().currentMessage() == (
+        f"Move \u201c{shown[1]}\u201d to \u201cInvoices\u201d. Ctrl+Z undoes it.")
+    assert [m.path for m in page.members.selected()] == [shown[2]]  # its neighbour, not the first
+    assert page.members.title.text().endswith("3 files")
+    page.members.select([page.members.proxy.index(2, 0).data(Qt.ItemDataRole.UserRole).item_id])
+    window.act_pin.trigger()  # an edit that keeps the file: it stays current
+    assert [m.path for m in page.members.selected()] == [shown[3]]
+    assert "Pin" in window.statusBar().currentMessage()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

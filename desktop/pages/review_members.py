@@ -62,6 +62,7 @@ class MembersPane(QWidget):
         self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.model = MembersModel(session)
         self._group_idx: int | None = None
+        self._current: tuple[int, int] | None = None  # (row, item id) of the current file
         self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
 
         self.proxy = QSortFilterProxyModel()
@@ -209,7 +210,11 @@ class MembersPane(QWidget):
 
     # -- following the chosen group ------------------------------------------------------
     def show_group(self, group: Group | None) -> None:
-        """List ``group``'s members (doubtful first) and make the first one current."""
+        """List ``group``'s members (doubtful first) and make the first one current; after an
+        edit of the same group, the file that was current if it is still there, else its
+        neighbour (the file now in its place)."""
+        same = group is not None and group.idx == self._group_idx and self._current is not None
+        before = self._current if same else None
         self._group_idx = group.idx if group else None
         self.model.show_group(self._group_idx)
         choice = self._grid_choice.get((self.session.run_id, self._group_idx))
@@ -217,9 +222,16 @@ class MembersPane(QWidget):
         if group is None:
             self.title.setText("")
         else:
-            self.title.setText(f"<b>{escape(group.name)}</b> \u2013 {group.size} files")
+            files = "1 file" if group.size == 1 else f"{group.size} files"
+            self.title.setText(f"<b>{escape(group.name)}</b> \u2013 {files}")
         self._sort_changed()
         first = self.proxy.index(0, 0)
+        if before is not None and self.proxy.rowCount():
+            row, item_id = before
+            rows = [self.proxy.data(self.proxy.index(r, 0), Qt.ItemDataRole.UserRole)
+                    for r in range(self.proxy.rowCount())]
+            still = next((r for r, m in enumerate(rows) if m.item_id == item_id), None)
+            first = self.proxy.index(still if still is not None else min(row, len(rows) - 1), 0)
         if first.isValid():
             self.table.selectionModel().setCurrentIndex(
                 first,
@@ -235,6 +247,8 @@ class MembersPane(QWidget):
 
     def _current_changed(self, index: QModelIndex) -> None:
         member = self.proxy.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+        if isinstance(member, Member):
+            self._current = (index.row(), member.item_id)
         self.sig_member_chosen.emit(member if isinstance(member, Member) else None)
 
     # -- selection -----------------------------------------------------------------------
