@@ -34,7 +34,15 @@ from .thumbs import ThumbnailLoader
 
 ITEMS_MIME = "application/x-corral-item-ids"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-UNSURE_TINT = QColor(255, 179, 0, 70)  # amber, readable on light and dark palettes
+UNSURE_TINT = QColor(255, 179, 0, 120)  # amber, readable on light and dark palettes
+UNSURE_MARK = "\u26a0"  # the warning sign before a doubtful file's confidence
+CONFIDENCE_HELP = (
+    "Confidence, from 0 to 1: how sure Corral is that the file belongs in its group. With the "
+    "default method it is the share of the file's most similar files that are in the same "
+    "group; with the model assigning files (--method llm) the model's probability for the "
+    "group. A file the run was unsure about (below its threshold, 0.45 unless changed) is "
+    f"marked {UNSURE_MARK} check; a file you moved or pinned counts as certain (1.00)."
+)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -70,14 +78,20 @@ class _RowsTable(QAbstractTableModel):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
+    HEADER_TIPS: tuple[str, ...] = ()
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return (self.HEADER_TIPS[section] or None) if section < len(self.HEADER_TIPS) else None
         return None
 
 
 class GroupsModel(_RowsTable):
     HEADERS = ("Group", "Files", "Mean conf.", "Unsure")
+    HEADER_TIPS = ("", "Files in the group", "The mean confidence of its files. " + CONFIDENCE_HELP,
+                   "Files the run was unsure about: check them")
 
     def __init__(self, session: ProjectSession) -> None:
         super().__init__()
@@ -164,6 +178,7 @@ class GroupsModel(_RowsTable):
 
 class MembersModel(_RowsTable):
     HEADERS = ("", "Confidence", "File", "Text", "Picture")
+    HEADER_TIPS = ("Check: the run was unsure; pinned; moved by you", CONFIDENCE_HELP, "", "", "")
     PICTURE_COL = 4  # the grid's column: file name and thumbnail
 
     def __init__(self, session: ProjectSession) -> None:
@@ -232,7 +247,10 @@ class MembersModel(_RowsTable):
         if role == Qt.ItemDataRole.DisplayRole:
             text = member.snippet[:160]
             name = member.path.rsplit("/", 1)[-1]
-            return (self.status(member), _conf(member.confidence), member.path, text, name)[col]
+            conf = _conf(member.confidence)
+            mark = f"{UNSURE_MARK} " if member.unsure else ""
+            picture = f"{mark}{conf} {name}" if conf else name  # the grid: confidence too
+            return (self.status(member), conf, member.path, text, picture)[col]
         if role == SORT_ROLE:
             conf = -1.0 if member.confidence is None else member.confidence
             path = member.path.casefold()
@@ -245,13 +263,19 @@ class MembersModel(_RowsTable):
             return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if role == Qt.ItemDataRole.DecorationRole and col == self.PICTURE_COL:
             return self.picture(member)
+        if role == Qt.ItemDataRole.FontRole and member.unsure and col in (0, 1, self.PICTURE_COL):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
             why = {
-                "check": "The model was unsure about this one: check it.",
+                "check": "The run was unsure about this one: check it.",
                 "pinned": "Pinned: it stays in this group when you re-run.",
                 "moved": "You moved it here.",
             }.get(self.status(member), "")
-            return f"{member.path}\n{why}".strip()
+            conf = _conf(member.confidence)
+            sure = f"Confidence {conf} (0 to 1: how sure Corral is that it belongs here)" if conf else ""
+            return "\n".join(t for t in (member.path, sure, why) if t)
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

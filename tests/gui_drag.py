@@ -58,7 +58,7 @@ def main(project: str, file: str, group: str) -> int:
         grid, groups = page.members.grid, page.groups.view
         report["grid_shown"] = page.members.stack.currentWidget() is grid
         rows = [page.members.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.members.proxy.rowCount())]
-        source = next(i for i in rows if i.data() == file)
+        source = next(i for i in rows if i.data(Qt.ItemDataRole.UserRole).path == file)
         start = grid.visualRect(source).center()
         target_row = next(r for r in range(page.groups.model.rowCount())
                           if page.groups.model.index(r, 0).data() == group)

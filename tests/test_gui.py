@@ -359,7 +359,7 @@ def open_pictures(qtbot, window, tmp_path: Path, extra_pictures: int = 0) -> Pat
 def grid_rows(page) -> dict[str, Any]:
     """{file name: proxy index in the grid's column}, in the order shown."""
     indexes = [page.members.proxy.index(r, MembersModel.PICTURE_COL) for r in range(page.members.proxy.rowCount())]
-    return {i.data(): i for i in indexes}
+    return {i.data(Qt.ItemDataRole.UserRole).path: i for i in indexes}
 
 
 def opaque_box(image: Any) -> tuple[int, int]:
@@ -856,6 +856,22 @@ def test_an_edit_says_what_it_did_and_keeps_the_place_in_the_list(qtbot, window,
     window.act_pin.trigger()  # an edit that keeps the file: it stays current
     assert [m.path for m in page.members.selected()] == [shown[3]]
     assert "Pin" in window.statusBar().currentMessage()
+
+
+def test_confidence_is_explained_and_doubtful_files_are_marked(qtbot, window, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(0)
+    proxy = page.members.proxy
+    header = proxy.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert header.startswith("Confidence, from 0 to 1") and "share of the file's most similar" in header
+    assert "mean confidence" in page.groups.model.headerData(2, Qt.Orientation.Horizontal,
+                                                             Qt.ItemDataRole.ToolTipRole)
+    doubtful, sure = proxy.index(0, MembersModel.PICTURE_COL), proxy.index(3, MembersModel.PICTURE_COL)
+    assert doubtful.data() == "\u26a0 0.30 invoice_1.txt" and sure.data() == "0.54 invoice_4.txt"  # the grid
+    assert doubtful.data(Qt.ItemDataRole.FontRole).bold() and sure.data(Qt.ItemDataRole.FontRole) is None
+    assert "Confidence 0.30" in proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert "unsure" in proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
 
 
 # -- real runs with the tiny model -------------------------------------------------------------

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from corral.engine.review import Member
 
-from ..review_models import MembersModel
+from ..review_models import CONFIDENCE_HELP, MembersModel
 from ..session import ProjectSession
 from ..thumbs import ThumbnailLoader
 
@@ -31,6 +31,7 @@ class PreviewPane(QWidget):
         self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta = QLabel()
         self.meta.setWordWrap(True)
+        self.meta.setToolTip(CONFIDENCE_HELP)
         self.image = QLabel()
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.hide()
