@@ -874,6 +874,18 @@ def test_confidence_is_explained_and_doubtful_files_are_marked(qtbot, window, tm
     assert "unsure" in proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
 
 
+def test_an_empty_group_says_how_to_fill_it(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    asker.answers = ["Letters"]
+    window.act_new_group.trigger()  # the new group is shown
+    members = page.members
+    assert members.stack.currentWidget() is members.empty
+    assert "drag files here" in members.empty.text() and "press 3" in members.empty.text()
+    page.groups.select_row(0)
+    assert members.stack.currentWidget() is members.table
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -70,9 +70,14 @@ class MembersPane(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.table = self._make_table()
         self.grid = self._make_grid()
+        self.empty = QLabel()  # shown instead of an empty list
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setAcceptDrops(False)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.empty)
         self.title = QLabel()
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may shrink
         self.grid_toggle = QToolButton()
@@ -165,6 +170,12 @@ class MembersPane(QWidget):
 
     def _show_grid(self, on: bool) -> None:
         self.grid_toggle.setChecked(on)
+        if self._group_idx is not None and self.proxy.rowCount() == 0:
+            number = next((n for n, g in enumerate(self.session.groups, 1) if g.idx == self._group_idx), 0)
+            key = f", or select files in another group and press {number}" if 0 < number < 10 else ""
+            self.empty.setText(f"This group is empty: drag files here onto its name in the list of groups{key}.")
+            self.stack.setCurrentWidget(self.empty)
+            return
         self.stack.setCurrentWidget(self.grid if on else self.table)
         current = self.table.selectionModel().currentIndex()
         if current.isValid():
