@@ -181,7 +181,8 @@ class MainWindow(QMainWindow):
             else "Documents are sent to this model server for grouping (Settings to change).")
 
     def _update_title(self) -> None:
-        name = self.session.path.stem if self.session.path else ""
+        root = self.session.root  # the project is named after its folder
+        name = root.name if root is not None and root.name else (self.session.path.stem if self.session.path else "")
         self.setWindowTitle(f"{name} \u2013 Corral" if name else "Corral")
 
     def _about(self) -> None:

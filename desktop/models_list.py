@@ -46,3 +46,14 @@ def select_model(combo: QComboBox, model: str) -> None:
         combo.setItemData(combo.count() - 1, model, 3)
         index = combo.count() - 1
     combo.setCurrentIndex(max(index, 0))
+
+
+def plain_model(model_id: str) -> str:
+    """A run's model as people know it: the catalog title for ``qwen2.5-1.5b:cc324af0...``,
+    the served model's name for ``server:NAME:FINGERPRINT``, the file name for a file."""
+    if model_id.startswith("server:"):
+        name = model_id[len("server:"):].rsplit(":", 1)[0]
+        return f"{name} on a model server"
+    name = model_id.rsplit(":", 1)[0] if ":" in model_id else model_id
+    spec = CATALOG.get(name)
+    return spec.title if spec is not None else name

@@ -886,6 +886,26 @@ def test_an_empty_group_says_how_to_fill_it(qtbot, window, asker, tmp_path):
     assert members.stack.currentWidget() is members.table
 
 
+def test_plain_words_for_models_projects_and_counts(qtbot, window, tmp_path):
+    from corral.desktop.models_list import plain_model
+
+    assert plain_model("qwen2.5-1.5b:cc324af070c2ecbf") == "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
+    assert plain_model("server:llama-3.1-8b:0a1b2c3d") == "llama-3.1-8b on a model server"
+    assert plain_model("my-model.gguf:123456") == "my-model.gguf"
+    project = built_project(tmp_path).rename(tmp_path / "docs-1a2b3c4d.corral")  # as the default path
+    with Project.open(project, create=False) as p:
+        run_id = p.runs.new(CRITERION, None, "qwen2.5-1.5b:cc324af070c2ecbf", {})
+        p.results.save_groups(run_id, ["Everything"])
+        p.results.save_assignment(run_id, p.items()[0].id, 0, 0.9, False)
+        p.runs.finish(run_id, "done", {})
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(project)
+    summary = window.review_page.summary.text()
+    assert "model Qwen2.5-Coder-1.5B-Instruct Q4_K_M" in summary and "cc324af0" not in summary
+    assert "1 file in 1 group, 7 not in a group" in summary
+    assert window.windowTitle() == "docs \u2013 Corral"  # the folder's name, not the file's
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -23,12 +23,17 @@ from PySide6.QtWidgets import (
 from corral.engine.review import UNASSIGNED
 
 from ..dialogs import Asker
+from ..models_list import plain_model
 from ..session import ProjectSession
 from .parts import button
 from .review_groups import GroupsPane
 from .review_members import MembersPane
 from .review_preview import PreviewPane
 from .runs_bar import RunsBar
+
+
+def _count(n: int, thing: str) -> str:
+    return f"1 {thing}" if n == 1 else f"{n} {thing}s"
 
 
 class ReviewPage(QWidget):
@@ -116,8 +121,8 @@ class ReviewPage(QWidget):
             loose = len(self.session.members_of(UNASSIGNED))
             extra = f", {loose} not in a group" if loose else ""
             text = (
-                f"Grouped by \u201c{run.criterion}\u201d (K: {k}, model {run.model}): "
-                f"{self.session.item_count} files in {len(self.session.groups)} groups{extra}."
+                f"Grouped by \u201c{run.criterion}\u201d (K: {k}, model {plain_model(run.model)}): "
+                f"{_count(self.session.item_count, 'file')} in {_count(len(self.session.groups), 'group')}{extra}."
             )
             if self.session.filtering:
                 shown = self.groups.model.rowCount()
