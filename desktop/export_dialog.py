@@ -6,9 +6,11 @@ undoing run as jobs with progress. All file work is the engine's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +32,9 @@ from corral.engine.export import (
     MODES,
     ExportPlan,
     UndoReport,
+    exports_into,
     human_size,
+    list_exports,
     renamed_from,
     undoable_export,
 )
@@ -61,9 +65,11 @@ class ExportDialog(QDialog):
 
     def __init__(self, session: ProjectSession, asker: Asker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export groups to folders")
+        run = session.run
+        self.setWindowTitle(f"Export run {run.id}: \u201c{run.criterion}\u201d" if run else "Export groups to folders")
         self.resize(760, 560)
         self.session, self.asker = session, asker
+        self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests replace it
         self.plan: ExportPlan | None = None
         self.job: Job | None = None
         self.last_export: int | None = None
@@ -73,7 +79,11 @@ class ExportDialog(QDialog):
             self.mode_combo.addItem(MODE_HELP[mode], mode)
         self.dest_edit = QLineEdit()
         root = session.root
-        if root is not None:
+        earlier = list_exports(session.project) if session.project is not None else []
+        last = next((row.dest for row in earlier if row.dest is not None), None)
+        if last is not None:  # where this project was exported last time
+            self.dest_edit.setText(str(last))
+        elif root is not None:
             self.dest_edit.setText(str(root.parent / f"{root.name} (organized)"))
         choose = QPushButton("Choose\u2026")
         choose.clicked.connect(self._choose_dest)
@@ -110,12 +120,17 @@ class ExportDialog(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._cancel_job)
         self.cancel_button.hide()
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_folder_button.setToolTip("Open the folder the files were exported into")
+        self.open_folder_button.clicked.connect(self.open_folder)
+        self.open_folder_button.hide()
+        self._exported_to: Path | None = None
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.undo_button)
         buttons.addStretch(1)
-        for button in (self.preview_button, self.apply_button, self.cancel_button, close):
+        for button in (self.open_folder_button, self.preview_button, self.apply_button, self.cancel_button, close):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
@@ -245,6 +260,14 @@ class ExportDialog(QDialog):
         plan = self.plan
         if plan is None or self.session.path is None:
             return None
+        earlier = exports_into(self.session.project, plan.dest) if self.session.project else []
+        if earlier and not self.asker.confirm(
+            "Export again into the same folder",
+            f"{plan.dest} already holds an earlier export of this project (run {earlier[0].run_id}, "
+            f"{earlier[0].files_done} files). Export into it again? Nothing there is replaced: files "
+            "of the same name get \u201cname (2)\u201d. \u201cUndo last export\u201d removes only the newest.",
+        ):
+            return None
         if plan.mode == "move" and not self.asker.confirm(
             "Move files", f"Move {len(plan.file_ops)} files out of {self.session.root}? Undo puts them back."
         ):
@@ -260,8 +283,15 @@ class ExportDialog(QDialog):
         dest = self.plan.dest if self.plan else ""
         self.plan = None
         self._job_ended()
-        self.status.setText(f"Exported {count} files into {dest}. \u201cUndo last export\u201d takes them back out.")
+        files = "1 file" if count == 1 else f"{count} files"
+        self.status.setText(f"Exported {files} into {dest}. \u201cUndo last export\u201d takes them back out.")
+        self._exported_to = Path(dest) if dest else None
+        self.open_folder_button.setVisible(self._exported_to is not None)
         self.sig_applied.emit(export_id)
+
+    def open_folder(self) -> None:
+        if self._exported_to is not None:
+            self.opener(QUrl.fromLocalFile(str(self._exported_to)))
 
     def undo(self) -> Job | None:
         if self.session.path is None:

@@ -906,6 +906,35 @@ def test_plain_words_for_models_projects_and_counts(qtbot, window, tmp_path):
     assert window.windowTitle() == "docs \u2013 Corral"  # the folder's name, not the file's
 
 
+def test_export_says_what_it_did_and_remembers_where(qtbot, window, asker, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    dialog = window.show_export()
+    assert dialog.windowTitle() == f"Export run 1: \u201c{CRITERION}\u201d"
+    dest = tmp_path / "sorted"
+    dialog.dest_edit.setText(str(dest))
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    assert not dialog.open_folder_button.isVisible()
+    with qtbot.waitSignal(dialog.sig_applied, timeout=20_000):
+        dialog.apply_button.click()
+    assert dialog.open_folder_button.isVisible()
+    opened: list[str] = []
+    dialog.opener = lambda url: opened.append(url.toLocalFile()) or True
+    dialog.open_folder_button.click()
+    assert opened == [str(dest)]
+    dialog.reject()
+    # The next export starts from there, and warns before adding a second export to it.
+    again = window.show_export()
+    assert again.dest_edit.text() == str(dest)
+    with qtbot.waitSignal(again.sig_planned, timeout=20_000):
+        again.preview_button.click()
+    asker.answers = [False]
+    assert again.apply() is None
+    assert asker.asked[-1] == ("confirm", "Export again into the same folder")
+    assert sorted(p.name for p in (dest / "Invoices").iterdir()) == [f"invoice_{n}.txt" for n in range(1, 5)]
+    again.reject()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from .apply import apply_export
 from .fsops import ExportError
-from .journal import list_exports, undoable_export
+from .journal import exports_into, list_exports, undoable_export
 from .modes import MODES
 from .plan import ExportPlan, PlannedFolder, PlannedOp, human_size, plan_export, renamed_from
 from .tables import export_table
@@ -42,6 +42,7 @@ __all__ = [
     "UndoReport",
     "apply_export",
     "export_table",
+    "exports_into",
     "human_size",
     "list_exports",
     "plan_export",

@@ -50,6 +50,25 @@ def undoable_export(project: Project) -> ExportRow | None:
     return next((row for row in list_exports(project) if row.status in UNDOABLE), None)
 
 
+def exports_into(project: Project, dest: str | Path) -> list[ExportRow]:
+    """Earlier exports of the project whose files are still in ``dest`` (newest first): an
+    export into the same folder again adds ``name (2)`` copies next to them."""
+    try:
+        target = Path(dest).expanduser().resolve()
+    except OSError:
+        return []
+    return [row for row in list_exports(project)
+            if row.status in UNDOABLE and row.files_done and row.dest is not None
+            and _same(row.dest, target)]
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b
+    except OSError:
+        return False
+
+
 @contextmanager
 def exclusive(project: Project) -> Iterator[bool]:
     """Hold the project's export lock while files are changed; yields False if it is taken.
