@@ -935,6 +935,34 @@ def test_export_says_what_it_did_and_remembers_where(qtbot, window, asker, tmp_p
     again.reject()
 
 
+def test_space_shows_a_picture_large_and_arrows_step_through(qtbot, window, tmp_path):
+    open_pictures(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(0)
+    grid = page.members.grid
+    rows = grid_rows(page)
+    page.members.select([rows["red_wide.png"].data(Qt.ItemDataRole.UserRole).item_id])
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    look = page.members.quick_look
+    assert look is not None and look.isVisible()
+    assert look.stack.currentWidget() is look.image
+    assert look.image.pixmap().size().toTuple() == (400, 200)  # full size: it fits the screen
+    assert look.caption.text().startswith("red_wide.png")
+    order = [page.members.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole).path
+             for r in range(page.members.proxy.rowCount())]
+    at = order.index("red_wide.png")
+    step = 1 if at + 1 < len(order) else -1
+    qtbot.keyClick(look, Qt.Key.Key_Right if step == 1 else Qt.Key.Key_Left)
+    following = order[at + step]
+    assert look.caption.text().startswith(following)
+    assert [m.path for m in page.members.selected()] == [following]  # the selection follows
+    if following.endswith(".txt"):
+        assert look.stack.currentWidget() is look.text and "Captions" in look.text.toPlainText()
+    qtbot.keyClick(look, Qt.Key.Key_Space)
+    assert not look.isVisible()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from ..dialogs import Asker
 from ..review_models import SORT_ROLE, MembersModel
 from ..session import ProjectSession
 from .parts import button
+from .quick_look import QuickLook
 
 TRIAGE_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
@@ -63,6 +64,7 @@ class MembersPane(QWidget):
         self.model = MembersModel(session)
         self._group_idx: int | None = None
         self._current: tuple[int, int] | None = None  # (row, item id) of the current file
+        self.quick_look: QuickLook | None = None  # the large preview, once opened
         self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
 
         self.proxy = QSortFilterProxyModel()
@@ -185,12 +187,54 @@ class MembersPane(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Number keys 1-9 on the table or grid: move the selection to that group."""
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Space and not event.modifiers():
+                self.look()
+                return True
             n = TRIAGE_KEYS.get(Qt.Key(event.key()))
             mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             if n is not None and mods == Qt.KeyboardModifier.NoModifier:
                 self.triage(n)
                 return True
         return super().eventFilter(watched, event)
+
+    # -- a large preview (space bar) -----------------------------------------------------
+    def look(self) -> QuickLook | None:
+        """Show the current file large (a picture) or its text; arrows step through the list."""
+        if self.current_member() is None:
+            return None
+        if self.quick_look is None:
+            self.quick_look = QuickLook(self)
+            self.quick_look.sig_step.connect(self._look_step)
+        self._look_fill()
+        self.quick_look.show()
+        self.quick_look.raise_()
+        self.quick_look.activateWindow()
+        return self.quick_look
+
+    def current_member(self) -> Member | None:
+        current = self.table.selectionModel().currentIndex()
+        member = self.proxy.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
+        return member if isinstance(member, Member) else None
+
+    def _look_fill(self) -> None:
+        member, root, look = self.current_member(), self.session.root, self.quick_look
+        if member is None or look is None:
+            return
+        row = self.table.selectionModel().currentIndex().row() + 1
+        conf = "" if member.confidence is None else f", confidence {member.confidence:.2f}"
+        caption = f"{member.path} ({row} of {self.proxy.rowCount()}{conf})"
+        if member.kind == "image" and root is not None and look.show_picture(root / member.path, caption):
+            return
+        look.show_text(self.session.preview_text(member), caption)
+
+    def _look_step(self, step: int) -> None:
+        row = self.table.selectionModel().currentIndex().row() + step
+        if 0 <= row < self.proxy.rowCount():
+            index = self.proxy.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.view.scrollTo(index)
+            self._look_fill()
 
     def _show_triage_keys(self) -> None:
         keys = [f"<b>{n}</b> {escape(g.name)}" for n, g in enumerate(self.session.groups[:9], 1)]
