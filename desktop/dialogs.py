@@ -32,6 +32,7 @@ class KChooser(QWidget):
     def __init__(self, k: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spin = QSpinBox()
+        self.spin.setAccessibleName("Number of groups")
         self.spin.setRange(1, K_MAX)
         self.spin.setToolTip("How many groups to make")
         self.auto = QCheckBox("Automatic")

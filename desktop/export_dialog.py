@@ -75,9 +75,11 @@ class ExportDialog(QDialog):
         self.last_export: int | None = None
 
         self.mode_combo = QComboBox()
+        self.mode_combo.setAccessibleName("How to export")
         for mode in MODES:
             self.mode_combo.addItem(MODE_HELP[mode], mode)
         self.dest_edit = QLineEdit()
+        self.dest_edit.setAccessibleName("Export into this folder")
         root = session.root
         earlier = list_exports(session.project) if session.project is not None else []
         last = next((row.dest for row in earlier if row.dest is not None), None)
@@ -100,6 +102,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.include_unsure)
 
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("What the export will do")
         self.tree.setHeaderLabels(["Folder or file", "Size"])
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

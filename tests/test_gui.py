@@ -963,6 +963,48 @@ def test_space_shows_a_picture_large_and_arrows_step_through(qtbot, window, tmp_
     assert not look.isVisible()
 
 
+def test_layout_at_1024x700_tab_between_panes_and_accessible_names(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QComboBox,
+        QHeaderView,
+        QLineEdit,
+        QPlainTextEdit,
+        QSpinBox,
+        QWidget,
+    )
+
+    open_built(qtbot, window, tmp_path)
+    window.resize(1024, 700)
+    qtbot.wait(20)
+    assert window.size().toTuple() == (1024, 700)
+    page = window.review_page
+    groups = page.groups.view
+    names = [page.groups.model.index(r, 0).data() for r in range(page.groups.model.rowCount())]
+    width = max(groups.fontMetrics().horizontalAdvance(n) for n in names)
+    assert groups.columnWidth(0) > width  # names are not cut
+    assert sum(groups.columnWidth(c) for c in range(4)) <= groups.viewport().width()
+    # Tab goes from the groups to the files to the preview, not from cell to cell.
+    groups.setFocus()
+    reached = []
+    for _ in range(30):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+        if reached[-1] is page.preview.text:
+            break
+    assert page.members.table in reached and reached[-1] is page.preview.text
+    assert reached.index(page.members.table) < len(reached) - 1
+    # Every field, list and choice of the app's pages and the export dialog has a name.
+    dialog = window.show_export()
+    for root in (window.start_page, window.run_page, page, dialog):
+        kinds = (QAbstractItemView, QLineEdit, QComboBox, QPlainTextEdit, QSpinBox)
+        for widget in (w for w in root.findChildren(QWidget) if isinstance(w, kinds)):
+            inner = widget.objectName().startswith("qt_") or isinstance(widget, QHeaderView) or isinstance(
+                widget.parent(), (QComboBox, QLineEdit)) or type(widget.parent()).__name__ == "QFrame"
+            assert inner or widget.accessibleName(), (type(root).__name__, type(widget).__name__, widget.toolTip())
+    dialog.reject()
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

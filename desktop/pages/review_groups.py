@@ -33,6 +33,8 @@ class GroupsPane(QWidget):
         self._chosen: int | None = None  # the chosen group's index
 
         self.view = QTableView()
+        self.view.setAccessibleName("Groups")
+        self.view.setTabKeyNavigation(False)  # Tab goes on to the next pane
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

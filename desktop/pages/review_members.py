@@ -117,6 +117,8 @@ class MembersPane(QWidget):
 
     def _make_table(self) -> QTableView:
         table = QTableView()
+        table.setAccessibleName("Files of the chosen group")
+        table.setTabKeyNavigation(False)  # Tab goes on to the next pane
         table.setModel(self.proxy)
         table.setSortingEnabled(True)
         table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
@@ -134,6 +136,7 @@ class MembersPane(QWidget):
     def _make_grid(self) -> QListView:
         """The members as thumbnails: same proxy, same selection as the table."""
         grid = QListView()
+        grid.setAccessibleName("Thumbnails of the chosen group's files")
         grid.setMovement(QListView.Movement.Static)  # before IconMode, which would make it Free
         grid.setViewMode(QListView.ViewMode.IconMode)
         grid.setModel(self.proxy)

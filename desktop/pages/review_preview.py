@@ -37,6 +37,8 @@ class PreviewPane(QWidget):
         self.image.hide()
         thumbs.sig_ready.connect(self._thumbnail_ready)
         self.text = QPlainTextEdit()
+        self.text.setAccessibleName("Text of the chosen file")
+        self.text.setTabChangesFocus(True)
         self.text.setReadOnly(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -15,6 +15,7 @@ class RunsBar(QWidget):
         super().__init__()
         self.session, self.asker = session, asker
         self.combo = QComboBox()
+        self.combo.setAccessibleName("Run shown")
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(16)
         self.combo.setToolTip("Show an earlier run of this project")
