@@ -33,7 +33,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QIcon,
 )
-from PySide6.QtWidgets import QApplication, QListView, QStyle
+from PySide6.QtWidgets import QApplication, QLabel, QListView, QStyle
 
 from corral.desktop.config import AppSettings, GuiState
 from corral.desktop.jobs import Job, explain
@@ -1003,6 +1003,20 @@ def test_layout_at_1024x700_tab_between_panes_and_accessible_names(qtbot, window
                 widget.parent(), (QComboBox, QLineEdit)) or type(widget.parent()).__name__ == "QFrame"
             assert inner or widget.accessibleName(), (type(root).__name__, type(widget).__name__, widget.toolTip())
     dialog.reject()
+
+
+def test_first_run_welcome_offers_the_sample_folder(qtbot, window, tmp_path):
+    start = window.start_page
+    assert start.welcome.isVisible() and "criterion" in start.welcome.findChild(QLabel).text()
+    qtbot.mouseClick(start.sample_button, Qt.MouseButton.LeftButton)
+    folder = Path(start.folder_edit.text())
+    assert folder == REPO / "resources" / "samples" / "documents"
+    assert len([p for p in folder.rglob("*") if p.is_file()]) == 18
+    request = start.build_request()
+    assert request is not None and request.criterion == "what kind of document is this" and request.k == 5
+    window.state.add_recent(built_project(tmp_path))  # once there is a project, no welcome
+    start.refresh()
+    assert not start.welcome.isVisible()
 
 
 # -- real runs with the tiny model -------------------------------------------------------------

@@ -28,6 +28,18 @@ from ..dialogs import Asker, KChooser
 from ..models_list import fill_model_combo, select_model
 
 EXAMPLE_CRITERION = "what kind of document this is (invoice, letter, recipe, ...)"
+SAMPLE_CRITERION = "what kind of document is this"
+
+
+def sample_folder() -> Path | None:
+    """The sample folder shipped with Corral (18 documents of five kinds), if it is there."""
+    try:
+        from importlib.resources import files
+
+        path = Path(str(files("corral.resources").joinpath("samples/documents")))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return path if path.is_dir() else None
 
 
 class StartPage(QWidget):
@@ -124,8 +136,36 @@ class StartPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(intro)
+        layout.addWidget(self._welcome_box())
         layout.addLayout(columns, 1)
         self.refresh()
+
+    def _welcome_box(self) -> QGroupBox:
+        """Shown until the first project: what the criterion is, and the sample folder."""
+        self.welcome = QGroupBox("Welcome")
+        text = QLabel(
+            "Choose a folder and say in plain words how its files should be grouped: that "
+            "sentence is the <b>criterion</b>, the question each group answers (<i>what kind of "
+            "document is this</i>, <i>which trip</i>, <i>which client</i>). The same folder can "
+            "be grouped again by another criterion. Then check the groups, fix what is wrong "
+            "(every change can be undone) and export them as folders.<br>To see how it works "
+            "first, try the sample folder: 18 documents of five kinds.")
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.TextFormat.RichText)
+        self.sample_button = QPushButton("Try the sample folder")
+        self.sample_button.setToolTip("Fill in the sample folder and a criterion for it")
+        self.sample_button.clicked.connect(self.use_sample)
+        self.sample_button.setEnabled(sample_folder() is not None)
+        row = QHBoxLayout(self.welcome)
+        row.addWidget(text, 1)
+        row.addWidget(self.sample_button, alignment=Qt.AlignmentFlag.AlignBottom)
+        return self.welcome
+
+    def use_sample(self) -> None:
+        folder = sample_folder()
+        if folder is not None:
+            self.fill(folder, SAMPLE_CRITERION, 5)
+            self.criterion_edit.setFocus()
 
     # -- state ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -137,6 +177,7 @@ class StartPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, path)
             item.setToolTip(path)
             self.recent_list.addItem(item)
+        self.welcome.setVisible(not self.recent_list.count())  # the first run
         if not self.recent_list.count():
             placeholder = QListWidgetItem("No projects yet.")
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
