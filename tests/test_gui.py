@@ -1019,6 +1019,24 @@ def test_first_run_welcome_offers_the_sample_folder(qtbot, window, tmp_path):
     assert not start.welcome.isVisible()
 
 
+def test_type_ahead_in_the_files_and_groups_lists(qtbot, window, tmp_path):
+    open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    page.groups.select_row(0)
+    table = page.members.table
+    table.setFocus()
+    qtbot.keyClicks(table, "invoice_3")  # the 3 after letters is part of the name, not triage
+    assert [m.path for m in page.members.selected()] == ["invoice_3.txt"]
+    assert window.session.group_of_item(page.members.selected()[0].item_id) == 0
+    page.members._typed_at = 0.0  # a pause: a new search
+    qtbot.keyClicks(table, "i")  # the next one starting with "i"
+    assert [m.path for m in page.members.selected()] == ["invoice_4.txt"]
+    groups = page.groups.view
+    groups.setFocus()
+    qtbot.keyClicks(groups, "rec")  # Qt's own type-ahead: the group names are the first column
+    assert page.groups.selected().name == "Recipes"
+
+
 # -- real runs with the tiny model -------------------------------------------------------------
 
 

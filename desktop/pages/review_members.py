@@ -8,6 +8,7 @@ group and the preview work the same in either.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -27,6 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -65,6 +67,7 @@ class MembersPane(QWidget):
         self._group_idx: int | None = None
         self._current: tuple[int, int] | None = None  # (row, item id) of the current file
         self.quick_look: QuickLook | None = None  # the large preview, once opened
+        self._typed, self._typed_at = "", 0.0  # type-ahead: the letters typed, and when
         self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
 
         self.proxy = QSortFilterProxyModel()
@@ -188,17 +191,45 @@ class MembersPane(QWidget):
 
     # -- keyboard triage -----------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Number keys 1-9 on the table or grid: move the selection to that group."""
+        """Keys on the table or grid: 1-9 move the selection to that group (triage), space
+        shows the file large, letters jump to the file whose name starts with them."""
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if event.key() == Qt.Key.Key_Space and not event.modifiers():
                 self.look()
                 return True
             n = TRIAGE_KEYS.get(Qt.Key(event.key()))
             mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            if n is not None and mods == Qt.KeyboardModifier.NoModifier:
-                self.triage(n)
+            if n is not None and mods == Qt.KeyboardModifier.NoModifier and not self._typing():
+                self.triage(n)  # (a digit right after letters goes on with the name instead)
+                return True
+            text = event.text()
+            if text and text.isprintable() and not text.isspace() and not (
+                    mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)):
+                self.type_ahead(text)
                 return True
         return super().eventFilter(watched, event)
+
+    def _typing(self) -> bool:
+        return bool(self._typed) and (
+            time.monotonic() - self._typed_at <= QApplication.keyboardInputInterval() / 1000)
+
+    def type_ahead(self, text: str) -> None:
+        """Select the next file whose name starts with what was typed in the last second
+        (the views' own search would look at the status or confidence column)."""
+        if not self._typing():
+            self._typed = ""
+        self._typed_at = time.monotonic()
+        self._typed += text.casefold()
+        rows = [self.proxy.data(self.proxy.index(r, 0), Qt.ItemDataRole.UserRole)
+                for r in range(self.proxy.rowCount())]
+        start = self.table.selectionModel().currentIndex().row()
+        start = start + 1 if len(self._typed) == 1 else max(start, 0)  # a new letter: the next
+        for row in list(range(start, len(rows))) + list(range(0, start)):
+            member = rows[row]
+            if isinstance(member, Member) and member.path.rsplit("/", 1)[-1].casefold().startswith(self._typed):
+                self.select([member.item_id])
+                self.view.scrollTo(self.proxy.index(row, 0))
+                return
 
     # -- a large preview (space bar) -----------------------------------------------------
     def look(self) -> QuickLook | None:
