@@ -36,6 +36,7 @@ class ProjectSession(QObject):
         self.groups: list[Group] = []
         self.runs: list[RunRow] = []
         self._members: dict[int, list[Member]] = {}
+        self._group_of: dict[int, int] = {}  # item id -> its group's index (UNASSIGNED: none)
         self._filter: tuple[str, bool, str | None] = ("", False, None)  # text, doubtful, kind
         self._matches: set[int] | None = None  # None: no filter, every file is shown
 
@@ -56,7 +57,7 @@ class ProjectSession(QObject):
         if self.project is not None:
             self.project.close()
         self.project, self.path, self.run_id = None, None, None
-        self.groups, self.runs, self._members = [], [], {}
+        self.groups, self.runs, self._members, self._group_of = [], [], {}, {}
         self._matches = None
         if emit:
             self.sig_opened.emit()
@@ -97,12 +98,13 @@ class ProjectSession(QObject):
         self.sig_changed.emit()
 
     def _load(self) -> None:
-        self.groups, self._members = [], {}
+        self.groups, self._members, self._group_of = [], {}, {}
         if self.project is None or self.run_id is None:
             return
         self.groups = review.group_summaries(self.project, self.run_id)
         self._members = {group.idx: group.members for group in self.groups}
         self._members[UNASSIGNED] = review.unassigned(self.project, self.run_id)
+        self._group_of = {m.item_id: idx for idx, members in self._members.items() for m in members}
         self._find()
 
     def members_of(self, group_idx: int) -> list[Member]:
@@ -137,8 +139,7 @@ class ProjectSession(QObject):
     def group_of_item(self, item_id: int) -> int | None:
         """The index of the shown group holding the item (UNASSIGNED: none), or None when
         the item is not a readable file of the project."""
-        return next((idx for idx, members in self._members.items()
-                     if any(m.item_id == item_id for m in members)), None)
+        return self._group_of.get(item_id)
 
     def group(self, idx: int) -> Group | None:
         return next((g for g in self.groups if g.idx == idx), None)
