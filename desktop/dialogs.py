@@ -96,14 +96,20 @@ class Asker:
         value, ok = QInputDialog.getText(self.parent, title, label, text=default)
         return value if ok else None
 
-    def choice(self, title: str, label: str, options: list[str], current: int = 0) -> int | None:
+    def choice(self, title: str, label: str, options: list[str], current: int = 0,
+               editable: bool = False) -> int | None:
         """One of ``options`` (its index); ``current`` is the one offered first, so a
-        destructive choice need not be the one Enter picks."""
+        destructive choice need not be the one Enter picks. ``editable``: the person may type
+        the option (completed as they type; ignoring case)."""
         if not options:
             return None
         current = current if 0 <= current < len(options) else 0
-        value, ok = QInputDialog.getItem(self.parent, title, label, options, current, False)
-        return options.index(value) if ok and value in options else None
+        value, ok = QInputDialog.getItem(self.parent, title, label, options, current, editable)
+        if not ok:
+            return None
+        folded = [o.casefold() for o in options]
+        key = value.strip().casefold()
+        return folded.index(key) if key in folded else None
 
     def confirm(self, title: str, text: str) -> bool:
         """Yes or No, with No as the default button: Enter never does the destructive thing."""

@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self._menus["edit"].addSeparator()
         self.act_find = a("edit", "&Find files\u2026", self.find_files, "Ctrl+F")
         self._menus["edit"].addSeparator()
-        self.act_move = a("edit", "Move &files to\u2026", members.move_selected_ask)
+        self.act_move = a("edit", "Move &files to\u2026", members.move_selected_ask, "Ctrl+Shift+M")
         self.act_pin = a("edit", "&Pin or unpin files", members.toggle_pin, "Ctrl+P")
         self._menus["edit"].addSeparator()
         self.act_open_file = a("edit", "&Open file", members.open_selected)  # also Enter, double-click

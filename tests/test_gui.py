@@ -33,7 +33,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QIcon,
 )
-from PySide6.QtWidgets import QApplication, QLabel, QListView, QStyle
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QListView, QStyle
 
 from corral.desktop.config import AppSettings, GuiState
 from corral.desktop.jobs import Job, explain
@@ -90,7 +90,8 @@ class ScriptedAsker:
     def text(self, title: str, label: str, default: str = "") -> str | None:
         return self._next("text", title)
 
-    def choice(self, title: str, label: str, options: list[str], current: int = 0) -> int | None:
+    def choice(self, title: str, label: str, options: list[str], current: int = 0,
+               editable: bool = False) -> int | None:
         self.offered = options[current]
         return self._next("choice", title)
 
@@ -1035,6 +1036,32 @@ def test_type_ahead_in_the_files_and_groups_lists(qtbot, window, tmp_path):
     groups.setFocus()
     qtbot.keyClicks(groups, "rec")  # Qt's own type-ahead: the group names are the first column
     assert page.groups.selected().name == "Recipes"
+
+
+def test_triage_by_typing_a_group_name(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QInputDialog
+
+    from corral.desktop.dialogs import Asker
+
+    project = open_built(qtbot, window, tmp_path)
+    window.asker = window.review_page.members.asker = Asker(window)  # the real dialog
+
+    def type_recipes() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QInputDialog)
+        combo = box.findChild(QComboBox)
+        combo.lineEdit().selectAll()
+        qtbot.keyClicks(combo.lineEdit(), "recipes")
+        qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+
+    page = window.review_page
+    page.groups.select_row(0)
+    page.members.table.setFocus()
+    QTimer.singleShot(100, type_recipes)
+    qtbot.keyClick(page.members.table, Qt.Key.Key_M,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert placement(project, 1)["invoice_1.txt"] == "Recipes"
+    assert [m.path for m in page.members.selected()] == ["invoice_2.txt"]  # the next doubtful one
 
 
 # -- real runs with the tiny model -------------------------------------------------------------

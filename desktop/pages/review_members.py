@@ -283,7 +283,14 @@ class MembersPane(QWidget):
         members = self.selected()
         if not members or not 1 <= number <= len(groups):
             return
-        target = groups[number - 1]
+        self.move_and_advance(groups[number - 1])
+
+    def move_and_advance(self, target: Group) -> None:
+        """Move the selected files to ``target`` and select the next doubtful file of this
+        list (else the next one)."""
+        members = self.selected()
+        if not members:
+            return
         if target.idx == self._group_idx:
             self.session.sig_refused.emit(f"These files are already in \u201c{target.name}\u201d.")
             return
@@ -370,9 +377,10 @@ class MembersPane(QWidget):
         targets = self.session.other_groups(self._group_idx)
         if not self.selected() or not targets:
             return
-        n = self.asker.choice("Move files", "Move the selected files to:", [g.name for g in targets])
+        n = self.asker.choice("Move files", "Move the selected files to (type the group's name):",
+                              [g.name for g in targets], editable=True)
         if n is not None:
-            self.move_selected(targets[n].idx)
+            self.move_and_advance(targets[n])
 
     def _located(self, members: list[Member]) -> list[Path]:
         """The files on disk, or [] after saying which ones are gone."""
