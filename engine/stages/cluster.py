@@ -48,7 +48,8 @@ class Clustering:
 def unit_rows(block: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length; rows of zeros stay zeros."""
     norms = np.linalg.norm(block, axis=1, keepdims=True)
-    return np.divide(block, norms, out=np.zeros_like(block, dtype=np.float64), where=norms > 0)
+    dtype = block.dtype if block.dtype.kind == "f" else np.float64
+    return np.divide(block, norms, out=np.zeros(block.shape, dtype=dtype), where=norms > 0)
 
 
 def visual_block(visual: list[np.ndarray | None], n: int) -> np.ndarray | None:
