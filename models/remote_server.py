@@ -89,7 +89,7 @@ import numpy as np
 
 from . import gbnf
 from .errors import ModelError
-from .runtime import Choice, ContextTooSmall, Message, SpeedReport, UsageStats
+from .runtime import Choice, ContextTooSmall, Message, SpeedReport, UsageStats, shrink_longest
 
 log = logging.getLogger(__name__)
 
@@ -581,22 +581,11 @@ class RemoteLLM:
         bound = TEMPLATE_OVERHEAD + sum(PER_MESSAGE_OVERHEAD + len(m["content"].encode("utf-8")) for m in msgs)
         if bound <= budget:
             return msgs, bound
-        for _ in range(8):
-            need = self._prompt_tokens(msgs)
-            excess = need - budget
-            if excess <= 0:
-                return msgs, need
-            longest = max(range(len(msgs)), key=lambda i: len(msgs[i]["content"]))
-            own = self.count_tokens(msgs[longest]["content"])
-            keep = own - excess - 8
-            if keep < 16:
-                raise ContextTooSmall(
-                    f"The prompt needs about {need} tokens but the server's context of "
-                    f"{self.n_ctx} leaves only {budget}; start the server with a larger "
-                    "context (llama-server -c, vLLM --max-model-len) or shorten the criterion.")
-            msgs[longest] = Message(role=msgs[longest]["role"],
-                                    content=self.truncate(msgs[longest]["content"], keep))
-        raise ContextTooSmall("Could not fit the prompt in the server's context.")
+        return shrink_longest(
+            msgs, budget, lambda m: (self._prompt_tokens(m),) * 2, self.count_tokens, self.truncate,
+            lambda need: (f"The prompt needs about {need} tokens but the server's context of "
+                          f"{self.n_ctx} leaves only {budget}; start the server with a larger "
+                          "context (llama-server -c, vLLM --max-model-len) or shorten the criterion."))
 
     # -- requests ----------------------------------------------------------------------------
     def _chat(self, messages: Sequence[Message], reserve: int, body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:

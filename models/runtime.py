@@ -24,7 +24,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -141,6 +141,31 @@ def open_llama(path: Path, advice: str, **params: Any) -> Any:
         ) from exc
 
 
+def shrink_longest(
+    messages: Sequence[Message],
+    budget: int,
+    measure: Callable[[list[Message]], tuple[int, Any]],
+    count_tokens: Callable[[str], int],
+    truncate: Callable[[str, int], str],
+    too_small: Callable[[int], str],
+) -> tuple[list[Message], Any]:
+    """Cut the longest message (at a token boundary) until ``measure`` says the prompt fits
+    ``budget`` tokens; returns the messages and what ``measure`` gave with the count. Shared
+    by the local model and the server model; ``too_small(need)`` words the error."""
+    msgs = [Message(role=m["role"], content=m["content"]) for m in messages]
+    for _ in range(8):
+        need, value = measure(msgs)
+        excess = need - budget
+        if excess <= 0:
+            return msgs, value
+        longest = max(range(len(msgs)), key=lambda i: len(msgs[i]["content"]))
+        keep = count_tokens(msgs[longest]["content"]) - excess - 8
+        if keep < 16:
+            raise ContextTooSmall(too_small(need))
+        msgs[longest] = Message(role=msgs[longest]["role"], content=truncate(msgs[longest]["content"], keep))
+    raise ContextTooSmall("Could not fit the prompt in the context window.")
+
+
 class LocalLLM:
     """A loaded GGUF language model. Create with :meth:`load`; close with :meth:`close`."""
 
@@ -223,23 +248,16 @@ class LocalLLM:
 
     def fit_messages(self, messages: Sequence[Message], reserve: int) -> tuple[list[Message], list[int]]:
         """Shrink the longest message until prompt + ``reserve`` fits the context window."""
-        msgs = [Message(role=m["role"], content=m["content"]) for m in messages]
         budget = self.n_ctx - reserve
-        for _ in range(8):
+
+        def measure(msgs: list[Message]) -> tuple[int, list[int]]:
             tokens = self.format_chat(msgs)
-            excess = len(tokens) - budget
-            if excess <= 0:
-                return msgs, tokens
-            longest = max(range(len(msgs)), key=lambda i: len(msgs[i]["content"]))
-            own = self.count_tokens(msgs[longest]["content"])
-            keep = own - excess - 8
-            if keep < 16:
-                raise ContextTooSmall(
-                    f"The prompt needs {len(tokens)} tokens but the context window of "
-                    f"{self.n_ctx} leaves only {budget}; raise n_ctx or shorten the criterion."
-                )
-            msgs[longest] = Message(role=msgs[longest]["role"], content=self.truncate(msgs[longest]["content"], keep))
-        raise ContextTooSmall("Could not fit the prompt in the context window.")
+            return len(tokens), tokens
+
+        return shrink_longest(
+            messages, budget, measure, self.count_tokens, self.truncate,
+            lambda need: (f"The prompt needs {need} tokens but the context window of "
+                          f"{self.n_ctx} leaves only {budget}; raise n_ctx or shorten the criterion."))
 
     # -- evaluation ----------------------------------------------------------------------
     def _eval_prefix(self, tokens: list[int]) -> np.ndarray:
