@@ -365,7 +365,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"Wrote {len(written)} XMP sidecar files under {args.dest}")
             return 0
         plan = plan_export(project, run.id, Path(args.dest), args.mode,
-                           include_unsure=not args.skip_unsure)
+                           include_unsure=not args.skip_unsure,
+                           keep_subfolders=args.keep_subfolders)
         print(plan.tree())
         if not args.apply:
             print("\nThis was a dry run: nothing was changed. Add --apply to carry it out.")
@@ -478,6 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
                    default="copy")
     p.add_argument("--apply", action="store_true", help="carry out the plan (default: only show it)")
     p.add_argument("--skip-unsure", action="store_true", help="leave unsure items where they are")
+    p.add_argument("--keep-subfolders", action="store_true",
+                   help="keep each file's subfolders (below the organized folder) under its "
+                        "group's folder instead of putting every file directly in it")
     p.add_argument("--run", type=int, default=None)
     p.set_defaults(func=cmd_export)
 

@@ -844,3 +844,135 @@ def test_a_tampered_plan_is_refused_before_anything_happens(nested, tmp_path: Pa
     with pytest.raises(ExportError, match="not inside a group folder"):
         apply_export(project, plan)
     assert not dest.parent.exists() and list_exports(project) == []
+
+
+# -- subfolders kept ---------------------------------------------------------------------------
+
+
+def test_keep_subfolders_plan_apply_undo(nested) -> None:
+    """With keep_subfolders each file keeps its path below the organized folder under its
+    group's folder: planned read-only, applied journalled, undone back to nothing."""
+    project, run_id, root, dest = nested
+    before = snapshot(root.parent)
+    plan = plan_export(project, run_id, dest, "copy", keep_subfolders=True)
+    assert snapshot(root.parent) == before
+    assert plan.keep_subfolders
+    files = {op.dst.relative_to(dest).as_posix() for op in plan.file_ops}
+    assert files == {
+        "Letters/a.txt",
+        "Letters/docs/b.txt",
+        "Letters/pics/a.txt",  # no clash with the top a.txt now: no "a (2).txt"
+        "Pictures/docs/deep/d.jpg",
+        "Pictures/pics/e.jpg",
+        "Empty files/docs/deep/c.txt",
+    }
+    made = [op.dst.relative_to(dest).as_posix() for op in plan.ops
+            if op.op == "mkdir" and dest in op.dst.parents]
+    assert made == ["Letters", "Letters/docs", "Letters/pics", "Pictures", "Pictures/docs",
+                    "Pictures/docs/deep", "Pictures/pics", "Empty files", "Empty files/docs",
+                    "Empty files/docs/deep"]
+    # The preview lists each group folder once, its files with their subfolders.
+    assert [f.path.name for f in plan.folders()] == ["Letters", "Pictures", "Empty files"]
+    tree = plan.tree()
+    assert "Letters/  3 files" in tree and "    docs/deep/d.jpg  (1.0 kB)" in tree
+
+    originals = snapshot(root)
+    export_id = apply_export(project, plan)
+    assert snapshot(root) == originals
+    copied = snapshot(dest)
+    assert copied[b"Letters/pics/a.txt"][1] == NESTED["pics/a.txt"]
+    assert copied[b"Pictures/docs/deep/d.jpg"][1] == NESTED["docs/deep/d.jpg"]
+    status, ops = export_state(project, export_id)
+    assert status == "applied" and all(state == "done" for _, state in ops)
+    journalled = {o.dst for o in journal_ops(project, export_id) if o.op == "mkdir"}
+    assert dest / "Pictures/docs/deep" in journalled
+
+    report = undo_export(project)
+    assert report.complete and report.undone == 6
+    assert not dest.parent.exists(), "every folder the export made, subfolders too, is gone"
+    assert snapshot(root) == originals
+
+
+def test_keep_subfolders_move_and_undo_restore_the_tree(nested) -> None:
+    project, run_id, root, dest = nested
+    originals = snapshot(root)
+    export_id = apply_export(
+        project, plan_export(project, run_id, dest, "move", keep_subfolders=True))
+    assert not any(v[0] == "file" for v in snapshot(root).values())
+    moved = snapshot(dest)
+    assert moved[b"Pictures/docs/deep/d.jpg"][1:3] == originals[b"docs/deep/d.jpg"][1:3]
+    assert undo_export(project, export_id).complete
+    assert snapshot(root) == originals
+    assert not dest.parent.exists()
+
+
+def test_keep_subfolders_never_overwrites_and_never_follows_links(nested, tmp_path) -> None:
+    """An earlier export's files stay; a file or a symbolic link holding a subfolder's name
+    makes the export use "name (2)"; undo removes only what this export made."""
+    project, run_id, root, dest = nested
+    first = apply_export(project, plan_export(project, run_id, dest, "copy",
+                                              keep_subfolders=True))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (dest / "Pictures" / "pics").rename(dest / "Pictures" / "old-pics")
+    (dest / "Pictures" / "pics").symlink_to(outside)  # must not lead the export out
+    (dest / "Letters" / "pics").rename(dest / "Letters" / "old")
+    (dest / "Letters" / "pics").write_bytes(b"a file named like the subfolder")
+    earlier = snapshot(dest)
+
+    plan = plan_export(project, run_id, dest, "copy", keep_subfolders=True)
+    files = {op.dst.relative_to(dest).as_posix() for op in plan.file_ops}
+    assert {"Letters/a (2).txt", "Letters/docs/b (2).txt", "Letters/pics (2)/a.txt",
+            "Pictures/pics (2)/e.jpg", "Pictures/docs/deep/d (2).jpg"} <= files
+    second = apply_export(project, plan)
+    assert list(outside.iterdir()) == []
+    after = snapshot(dest)
+    assert all(after[name] == entry for name, entry in earlier.items()), "nothing replaced"
+    assert after[b"Letters/pics (2)/a.txt"][1] == NESTED["pics/a.txt"]
+
+    assert undo_export(project, second).complete
+    assert snapshot(dest) == earlier
+    assert export_state(project, first)[0] == "applied"
+
+
+def test_keep_subfolders_a_link_appearing_after_planning_is_not_followed(nested, tmp_path) -> None:
+    project, run_id, root, dest = nested
+    apply_export(project, plan_export(project, run_id, dest, "copy"))  # the group folders exist
+    undo_export(project)
+    dest.mkdir(parents=True)
+    (dest / "Pictures").mkdir()
+    plan = plan_export(project, run_id, dest, "copy", keep_subfolders=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (dest / "Pictures" / "docs").symlink_to(outside)  # appears between planning and applying
+    export_id = apply_export(project, plan)
+    assert list(outside.iterdir()) == []
+    landed = {o.dst.relative_to(dest).as_posix() for o in journal_ops(project, export_id)
+              if o.op == "copy" and o.state == "done"}
+    assert "Pictures/docs (2)/deep/d.jpg" in landed
+    assert undo_export(project, export_id).complete
+    assert os.path.islink(dest / "Pictures" / "docs")
+
+
+def test_a_plan_without_subfolders_refuses_nested_files(nested) -> None:
+    project, run_id, root, dest = nested
+    plan = plan_export(project, run_id, dest, "copy", keep_subfolders=True)
+    plan.keep_subfolders = False  # tampered: nested destinations without the option
+    with pytest.raises(ExportError, match="not inside a group folder|outside the destination"):
+        apply_export(project, plan)
+    assert not dest.parent.exists() and list_exports(project) == []
+
+
+def test_cli_export_keep_subfolders(nested, capsys) -> None:
+    from corral.engine import cli
+
+    project, run_id, root, dest = nested
+    path = str(project.path)
+    project.close()
+    assert cli.main(["export", path, str(dest), "--keep-subfolders"]) == 0
+    out = capsys.readouterr().out
+    assert "docs/deep/d.jpg" in out and "dry run" in out and not dest.parent.exists()
+    assert cli.main(["export", path, str(dest), "--keep-subfolders", "--apply"]) == 0
+    assert (dest / "Pictures/docs/deep/d.jpg").read_bytes() == NESTED["docs/deep/d.jpg"]
+    assert cli.main(["undo", path]) == 0
+    assert not dest.parent.exists()

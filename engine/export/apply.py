@@ -114,7 +114,17 @@ class _Applier:
 
     def _mkdir(self, planned: Path) -> None:
         dest_chain = planned == self.plan.dest or planned in self.plan.dest.parents
-        target = planned
+        base = planned
+        if not dest_chain and planned.parent != self.plan.dest:  # a kept subfolder
+            if planned.parent in self.bad_folders:
+                self.bad_folders[planned] = self.bad_folders[planned.parent]
+                return
+            parent = self.folders.get(planned.parent, planned.parent)
+            if not self._real_folder(parent):
+                self.bad_folders[planned] = f"folder {parent} is missing or is not a real folder"
+                return
+            base = parent / planned.name  # inside the folder its parent really got
+        target = base
         n = 1
         while True:
             if fsops.is_real_dir(target):  # appeared since planning: use it, it is not ours
@@ -142,8 +152,20 @@ class _Applier:
                 return
             if dest_chain:
                 raise ExportError(f"{target} exists and is not a folder.")
-            n += 1  # a file or link took the group folder's name: use the next free one
-            target = planned.with_name(f"{planned.name} ({n})")
+            n += 1  # a file or link took the folder's name: use the next free one
+            target = base.with_name(f"{base.name} ({n})")
+
+    def _real_folder(self, folder: Path) -> bool:
+        """``folder`` and every folder between it and the destination are real folders, so
+        no symbolic link that appeared since planning leads the export elsewhere."""
+        dest = self.plan.dest
+        if folder != dest and dest not in folder.parents:
+            return False
+        while folder != dest:
+            if not fsops.is_real_dir(folder):
+                return False
+            folder = folder.parent
+        return True
 
     def _fail(self, src: Path, dst: Path, why: str) -> None:
         self.failed += 1
@@ -156,7 +178,7 @@ class _Applier:
         if planned.parent in self.bad_folders:
             self._fail(src, planned, self.bad_folders[planned.parent])
             return
-        if not fsops.is_real_dir(folder):
+        if not self._real_folder(folder):
             self._fail(src, planned, f"folder {folder} is missing or is not a real folder")
             return
         try:

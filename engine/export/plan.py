@@ -1,7 +1,8 @@
 """Planning an export: every folder and file it would create, worked out without writing.
 
-Files go to ``dest/<safe group name>/<original file name>``. :func:`plan_export` reads the
-disk and the project and changes nothing; ``ExportPlan.tree()`` shows exactly what would
+Files go to ``dest/<safe group name>/<original file name>``, or with ``keep_subfolders`` to
+``dest/<safe group name>/<the file's subfolders in the organized folder>/<file name>``.
+:func:`plan_export` reads the disk and the project and changes nothing; ``ExportPlan.tree()`` shows exactly what would
 happen. :func:`validate_plan` checks a plan (perhaps old, perhaps built by other code)
 before it is applied.
 """
@@ -17,7 +18,7 @@ from corral.engine.safe_names import safe_folder_name
 from corral.engine.store import Group, ItemRow, Project
 
 from . import modes
-from .fsops import ExportError, abs_path, free_name, is_real_dir
+from .fsops import ExportError, abs_path, free_name, is_real_dir, name_key
 from .modes import MODES
 
 __all__ = [
@@ -66,6 +67,11 @@ class PlannedFolder:
     def size(self) -> int:
         return sum(op.size for op in self.files)
 
+    def shown_name(self, op: PlannedOp) -> str:
+        """Where the file goes inside this folder: its name, or ``sub/folders/name`` when
+        the export keeps subfolders."""
+        return op.dst.relative_to(self.path).as_posix()
+
 
 @dataclass
 class ExportPlan:
@@ -77,6 +83,7 @@ class ExportPlan:
     ops: list[PlannedOp]
     warnings: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (item path, why)
+    keep_subfolders: bool = False  # files keep their subfolders under their group's folder
 
     @property
     def file_ops(self) -> list[PlannedOp]:
@@ -87,8 +94,9 @@ class ExportPlan:
         return sum(op.size for op in self.file_ops)
 
     def folders(self) -> list[PlannedFolder]:
-        """The group folders, in the plan's order, each with its files (a folder the export
-        creates is listed even while no file goes into it)."""
+        """The group folders, in the plan's order, each with its files, those in kept
+        subfolders too (a folder the export creates is listed even while no file goes into
+        it)."""
         new_dirs = {op.dst for op in self.ops if op.op == "mkdir"}
         files: dict[Path, list[PlannedOp]] = {}
         for op in self.ops:
@@ -96,8 +104,15 @@ class ExportPlan:
                 if op.dst.parent == self.dest:
                     files.setdefault(op.dst, [])
             else:
-                files.setdefault(op.dst.parent, []).append(op)
+                files.setdefault(self._group_folder(op.dst), []).append(op)
         return [PlannedFolder(path, path in new_dirs, ops) for path, ops in files.items()]
+
+    def _group_folder(self, dst: Path) -> Path:
+        """The group folder (directly inside the destination) that ``dst`` lies in."""
+        try:
+            return self.dest / dst.relative_to(self.dest).parts[0]
+        except (ValueError, IndexError):  # not inside the destination (a tampered plan)
+            return dst.parent
 
     def tree(self, *, max_files: int | None = None) -> str:
         """A readable preview: each folder with its files, counts and sizes.
@@ -122,7 +137,7 @@ class ExportPlan:
             shown = ops if max_files is None else ops[:max_files]
             for op in shown:
                 renamed = f"  <- {renamed_from(op)}" if renamed_from(op) else ""
-                lines.append(f"    {op.dst.name}  ({human_size(op.size)}){renamed}")
+                lines.append(f"    {folder.shown_name(op)}  ({human_size(op.size)}){renamed}")
             if len(shown) < len(ops):
                 lines.append(f"    ... and {len(ops) - len(shown)} more")
         if self.skipped:
@@ -174,12 +189,16 @@ def plan_export(
     mode: str,
     *,
     include_unsure: bool = True,
+    keep_subfolders: bool = False,
 ) -> ExportPlan:
     """Work out every folder and file an export would create. Reads, never writes.
 
-    Files go to ``dest/<safe group name>/<original file name>``. Two groups whose folder
-    names clash (after sanitising, ignoring case) get ``" (2)"``; a file name that is
-    already taken on disk or earlier in the plan gets ``"name (2).ext"``. An existing real
+    Files go to ``dest/<safe group name>/<original file name>``; with ``keep_subfolders``
+    a file in a subfolder of the organized folder keeps that path under its group's folder
+    (``docs/2024/a.pdf`` in group "Bills" goes to ``dest/Bills/docs/2024/a.pdf``). Two
+    groups whose folder names clash (after sanitising, ignoring case) get ``" (2)"``; a
+    file name that is already taken on disk or earlier in the plan gets ``"name (2).ext"``,
+    and so does a subfolder whose name a file or link already holds. An existing real
     folder of the right name is reused (nothing already in it is ever replaced).
     """
     if mode not in MODES:
@@ -206,6 +225,7 @@ def plan_export(
 
     used_folders: set[str] = set()
     taken: set[str] = set()
+    subfolders: dict[tuple[Path, tuple[str, ...]], Path] = {}
     for group in project.results.groups(run_id):
         members = _members(group, include_unsure, root, skipped)
         if not members:
@@ -224,17 +244,55 @@ def plan_export(
         if not os.path.lexists(folder):
             ops.append(PlannedOp("mkdir", None, folder, 0))
         for item, src, size in members:
-            target = folder / src.name
+            place = folder
+            if keep_subfolders:
+                parts = abs_path(src).parent.relative_to(root).parts
+                place = _subfolder(folder, parts, subfolders, taken, ops)
+            target = place / src.name
             try:
                 if os.path.lexists(target) and os.path.samefile(src, target):
                     skipped.append((item.path, "already in this place"))
                     continue
             except OSError:
                 pass
-            ops.append(PlannedOp(mode, src, free_name(folder, src.name, taken), size))
+            ops.append(PlannedOp(mode, src, free_name(place, src.name, taken), size))
     # Files a person took out of every group (review.delete_group) are said, not just left out.
     skipped += [(member.path, "in no group") for member in project.results.unassigned(run_id)]
-    return ExportPlan(run_id, dest, mode, ops, warnings, skipped)
+    return ExportPlan(run_id, dest, mode, ops, warnings, skipped, keep_subfolders)
+
+
+def _subfolder(
+    folder: Path,
+    parts: tuple[str, ...],
+    planned: dict[tuple[Path, tuple[str, ...]], Path],
+    taken: set[str],
+    ops: list[PlannedOp],
+) -> Path:
+    """The folder under the group folder ``folder`` that keeps the subfolder path ``parts``,
+    planning a ``mkdir`` for each level that does not exist yet.
+
+    An existing real folder is reused; a name held by a file, a symbolic link (which could
+    lead out of the destination) or a name planned for something else gets ``" (2)"``.
+    """
+    place = folder
+    for depth in range(1, len(parts) + 1):
+        key = (folder, parts[:depth])
+        if key in planned:
+            place = planned[key]
+            continue
+        name = parts[depth - 1]
+        candidate = place / name
+        n = 1
+        while name_key(candidate) in taken or (
+            os.path.lexists(candidate) and not is_real_dir(candidate)
+        ):
+            n += 1
+            candidate = place / f"{name} ({n})"
+        taken.add(name_key(candidate))
+        if not os.path.lexists(candidate):
+            ops.append(PlannedOp("mkdir", None, candidate, 0))
+        planned[key] = place = candidate
+    return place
 
 
 def _members(
@@ -280,11 +338,16 @@ def validate_plan(project: Project, plan: ExportPlan) -> Path:
         dst = abs_path(op.dst)
         if dst != op.dst:
             raise ExportError(f"Planned path {op.dst} is not absolute and normalised.")
+        # How deep below the destination the plan may create things: a group folder (1) and
+        # its files (2), or with subfolders kept, any depth below a group folder.
+        depth = len(dst.relative_to(dest).parts) if dest in dst.parents else 0
         if op.op == "mkdir":
-            if not (dst == dest or dst in dest.parents or dst.parent == dest):
+            if not (dst == dest or dst in dest.parents or depth == 1
+                    or (plan.keep_subfolders and depth > 1)):
                 raise ExportError(f"Planned folder {dst} is outside the destination.")
         elif op.op == plan.mode:
-            if op.src is None or dst.parent.parent != dest or dst.name in ("", ".", ".."):
+            inside = depth == 2 or (plan.keep_subfolders and depth > 2)
+            if op.src is None or not inside or dst.name in ("", ".", ".."):
                 raise ExportError(f"Planned file {dst} is not inside a group folder of {dest}.")
             if root not in abs_path(op.src).parents:
                 raise ExportError(f"Planned source {op.src} is not inside the organized folder.")
