@@ -91,7 +91,14 @@ class ExportDialog(QDialog):
         choose.clicked.connect(self._choose_dest)
         self.include_unsure = QCheckBox("Include files the model was unsure about")
         self.include_unsure.setChecked(True)
-        for signal in (self.mode_combo.currentIndexChanged, self.dest_edit.textChanged, self.include_unsure.toggled):
+        self.keep_subfolders = QCheckBox("Keep subfolders inside each group\u2019s folder")
+        self.keep_subfolders.setAccessibleName("Keep subfolders")
+        self.keep_subfolders.setToolTip(
+            "Off: every file goes straight into its group\u2019s folder (Bills/a.pdf).\n"
+            "On: a file keeps the subfolders it is in below the organized folder "
+            "(Bills/2024/March/a.pdf).")
+        for signal in (self.mode_combo.currentIndexChanged, self.dest_edit.textChanged,
+                       self.include_unsure.toggled, self.keep_subfolders.toggled):
             signal.connect(self._settings_changed)
         dest_row = QHBoxLayout()
         dest_row.addWidget(self.dest_edit, 1)
@@ -100,6 +107,7 @@ class ExportDialog(QDialog):
         form.addRow("How:", self.mode_combo)
         form.addRow("Into:", dest_row)
         form.addRow("", self.include_unsure)
+        form.addRow("", self.keep_subfolders)
 
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("What the export will do")
@@ -224,7 +232,8 @@ class ExportDialog(QDialog):
             return None
         job = Job(
             plan_export_task, self.session.path, self.session.run_id, Path(dest).expanduser(),
-            self.mode, self.include_unsure.isChecked(), name="plan export",
+            self.mode, self.include_unsure.isChecked(), self.keep_subfolders.isChecked(),
+            name="plan export",
         )
         job.sig_finished.connect(self._planned)
         return self._start(job, "Working out what the export would do\u2026")
@@ -242,7 +251,7 @@ class ExportDialog(QDialog):
             item = QTreeWidgetItem([f"{folder.path.name}/{mark}", f"{len(folder.files)} files"])
             for op in folder.files:
                 renamed = f"   \u2190 {renamed_from(op)}" if renamed_from(op) else ""
-                item.addChild(QTreeWidgetItem([op.dst.name + renamed, human_size(op.size)]))
+                item.addChild(QTreeWidgetItem([folder.shown_name(op) + renamed, human_size(op.size)]))
             self.tree.addTopLevelItem(item)
         if plan.skipped:
             skipped = QTreeWidgetItem([f"Not exported ({len(plan.skipped)})", ""])

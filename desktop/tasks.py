@@ -81,12 +81,14 @@ def plan_export_task(
     dest: Path,
     mode: str,
     include_unsure: bool,
+    keep_subfolders: bool = False,
     *,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> export.ExportPlan:
     with Project.open(project_path, create=False) as project:
-        return export.plan_export(project, run_id, dest, mode, include_unsure=include_unsure)
+        return export.plan_export(project, run_id, dest, mode, include_unsure=include_unsure,
+                                  keep_subfolders=keep_subfolders)
 
 
 def apply_export_task(

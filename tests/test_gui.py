@@ -936,6 +936,65 @@ def test_export_says_what_it_did_and_remembers_where(qtbot, window, asker, tmp_p
     again.reject()
 
 
+def test_export_keeps_subfolders_when_asked(qtbot, window, tmp_path):
+    """The export dialog's Keep subfolders box: off, files go straight into their group's
+    folder; ticked (with the mouse), a file keeps its subfolders below the organized folder,
+    the preview shows them, and undo removes the folders it made."""
+    docs = make_docs(tmp_path / "docs")
+    (docs / "2024").mkdir()
+    (docs / "invoice_3.txt").rename(docs / "2024" / "invoice_3.txt")
+    (docs / "kitchen" / "italian").mkdir(parents=True)
+    (docs / "recipe_1.txt").rename(docs / "kitchen" / "italian" / "recipe_1.txt")
+    path = tmp_path / "docs.corral"
+    with Project.open(path) as project:
+        project.set_meta("root", str(docs))
+        scan_folder(docs, project)
+        run_id = project.runs.new(CRITERION, 2, "hand-made", {})
+        project.results.save_groups(run_id, ["Invoices", "Recipes"])
+        for item in project.items():
+            idx = 0 if "invoice" in item.path else 1
+            project.results.save_assignment(run_id, item.id, idx, 0.9, False)
+        project.results.update_group_sizes(run_id)
+        project.runs.finish(run_id, "done", {})
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(path)
+    dialog = window.show_export()
+    dest = tmp_path / "out"
+    dialog.dest_edit.setText(str(dest))
+    box = dialog.keep_subfolders
+    assert box.isVisible() and not box.isChecked() and box.accessibleName()
+
+    def shown() -> dict[str, list[str]]:
+        tops = [dialog.tree.topLevelItem(i) for i in range(dialog.tree.topLevelItemCount())]
+        return {t.text(0): sorted(t.child(j).text(0) for j in range(t.childCount())) for t in tops}
+
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    assert "invoice_3.txt" in shown()["Invoices/  (new)"]  # flat by default
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))  # its tick box
+    assert box.isChecked()
+    assert not dialog.apply_button.isEnabled() and "press Preview" in dialog.status.text()
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    assert dialog.plan is not None and dialog.plan.keep_subfolders
+    assert shown() == {
+        "Invoices/  (new)": ["2024/invoice_3.txt", "invoice_1.txt", "invoice_2.txt", "invoice_4.txt"],
+        "Recipes/  (new)": ["kitchen/italian/recipe_1.txt", "recipe_2.txt", "recipe_3.txt",
+                            "recipe_4.txt"],
+    }
+    assert not dest.exists()
+    with qtbot.waitSignal(dialog.sig_applied, timeout=20_000):
+        dialog.apply_button.click()
+    assert (dest / "Invoices" / "2024" / "invoice_3.txt").read_text() == INVOICES[2]
+    assert (dest / "Recipes" / "kitchen" / "italian" / "recipe_1.txt").read_text() == RECIPES[0]
+    assert (dest / "Recipes" / "recipe_2.txt").is_file()
+    with qtbot.waitSignal(dialog.sig_undone, timeout=20_000):
+        dialog.undo_button.click()
+    assert not dest.exists()  # the subfolders it made are gone with the files
+    assert (docs / "kitchen" / "italian" / "recipe_1.txt").read_text() == RECIPES[0]
+    dialog.reject()
+
+
 def test_space_shows_a_picture_large_and_arrows_step_through(qtbot, window, tmp_path):
     open_pictures(qtbot, window, tmp_path)
     page = window.review_page
