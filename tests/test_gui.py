@@ -551,6 +551,34 @@ def open_built(qtbot, window, tmp_path: Path) -> Path:
     return project
 
 
+def test_settings_gives_no_install_advice_for_an_installed_model(qtbot, window, tmp_path, monkeypatch):
+    """Plain words (issue 15): Settings says an installed model is installed, without the
+    catalog's pip advice ('Install with pip --no-deps.'); a model not installed still gets
+    the commands that install it."""
+    from corral.models.catalog import CATALOG
+
+    store = tmp_path / "models"
+    store.mkdir()
+    tiny = CATALOG["smollm2-135m"]
+    with open(store / tiny.filename, "wb") as fh:  # installed as far as the list can tell
+        fh.truncate(tiny.size)
+    monkeypatch.setenv("CORRAL_MODELS", str(store))
+    assert "pip" in tiny.notes  # what must not be shown for it now
+    window.settings.model = "smollm2-135m"
+    dialog = window.show_settings()
+    note = dialog.note.text()
+    assert "Installed" in note and tiny.title in note
+    assert "pip" not in note.lower() and "corral models install" not in note
+    combo = dialog.model_combo
+    tip = combo.itemData(combo.findData("smollm2-135m"), Qt.ItemDataRole.ToolTipRole)
+    assert "pip" not in tip.lower() and "Tiny and weak" in tip
+    dialog.set_model("qwen2.5-0.5b")  # not in this store
+    note = dialog.note.text()
+    assert "Not installed" in note and "pip install" in note
+    assert "corral models install qwen2.5-0.5b" in note
+    dialog.reject()
+
+
 def test_saving_settings_keeps_the_photo_options(qtbot, window):
     photo = {"vlm_model": "/m/vlm.gguf", "vlm_mmproj": "/m/mmproj.gguf", "image_names": True, "ocr": False}
     AppSettings(**photo).save()
