@@ -130,7 +130,8 @@ class AppSettings:
         if self.server_url.strip():
             name = self.server_model.strip() or "the served model"
             return f"{name} on the server {self.server_url.strip()}"
-        return f"{Path(self.model).name} on this computer"
+        spec = CATALOG.get(self.model)  # the title people know, not the catalog's key
+        return f"{spec.title if spec else Path(self.model).name} on this computer"
 
 
 @dataclass

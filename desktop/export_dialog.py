@@ -248,7 +248,7 @@ class ExportDialog(QDialog):
         self.tree.clear()
         for folder in plan.folders():
             mark = "  (new)" if folder.new else ""
-            item = QTreeWidgetItem([f"{folder.path.name}/{mark}", f"{len(folder.files)} files"])
+            item = QTreeWidgetItem([f"{folder.path.name}/{mark}", _files(len(folder.files))])
             for op in folder.files:
                 renamed = f"   \u2190 {renamed_from(op)}" if renamed_from(op) else ""
                 item.addChild(QTreeWidgetItem([folder.shown_name(op) + renamed, human_size(op.size)]))
@@ -281,7 +281,7 @@ class ExportDialog(QDialog):
         ):
             return None
         if plan.mode == "move" and not self.asker.confirm(
-            "Move files", f"Move {len(plan.file_ops)} files out of {self.session.root}? Undo puts them back."
+            "Move files", f"Move {_files(len(plan.file_ops))} out of {self.session.root}? Undo puts them back."
         ):
             return None
         job = Job(apply_export_task, self.session.path, plan, name="export")
@@ -314,7 +314,7 @@ class ExportDialog(QDialog):
 
     def _undone(self, report: UndoReport) -> None:
         self._job_ended()
-        text = f"Undone: {report.undone} files taken back."
+        text = f"Undone: {_files(report.undone)} taken back."
         if report.left or report.failed:
             kept = [f"{p}: {why}" for p, why in report.left + report.failed]
             text += " Left in place:\n" + "\n".join(kept[:20])

@@ -138,7 +138,8 @@ class GroupsModel(_RowsTable):
             if group.idx == UNASSIGNED:
                 return "Items of no group: they are not exported. Drag them into a group."
             pinned = f", {group.pinned} pinned" if group.pinned else ""
-            return f"{group.name}: {group.size} items, {group.unsure} unsure{pinned}"
+            files = "1 file" if group.size == 1 else f"{group.size} files"
+            return f"{group.name}: {files}, {group.unsure} unsure{pinned}"
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

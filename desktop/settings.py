@@ -130,7 +130,9 @@ class SettingsDialog(QDialog):
             self.where.setText(f"The language model runs on the server {url}: the text Corral "
                                "reads from your files is sent there. The model above is not used.")
         else:
-            name = Path(str(self.model_combo.currentData() or "")).name
+            model = str(self.model_combo.currentData() or "")
+            spec = CATALOG.get(model)  # the title people know, not the catalog's key
+            name = spec.title if spec is not None else Path(model).name
             self.where.setText(f"The language model ({name}) runs on this computer; nothing leaves it.")
 
     def _choose_file(self) -> None:

@@ -935,6 +935,33 @@ def test_plain_words_for_models_projects_and_counts(qtbot, window, tmp_path):
     assert window.windowTitle() == "docs \u2013 Corral"  # the folder's name, not the file's
 
 
+def test_plain_words_in_the_status_bar_export_preview_and_group_tips(qtbot, window, asker, tmp_path):
+    """The status bar names the model by its title (not 'qwen2.5-1.5b'); one file is '1 file'
+    in the export preview's folders, the undo message and the groups' tooltips."""
+    window.settings.model = "qwen2.5-1.5b"
+    window._show_where()
+    assert window.where_label.text() == "Model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M on this computer"
+    project = open_built(qtbot, window, tmp_path)
+    page = window.review_page
+    recipes = next(g for g in window.session.groups if g.name == "Recipes")
+    window.session.move_items(  # all but one go to Invoices
+        [m.item.id for m in recipes.members if m.item.path != "recipe_4.txt"], 0)
+    tips = {page.groups.model.index(r, 0).data(Qt.ItemDataRole.DisplayRole):
+            page.groups.model.index(r, 0).data(Qt.ItemDataRole.ToolTipRole)
+            for r in range(page.groups.model.rowCount())}
+    assert tips["Recipes"].startswith("Recipes: 1 file, ")
+    assert tips["Invoices"].startswith("Invoices: 7 files, ")
+    dialog = window.show_export()
+    dialog.dest_edit.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dialog.sig_planned, timeout=20_000):
+        dialog.preview_button.click()
+    sizes = {dialog.tree.topLevelItem(i).text(0): dialog.tree.topLevelItem(i).text(1)
+             for i in range(dialog.tree.topLevelItemCount())}
+    assert sizes == {"Invoices/  (new)": "7 files", "Recipes/  (new)": "1 file"}
+    assert placement(project, 1)["recipe_4.txt"] == "Recipes"
+    dialog.reject()
+
+
 def test_export_says_what_it_did_and_remembers_where(qtbot, window, asker, tmp_path):
     open_built(qtbot, window, tmp_path)
     dialog = window.show_export()
