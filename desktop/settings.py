@@ -71,6 +71,9 @@ class SettingsDialog(QDialog):
         self.n_ctx.setSpecialValueText("Model default")
         self.n_ctx.setSuffix(" tokens")
         self.n_ctx.setValue(settings.n_ctx)
+        for widget, name in ((self.model_combo, "Language model"), (self.threads, "CPU threads"),
+                             (self.gpu_layers, "GPU layers"), (self.n_ctx, "Context size")):
+            widget.setAccessibleName(name)
         form = QFormLayout()
         form.addRow("Model:", model_row)
         form.addRow("CPU threads:", self.threads)
@@ -110,6 +113,10 @@ class SettingsDialog(QDialog):
         self.server_concurrency.setToolTip("Requests in flight; start llama-server with --parallel N to match.")
         self.allow_remote = QCheckBox("Allow a server outside this computer and the local network (https only)")
         self.allow_remote.setChecked(settings.allow_remote)
+        for widget, name in ((self.server_url, "Model server address"),
+                             (self.server_model, "Served model"),
+                             (self.server_concurrency, "Requests in flight")):
+            widget.setAccessibleName(name)
         self.where = QLabel()
         self.where.setWordWrap(True)
         self.server_url.textChanged.connect(self._show_where)

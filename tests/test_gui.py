@@ -259,6 +259,7 @@ def test_job_cancel_stops_the_work(qtbot):
 # -- settings and remembered state -------------------------------------------------------------
 
 
+@pytest.mark.model
 def test_settings_dialog_saves_and_is_used_for_the_model(qtbot, window, tiny_model_path):
     dialog = window.show_settings()
     dialog.set_model(str(tiny_model_path))
@@ -1117,6 +1118,19 @@ def test_layout_at_1024x700_tab_between_panes_and_accessible_names(qtbot, window
             inner = widget.objectName().startswith("qt_") or isinstance(widget, QHeaderView) or isinstance(
                 widget.parent(), (QComboBox, QLineEdit)) or type(widget.parent()).__name__ == "QFrame"
             assert inner or widget.accessibleName(), (type(root).__name__, type(widget).__name__, widget.toolTip())
+    dialog.reject()
+
+
+def test_every_field_of_settings_has_an_accessible_name(qtbot, window):
+    from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QSpinBox, QWidget
+
+    dialog = window.show_settings()
+    kinds = (QAbstractItemView, QLineEdit, QComboBox, QSpinBox)
+    fields = [w for w in dialog.findChildren(QWidget) if isinstance(w, kinds)
+              and not w.objectName().startswith("qt_") and not isinstance(w.parent(), (QComboBox, QSpinBox))
+              and w.window() is dialog]  # not a combo box's own popup list
+    assert len(fields) >= 7
+    assert all(w.accessibleName() for w in fields), [type(w).__name__ for w in fields if not w.accessibleName()]
     dialog.reject()
 
 
