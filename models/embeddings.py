@@ -18,16 +18,16 @@ implementation; it may be raised up to the model's context (512 positions).
 
 from __future__ import annotations
 
-import ctypes
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from . import llama_adapter
 from .errors import ModelError
-from .runtime import RuntimeSettings, open_llama
+from .llama_handle import LlamaHandle, open_llama
+from .runtime import RuntimeSettings
 
 DEFAULT_MAX_TOKENS = 256  # all-MiniLM-L6-v2's sentence_bert_config.json max_seq_length
 MODEL_CONTEXT = 512  # positions of the BERT models Corral converts (bert.context_length)
@@ -38,18 +38,19 @@ class _Cancel(Protocol):
     def check(self) -> None: ...
 
 
-class Embedder:
+class Embedder(LlamaHandle):
     """A loaded GGUF embedding model. Create with :meth:`load`; free with :meth:`close`."""
 
+    closed_message = "The embedding model is closed."
+
     def __init__(self, llama: Any, path: Path, settings: RuntimeSettings, max_tokens: int) -> None:
-        self._llm = llama
+        super().__init__(llama)
         self.path = path
         self.settings = settings
-        self._lock = threading.RLock()
         self.dim = int(llama.n_embd())
         self.n_ctx = int(llama.n_ctx())
         self.max_tokens = max(3, min(int(max_tokens), self.n_ctx))
-        self._n_seq_max = int(llama.context_params.n_seq_max)
+        self._n_seq_max = llama_adapter.seq_max(llama)
         self._sep = int(llama.token_eos())
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -87,18 +88,6 @@ class Embedder:
             llama.close()
             raise ModelError(f"{path} did not load with mean pooling; it is not a sentence embedder.")
         return cls(llama, path, settings, max_tokens)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._llm is not None:
-                self._llm.close()
-                self._llm = None
-
-    def __enter__(self) -> Embedder:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- tokens --------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -154,29 +143,6 @@ class Embedder:
 
     def _decode(self, llm: Any, pending: list[tuple[int, list[int]]], out: np.ndarray) -> None:
         """One ``llama_decode`` of several texts, each its own sequence; copy their means."""
-        import llama_cpp
-
-        batch = llm._batch
-        batch.reset()
-        for seq, (_, tokens) in enumerate(pending):
-            # Every token is an output: llama.cpp pools over the outputs of each sequence.
-            batch.add_sequence(tokens, seq, True)
-        try:
-            llm._ctx.kv_cache_clear()
-            llm._ctx.decode(batch)
-        except RuntimeError as exc:
-            raise ModelError(f"llama.cpp failed to embed a batch with {self.path.name}: {exc}") from exc
-        finally:
-            batch.reset()
-        ctx = llm._ctx.ctx
-        for seq, (index, _) in enumerate(pending):
-            ptr = llama_cpp.llama_get_embeddings_seq(ctx, seq)
-            if not ptr:
-                raise ModelError(f"llama.cpp returned no embedding for sequence {seq}.")
-            values = ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float))
-            out[index] = np.ctypeslib.as_array(values, shape=(self.dim,))
-
-    def _require(self) -> Any:
-        if self._llm is None:
-            raise ModelError("The embedding model is closed.")
-        return self._llm
+        rows = llama_adapter.decode_pooled(llm, [tokens for _, tokens in pending], self.dim, self.path.name)
+        for (index, _), row in zip(pending, rows, strict=True):
+            out[index] = row

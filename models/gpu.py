@@ -36,7 +36,9 @@ def _ggml() -> ctypes.CDLL | None:
         import llama_cpp  # noqa: F401  (loads the libraries first)
     except ImportError:
         return None
-    lib_dir = Path(llama_cpp.__file__).parent / "lib"
+    from .llama_adapter import library_dir
+
+    lib_dir = library_dir()
     for name in ("libggml-base.so", "libggml-base.dylib", "ggml-base.dll",
                  "libggml.so", "libggml.dylib", "ggml.dll"):
         path = lib_dir / name

@@ -22,7 +22,6 @@ Run as ``python -m corral.models.probe MODEL [--no-extra-bufts] [--embedding]`` 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import logging
@@ -31,13 +30,14 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ModelError
 from .fileio import write_atomic
+from .llama_adapter import library_dir, model_params
 from .paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def llama_build_info() -> dict[str, str]:
     except ImportError:
         return {"version": "not installed", "system_info": "", "libraries": ""}
     system = llama_cpp.llama_print_system_info()
-    lib_dir = Path(llama_cpp.__file__).parent / "lib"
+    lib_dir = library_dir()
     libs = sorted(
         f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
         for p in (lib_dir.glob("*") if lib_dir.is_dir() else [])
@@ -207,38 +207,6 @@ class ProbeCache:
                 log.warning("%s", found.note)
                 print(f"corral: note: {found.note}", file=sys.stderr)
         return found
-
-
-# ---- applying a verdict ---------------------------------------------------------------------
-_params_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def model_params(**overrides: Any) -> Iterator[None]:
-    """Make ``llama_cpp.Llama`` load with these llama_model_params fields changed.
-
-    ``Llama.__init__`` takes its params from ``llama_model_default_params()`` and exposes no
-    argument for ``use_extra_bufts``, so the defaults function is wrapped for the load.
-    """
-    if not overrides:
-        yield
-        return
-    from llama_cpp import llama_cpp as lib
-
-    with _params_lock:
-        original = lib.llama_model_default_params
-
-        def patched() -> Any:
-            params = original()
-            for name, value in overrides.items():
-                setattr(params, name, value)
-            return params
-
-        lib.llama_model_default_params = patched
-        try:
-            yield
-        finally:
-            lib.llama_model_default_params = original
 
 
 # ---- the child ------------------------------------------------------------------------------

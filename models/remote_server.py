@@ -2,9 +2,10 @@
 llama-cpp-python's ``llama_cpp.server``, or anything else that speaks the OpenAI-compatible
 ``/v1`` API with grammar-constrained output.
 
-:class:`RemoteLLM` offers what the engine's stages call on :class:`~corral.models.runtime.LocalLLM`
-(``generate`` with a GBNF grammar, ``choose`` with a confidence, ``count_tokens``,
-``truncate``, ``fit_messages``, ``usage``, ``measure_speed``, ``close``) and is safe to call
+:class:`RemoteLLM` is a :class:`~corral.models.text_model.TextModel`, like
+:class:`~corral.models.runtime.LocalLLM` (``generate`` with a GBNF grammar, ``choose`` with a
+confidence, ``count_tokens``, ``truncate``, ``usage``, ``measure_speed``, ``close``;
+also ``fit_messages``) and is safe to call
 from several threads at once: the stages put up to ``concurrency`` requests in flight so the
 server can batch them (llama-server with ``--parallel N``, vLLM always).
 
@@ -82,14 +83,23 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from . import gbnf
 from .errors import ModelError
-from .runtime import Choice, ContextTooSmall, Message, SpeedReport, UsageStats, shrink_longest
+from .text_model import (
+    Cancel,
+    Choice,
+    ContextTooSmall,
+    Message,
+    SpeedReport,
+    TextModel,
+    UsageStats,
+    shrink_longest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -642,7 +652,7 @@ class RemoteLLM:
         *,
         grammar: str | None = None,
         max_tokens: int = 256,
-        cancel: Any | None = None,
+        cancel: Cancel | None = None,
     ) -> str:
         """Greedy text, constrained by ``grammar``; an off-grammar answer is asked for once
         more, then raises :class:`ServerAnswerError`."""
@@ -1067,3 +1077,9 @@ def _probe_answer(http: _Transport, model: str, *, retry: bool = True) -> str:
 def _fingerprint(parts: dict[str, Any]) -> str:
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+if TYPE_CHECKING:
+
+    def _is_a_text_model(model: RemoteLLM) -> TextModel:  # mypy checks the interface here
+        return model

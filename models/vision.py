@@ -26,15 +26,16 @@ import base64
 import dataclasses
 import io
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
 
+from . import llama_adapter
 from .errors import ModelError
-from .runtime import RuntimeSettings, _quiet_stderr
+from .llama_handle import LlamaHandle, check_model_file, open_llama, quiet_stderr
+from .runtime import RuntimeSettings
 from .store import check_gguf_header
 
 #: Longest side of the image handed to the VLM; more only costs image tokens.
@@ -115,33 +116,6 @@ def inspect_mmproj(path: str | Path) -> MmprojInfo:
     )
 
 
-def _flattening_handler_class() -> type:
-    """llama-cpp-python's generic MTMD handler, with message parts joined into one string.
-
-    The generic handler passes OpenAI-style content lists to the model's own template, but
-    most templates (SmolLM2, Llama, Qwen2.5 text models ...) expect strings. llama.cpp's
-    own CLI renders the template with string content holding the media marker; so do we.
-    """
-    from llama_cpp.llama_chat_format import MTMDChatHandler
-
-    class FlatMTMDChatHandler(MTMDChatHandler):  # type: ignore[misc]
-        @classmethod
-        def _convert_message_for_template(cls, message: Any, media_marker: str) -> dict[str, Any]:
-            out = dict(message)
-            content = out.get("content")
-            if isinstance(content, list):
-                pieces = []
-                for part in content:
-                    if isinstance(part, dict) and part.get("type") == "image_url":
-                        pieces.append(media_marker)
-                    elif isinstance(part, dict) and part.get("type") == "text":
-                        pieces.append(str(part.get("text", "")))
-                out["content"] = "\n".join(pieces)
-            return out
-
-    return FlatMTMDChatHandler
-
-
 def _legacy_handler_class(projector: str, architecture: str) -> type:
     """A fixed-format handler for old GGUFs that carry no chat template."""
     from llama_cpp import llama_chat_format as fmt
@@ -177,17 +151,18 @@ def _as_rgb(image: Image.Image | Path | str) -> Image.Image:
     return image
 
 
-class VisionLLM:
+class VisionLLM(LlamaHandle):
     """A loaded VLM: a language model plus its mmproj. Create with :meth:`load`."""
 
+    closed_message = "This vision model was closed."
+
     def __init__(self, llama: Any, handler: Any, model_path: Path, mmproj: MmprojInfo) -> None:
-        self._llm = llama
+        super().__init__(llama)
         self._handler = handler
         self.model_path = model_path
         self.mmproj = mmproj
         self.handler_name = type(handler).__name__
         self.last_prompt_tokens = 0  # prompt tokens of the last call, image tokens included
-        self._lock = threading.Lock()
 
     @classmethod
     def load(
@@ -199,38 +174,31 @@ class VisionLLM:
         """Load and check both files; ModelError naming the file at fault."""
         model_path = Path(model_path)
         settings = settings or RuntimeSettings()
-        if not model_path.is_file():
-            raise ModelError(f"The VLM language model {model_path} does not exist.")
-        check_gguf_header(model_path)
+        role = "VLM language model"
+        check_model_file(model_path, role)  # before the mmproj, as the user named them
         mmproj = inspect_mmproj(mmproj_path)
-        from llama_cpp import Llama
-
         from .gpu import resolve_gpu_layers
-        from .probe import ProbeCache, model_params
 
         gpu_layers, _ = resolve_gpu_layers(settings.n_gpu_layers, model_path)
         settings = dataclasses.replace(settings, n_gpu_layers=gpu_layers)
-        verdict = ProbeCache().verdict(model_path, {"n_gpu_layers": gpu_layers})
+        llama = open_llama(
+            model_path,
+            "download it again or choose another model",
+            role=role,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            # prompt and image evaluation too: llama-cpp-python's default is every core
+            n_threads_batch=settings.n_threads,
+            n_gpu_layers=settings.n_gpu_layers,
+            n_batch=settings.n_batch,
+            seed=settings.seed,
+        )
         verbose = bool(os.environ.get("CORRAL_DEBUG"))
-        try:
-            with _quiet_stderr(), model_params(**verdict.load_params()):
-                llama = Llama(
-                    model_path=str(model_path),
-                    n_ctx=settings.n_ctx,
-                    n_threads=settings.n_threads,
-                    # prompt and image evaluation too: llama-cpp-python's default is every core
-                    n_threads_batch=settings.n_threads,
-                    n_gpu_layers=settings.n_gpu_layers,
-                    n_batch=settings.n_batch,
-                    seed=settings.seed,
-                    verbose=verbose,
-                )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(f"llama.cpp could not load the VLM language model {model_path}: {exc}") from exc
         try:
             handler = cls._make_handler(llama, model_path, mmproj, settings, verbose)
         except BaseException:
-            llama.close()
+            with quiet_stderr():
+                llama.close()
             raise
         return cls(llama, handler, model_path, mmproj)
 
@@ -249,7 +217,7 @@ class VisionLLM:
         architecture = str(llama.metadata.get("general.architecture", ""))
         use_gpu = settings.n_gpu_layers != 0
         if template:
-            handler = _flattening_handler_class()(
+            handler = llama_adapter.flattening_handler_class()(
                 clip_model_path=str(mmproj.path), verbose=verbose, use_gpu=use_gpu
             )
         else:
@@ -257,8 +225,8 @@ class VisionLLM:
                 clip_model_path=str(mmproj.path), verbose=verbose
             )
         try:
-            with _quiet_stderr():
-                handler._init_mtmd_context(llama)  # load now, so errors surface at load time
+            with quiet_stderr():
+                llama_adapter.load_mmproj(handler, llama)  # now, so errors surface at load time
         except ValueError as exc:
             raise ModelError(
                 f"llama.cpp could not load the mmproj {mmproj.path} with {model_path} ({exc}). "
@@ -270,8 +238,7 @@ class VisionLLM:
 
     def describe(self, image: Image.Image | Path | str, prompt: str, max_tokens: int = 96) -> str:
         """Answer ``prompt`` about ``image`` (greedy); returns the text."""
-        if self._llm is None:
-            raise ModelError("This vision model was closed.")
+        self._require()
         url = _png_data_url(_as_rgb(image))
         messages = [
             {
@@ -282,9 +249,9 @@ class VisionLLM:
                 ],
             }
         ]
-        with self._lock, _quiet_stderr():
+        with self._lock, quiet_stderr():
             try:
-                out = self._llm.create_chat_completion(
+                out = self._require().create_chat_completion(
                     messages=messages,
                     max_tokens=max_tokens,
                     temperature=0.0,
@@ -295,19 +262,6 @@ class VisionLLM:
                 raise ModelError(f"The vision model failed on this image: {exc}") from exc
         self.last_prompt_tokens = int(out.get("usage", {}).get("prompt_tokens", 0))
         return str(out["choices"][0]["message"].get("content") or "").strip()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._llm is not None:
-                with _quiet_stderr():
-                    self._llm.close()  # also frees the mtmd context (registered on its stack)
-                self._llm = None
-
-    def __enter__(self) -> VisionLLM:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 __all__ = ["MAX_SIDE", "MmprojInfo", "VisionLLM", "inspect_mmproj"]

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from corral.models import llama_adapter
 from corral.models import probe as probe_mod
 from corral.models.errors import ModelError
 from corral.models.gpu import Device, decide_gpu_layers, parse_gpu_layers
-from corral.models.probe import NativeCrash, ProbeCache, Verdict, model_params, probe
+from corral.models.llama_adapter import model_params
+from corral.models.probe import NativeCrash, ProbeCache, Verdict, probe
 from corral.models.runtime import LocalLLM, RuntimeSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,23 +80,20 @@ def test_sigill_in_the_child_falls_back_to_no_repacking(tiny_model_path: Path, t
 
 
 @pytest.mark.model
-def test_open_llama_uses_the_cached_verdict(tiny_model_path: Path) -> None:
+def test_open_llama_uses_the_cached_verdict(tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = ProbeCache()
     key = probe_mod.probe_key(tiny_model_path, {"n_gpu_layers": 0})
     cache.put(key, Verdict(False, "test: repacking off"))
     seen = []
-    original = probe_mod.model_params
+    original = llama_adapter.model_params
 
     def spy(**overrides):
         seen.append(overrides)
         return original(**overrides)
 
-    probe_mod.model_params = spy
-    try:
-        with LocalLLM.load(tiny_model_path, settings=RuntimeSettings(n_ctx=512, n_gpu_layers=0)) as llm:
-            assert llm.generate([{"role": "user", "content": "Say hi"}], max_tokens=4) is not None
-    finally:
-        probe_mod.model_params = original
+    monkeypatch.setattr(llama_adapter, "model_params", spy)
+    with LocalLLM.load(tiny_model_path, settings=RuntimeSettings(n_ctx=512, n_gpu_layers=0)) as llm:
+        assert llm.generate([{"role": "user", "content": "Say hi"}], max_tokens=4).strip()
     assert seen == [{"use_extra_bufts": False}]
 
 
@@ -167,9 +166,7 @@ def test_this_build_reports_its_devices() -> None:
 @pytest.mark.skipif(platform.machine() != "x86_64" or not shutil.which("objdump"),
                     reason="AMX exists only on x86_64; needs objdump")
 def test_the_installed_llama_build_holds_no_amx_tile_instructions() -> None:
-    import llama_cpp
-
-    libs = list((Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu*.so"))
+    libs = list(llama_adapter.library_dir().glob("libggml-cpu*.so"))
     assert libs, "libggml-cpu not found next to llama_cpp"
     for lib in libs:
         dump = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(lib)],

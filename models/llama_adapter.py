@@ -1,0 +1,201 @@
+"""Every use of llama-cpp-python beyond its public API, in one place.
+
+Corral needs a few things llama-cpp-python does not offer as public API: KV-cache reuse with
+the logits of the last position (``LocalLLM.choose`` walks a prefix tree token by token),
+several texts in one ``llama_decode`` (``Embedder``), the special tokens' text for the chat
+template, loading an mmproj at model-load time, a chat handler that renders message parts
+as one string, and a ``llama_model_params`` field ``Llama`` has no argument for. Each is a
+function here; nothing else in Corral touches a private attribute of ``llama_cpp`` objects,
+patches a ``llama_cpp`` function or depends on the package's file layout.
+
+These names are not part of llama-cpp-python's contract, so ``pyproject.toml`` pins the
+version (:data:`TESTED_VERSION`) and ``tests/test_llama_adapter.py`` checks every one of them
+(:data:`REQUIRED`) without loading a model: an upgrade that renames or removes one fails
+there, by name, instead of deep inside a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+
+#: The llama-cpp-python version these functions were written and tested against.
+TESTED_VERSION = "0.3.36"
+
+#: What this module relies on: (where, attribute). ``Llama`` instance attributes are checked
+#: in ``Llama.__init__``'s source, since they exist only on a loaded model.
+REQUIRED: tuple[tuple[str, str], ...] = (
+    ("llama_cpp.llama_cpp", "llama_model_default_params"),
+    ("llama_cpp.llama_cpp", "llama_get_logits_ith"),
+    ("llama_cpp.llama_cpp", "llama_get_embeddings_seq"),
+    ("llama_cpp._internals.LlamaModel", "token_get_text"),
+    ("llama_cpp._internals.LlamaContext", "kv_cache_clear"),
+    ("llama_cpp._internals.LlamaContext", "decode"),
+    ("llama_cpp._internals.LlamaBatch", "reset"),
+    ("llama_cpp._internals.LlamaBatch", "add_sequence"),
+    ("llama_cpp.llama_chat_format.MTMDChatHandler", "_init_mtmd_context"),
+    ("llama_cpp.llama_chat_format.MTMDChatHandler", "_convert_message_for_template"),
+    ("llama_cpp.Llama", "self._model"),
+    ("llama_cpp.Llama", "self._ctx"),
+    ("llama_cpp.Llama", "self._batch"),
+    ("llama_cpp.Llama", "self.n_tokens"),
+    ("llama_cpp.Llama", "self.input_ids"),
+    ("llama_cpp.Llama", "self.context_params"),
+    ("llama_cpp.Llama", "llama_cpp.llama_model_default_params()"),
+)
+
+
+# ---- the installed package ------------------------------------------------------------------
+def library_dir() -> Path:
+    """The folder of the shared libraries (libllama, libggml*) that llama-cpp-python loads."""
+    import llama_cpp
+
+    return Path(llama_cpp.__file__).parent / "lib"
+
+
+_params_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def model_params(**overrides: Any) -> Iterator[None]:
+    """Make ``llama_cpp.Llama`` load with these llama_model_params fields changed.
+
+    ``Llama.__init__`` takes its params from ``llama_model_default_params()`` and exposes no
+    argument for ``use_extra_bufts``, so the defaults function is wrapped for the load.
+    """
+    if not overrides:
+        yield
+        return
+    from llama_cpp import llama_cpp as lib
+
+    with _params_lock:
+        original = lib.llama_model_default_params
+
+        def patched() -> Any:
+            params = original()
+            for name, value in overrides.items():
+                setattr(params, name, value)
+            return params
+
+        lib.llama_model_default_params = patched
+        try:
+            yield
+        finally:
+            lib.llama_model_default_params = original
+
+
+# ---- a loaded model -------------------------------------------------------------------------
+def token_text(llama: Any, token: int) -> str:
+    """The text of one token as the vocabulary spells it (``<|im_start|>``, ``</s>``)."""
+    return str(llama._model.token_get_text(token))
+
+
+def seq_max(llama: Any) -> int:
+    """How many sequences one decode call of this context may hold."""
+    return int(llama.context_params.n_seq_max)
+
+
+def cached_tokens(llama: Any) -> list[int]:
+    """The tokens whose keys and values are in the KV cache, in order."""
+    return list(llama.input_ids[: llama.n_tokens].tolist())
+
+
+def keep_cached(llama: Any, n: int) -> None:
+    """Keep the first ``n`` cached tokens; the next ``eval`` continues from there."""
+    llama.n_tokens = n
+
+
+def last_logits(llama: Any, n_vocab: int) -> np.ndarray:
+    """A copy of the logits of the last evaluated position (``Llama.eval`` keeps only that
+    one unless ``logits_all``; ``Llama.scores`` would be the whole matrix)."""
+    import llama_cpp
+
+    ptr = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
+    return np.ctypeslib.as_array(ptr, shape=(n_vocab,)).copy()
+
+
+def decode_pooled(llama: Any, sequences: Sequence[list[int]], dim: int, name: str) -> list[np.ndarray]:
+    """One ``llama_decode`` of several token lists, each its own sequence; the pooled
+    embedding of each (``dim`` floats), as llama.cpp computed it. ``name`` is the model's, for
+    the error message."""
+    import llama_cpp
+
+    batch = llama._batch
+    batch.reset()
+    for seq, tokens in enumerate(sequences):
+        # Every token is an output: llama.cpp pools over the outputs of each sequence.
+        batch.add_sequence(tokens, seq, True)
+    try:
+        llama._ctx.kv_cache_clear()
+        llama._ctx.decode(batch)
+    except RuntimeError as exc:
+        raise ModelError(f"llama.cpp failed to embed a batch with {name}: {exc}") from exc
+    finally:
+        batch.reset()
+    ctx = llama._ctx.ctx
+    rows = []
+    for seq in range(len(sequences)):
+        ptr = llama_cpp.llama_get_embeddings_seq(ctx, seq)
+        if not ptr:
+            raise ModelError(f"llama.cpp returned no embedding for sequence {seq}.")
+        values = ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float))
+        rows.append(np.ctypeslib.as_array(values, shape=(dim,)).copy())
+    return rows
+
+
+# ---- multimodal (mtmd) ----------------------------------------------------------------------
+def flattening_handler_class() -> type:
+    """llama-cpp-python's generic MTMD handler, with message parts joined into one string.
+
+    The generic handler passes OpenAI-style content lists to the model's own template, but
+    most templates (SmolLM2, Llama, Qwen2.5 text models ...) expect strings. llama.cpp's
+    own CLI renders the template with string content holding the media marker; so do we.
+    """
+    from llama_cpp.llama_chat_format import MTMDChatHandler
+
+    class FlatMTMDChatHandler(MTMDChatHandler):  # type: ignore[misc]
+        @classmethod
+        def _convert_message_for_template(cls, message: Any, media_marker: str) -> dict[str, Any]:
+            out = dict(message)
+            content = out.get("content")
+            if isinstance(content, list):
+                pieces = []
+                for part in content:
+                    if isinstance(part, dict) and part.get("type") == "image_url":
+                        pieces.append(media_marker)
+                    elif isinstance(part, dict) and part.get("type") == "text":
+                        pieces.append(str(part.get("text", "")))
+                out["content"] = "\n".join(pieces)
+            return out
+
+    return FlatMTMDChatHandler
+
+
+def load_mmproj(handler: Any, llama: Any) -> None:
+    """Load the handler's mmproj now (it would load on the first image), so a bad file is
+    reported when the model loads; ValueError when llama.cpp refuses it."""
+    handler._init_mtmd_context(llama)
+
+
+__all__ = [
+    "REQUIRED",
+    "TESTED_VERSION",
+    "cached_tokens",
+    "decode_pooled",
+    "flattening_handler_class",
+    "keep_cached",
+    "last_logits",
+    "library_dir",
+    "load_mmproj",
+    "model_params",
+    "seq_max",
+    "token_text",
+]
