@@ -18,4 +18,5 @@ for model in qwen2.5-0.5b smollm2-135m minilm-l6 imagenet; do
     CORRAL_HOME="$PWD/.corral-home" .venv/bin/corral models install "$model"
 done
 export QT_QPA_PLATFORM=offscreen
+export CORRAL_REQUIRE_TEST_MODELS=1  # installed above: a missing one is a failure here, not a skip
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

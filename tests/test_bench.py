@@ -215,6 +215,7 @@ def test_criteria_picks_and_rewords_one_criterion(
     assert "--criteria KEY" in capsys.readouterr().err
 
 
+@pytest.mark.model  # the image classifier, through the pipeline
 def test_image_folders_run_each_criterion_on_the_same_pictures(tmp_path: Path) -> None:
     folder = _image_folder(tmp_path / "pics")
     llm = BenchLLM(label_for=lambda text: "thing")

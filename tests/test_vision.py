@@ -23,6 +23,7 @@ from corral.engine.describers.vlm import VlmDescriber, vlm_prompt
 from corral.engine.ingest import scan_folder
 from corral.engine.stages.base import Settings
 from corral.engine.store import Project
+from corral.models import llama_adapter, vision
 from corral.models.errors import ModelError
 from corral.models.runtime import RuntimeSettings
 from corral.models.vision import VisionLLM, inspect_mmproj
@@ -53,13 +54,14 @@ def _text_only_tokens(vlm: VisionLLM, prompt: str) -> int:
     llama = vlm._llm
     formatter = Jinja2ChatFormatter(
         template=llama.metadata["tokenizer.chat_template"],
-        eos_token=llama._model.token_get_text(llama.token_eos()),
-        bos_token=llama._model.token_get_text(llama.token_bos()),
+        eos_token=llama_adapter.token_text(llama, llama.token_eos()),
+        bos_token=llama_adapter.token_text(llama, llama.token_bos()),
     )
     text = formatter(messages=[{"role": "user", "content": "\n" + prompt}]).prompt
     return len(llama.tokenize(text.encode("utf-8"), add_bos=True, special=True))
 
 
+@pytest.mark.model
 def test_the_tiny_vlm_runs_an_image_through_llama_cpp(tiny_vlm: VisionLLM) -> None:
     assert tiny_vlm.handler_name == "FlatMTMDChatHandler"  # SmolLM2 has a chat template
     assert tiny_vlm.mmproj.projector == "mlp" and tiny_vlm.mmproj.output_width == 576
@@ -70,13 +72,31 @@ def test_the_tiny_vlm_runs_an_image_through_llama_cpp(tiny_vlm: VisionLLM) -> No
     assert tiny_vlm.last_prompt_tokens - _text_only_tokens(tiny_vlm, prompt) == IMAGE_TOKENS
 
 
-def test_a_file_path_works_too_and_odd_images_are_converted(tiny_vlm: VisionLLM, tmp_path: Path) -> None:
-    Image.new("LA", (3000, 20), (90, 255)).save(tmp_path / "strip.png")
-    assert isinstance(tiny_vlm.describe(tmp_path / "strip.png", "Describe.", max_tokens=2), str)
+def test_odd_images_become_rgb_at_most_max_side_wide(tmp_path: Path) -> None:
+    strip = Image.new("LA", (3000, 20), (90, 255))
+    strip.save(tmp_path / "strip.png")
+    for source in (strip, tmp_path / "strip.png", str(tmp_path / "strip.png")):
+        image = vision._as_rgb(source)
+        assert image.mode == "RGB" and image.size == (vision.MAX_SIDE, 7)
+        assert image.getpixel((500, 3)) == (90, 90, 90)
+    assert strip.size == (3000, 20) and strip.mode == "LA"  # the caller's image is left alone
+    with pytest.raises(ModelError, match="Cannot read the image"):
+        vision._as_rgb(tmp_path / "missing.png")
+
+
+@pytest.mark.model
+def test_a_file_path_is_described_as_the_same_image_in_memory(tiny_vlm: VisionLLM, tmp_path: Path) -> None:
+    strip = Image.new("LA", (3000, 20), (90, 255))
+    strip.save(tmp_path / "strip.png")
+    from_memory = tiny_vlm.describe(strip, "Describe.", max_tokens=4)
+    tokens = tiny_vlm.last_prompt_tokens
+    assert tiny_vlm.describe(tmp_path / "strip.png", "Describe.", max_tokens=4) == from_memory
+    assert tiny_vlm.last_prompt_tokens == tokens > IMAGE_TOKENS
     with pytest.raises(ModelError, match="Cannot read the image"):
         tiny_vlm.describe(tmp_path / "missing.png", "Describe.", max_tokens=2)
 
 
+@pytest.mark.model
 def test_an_mmproj_for_another_model_width_is_refused(tiny_model_path: Path, tmp_path: Path) -> None:
     other = write_tiny_mmproj(tmp_path / "wide.gguf", TinyViT(text_width=896))
     with pytest.raises(ModelError) as info:
@@ -85,6 +105,7 @@ def test_an_mmproj_for_another_model_width_is_refused(tiny_model_path: Path, tmp
     assert "wide.gguf" in message and "896" in message and "576" in message
 
 
+@pytest.mark.model
 def test_wrong_missing_and_damaged_mmproj_files_name_the_file(
     tiny_model_path: Path, tiny_mmproj: Path, tmp_path: Path
 ) -> None:
@@ -134,6 +155,7 @@ def _without_tensor(source: Path, dest: Path, dropped: str) -> Path:
     return dest
 
 
+@pytest.mark.model
 def test_an_mmproj_llama_cpp_rejects_gives_a_model_error_not_a_crash(
     tiny_model_path: Path, tiny_mmproj: Path, tmp_path: Path
 ) -> None:
@@ -156,6 +178,7 @@ def test_an_mmproj_llama_cpp_rejects_gives_a_model_error_not_a_crash(
     assert "MODEL-ERROR:" in done.stdout and "broken.gguf" in done.stdout
 
 
+@pytest.mark.model
 def test_the_vlm_describer_is_cached_per_criterion(
     tiny_model_path: Path, tiny_mmproj: Path, tmp_path: Path
 ) -> None:
