@@ -233,13 +233,15 @@ class MainWindow(QMainWindow):
         return job
 
     def _run_finished(self, request: RunRequest, result: RunResult) -> None:
-        self.state.add_recent(request.project_path)
+        path = request.project_path
+        assert path is not None  # build_request names the project file
+        self.state.add_recent(path)
         self.state.save()
         try:
-            if self.session.path is not None and self.session.path.resolve() == request.project_path.resolve():
+            if self.session.path is not None and self.session.path.resolve() == path.resolve():
                 self.session.refresh_runs()
             else:
-                self.session.open(request.project_path, result.run_id)
+                self.session.open(path, result.run_id)
         except StoreError as exc:
             self.run_page.show_error(explain(exc))
             self.sig_run_failed.emit(explain(exc))

@@ -13,6 +13,7 @@ the review grid shows: the file name with its thumbnail as decoration, made lazi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -253,9 +254,9 @@ class MembersModel(_RowsTable):
             picture = f"{mark}{conf} {name}" if conf else name  # the grid: confidence too
             return (self.status(member), conf, member.path, text, picture)[col]
         if role == SORT_ROLE:
-            conf = -1.0 if member.confidence is None else member.confidence
+            value = -1.0 if member.confidence is None else member.confidence
             path = member.path.casefold()
-            return (self.status(member), conf, path, member.snippet, path)[col]
+            return (self.status(member), value, path, member.snippet, path)[col]
         if role == Qt.ItemDataRole.UserRole:
             return member
         if role == Qt.ItemDataRole.BackgroundRole and member.unsure:
@@ -291,6 +292,6 @@ class MembersModel(_RowsTable):
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         rows = sorted({i.row() for i in indexes if i.isValid()})
         return encode_items([self._rows[r].item_id for r in rows])

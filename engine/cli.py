@@ -121,7 +121,7 @@ def _groups_json(project: Project, run: RunRow) -> dict[str, Any]:
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
-    from .pipeline import models_for, organize
+    from .pipeline import ServerModel, models_for, organize
     from .request import build_request
 
     folder = Path(args.folder)
@@ -134,7 +134,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         server=_server_options(args) if args.server else None,
     )
     model, embedder = models_for(request)
-    if args.server:
+    if isinstance(model, ServerModel):  # args.server
         print(f"model: {model.where}", file=sys.stderr)
     started = time.perf_counter()
     result = organize(request, model=model, embedder=embedder, progress=TerminalProgress())

@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, cast
 
 __all__ = [
     "NO_LINK_SUPPORT",
@@ -44,12 +44,13 @@ NO_LINK_SUPPORT = frozenset(
 StrPath = str | os.PathLike[str]
 
 
-def sha256_file(source: StrPath | BinaryIO) -> str:
+def sha256_file(source: StrPath | IO[bytes]) -> str:
     """The hex SHA-256 of a file: a path, or an open binary file read from where it stands."""
     if isinstance(source, str | os.PathLike):
         with open(source, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
-    return hashlib.file_digest(source, "sha256").hexdigest()
+    # typing.IO has no readinto(), which typeshed's file_digest asks for; real files have it.
+    return hashlib.file_digest(cast(Any, source), "sha256").hexdigest()
 
 
 def fsync_dir(path: StrPath) -> None:

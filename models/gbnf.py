@@ -291,8 +291,8 @@ class _Matcher:
             partial = False
             for item in node.items:
                 nxt: set[int] = set()
-                for p in frontier:
-                    e, part = self.ends(item, p)
+                for start in frontier:
+                    e, part = self.ends(item, start)
                     nxt |= e
                     partial |= part
                 frontier = nxt

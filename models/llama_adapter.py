@@ -161,7 +161,7 @@ def flattening_handler_class() -> type:
     """
     from llama_cpp.llama_chat_format import MTMDChatHandler
 
-    class FlatMTMDChatHandler(MTMDChatHandler):  # type: ignore[misc]
+    class FlatMTMDChatHandler(MTMDChatHandler):
         @classmethod
         def _convert_message_for_template(cls, message: Any, media_marker: str) -> dict[str, Any]:
             out = dict(message)

@@ -199,7 +199,7 @@ def check_address(url: str, allow_remote: bool = False) -> str:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise ServerUnreachable(f"The server name {host} cannot be resolved: {exc}.") from exc
-        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     outside = sorted({str(a) for a in addresses if not _is_local(a)})
     if outside and not allow_remote:
         raise ServerError(
@@ -572,11 +572,11 @@ class RemoteLLM:
             return cut.rstrip() + " ..."
         if len(tokens) <= max_tokens:
             return text
-        cut = _detokenize(self._http, self.features.tokenizer, self.features.model,
-                          tokens[: max(0, max_tokens)], before_retry=self._reverify)
-        if cut is None:  # no detokenizer: cut by the share of tokens kept, in characters
-            cut = text[: int(len(text) * max_tokens / len(tokens))]
-        return cut.rstrip() + " ..."
+        back = _detokenize(self._http, self.features.tokenizer, self.features.model,
+                           tokens[: max(0, max_tokens)], before_retry=self._reverify)
+        if back is None:  # no detokenizer: cut by the share of tokens kept, in characters
+            back = text[: int(len(text) * max_tokens / len(tokens))]
+        return back.rstrip() + " ..."
 
     def _prompt_tokens(self, msgs: Sequence[Message]) -> int:
         return TEMPLATE_OVERHEAD + sum(PER_MESSAGE_OVERHEAD + self.count_tokens(m["content"]) for m in msgs)

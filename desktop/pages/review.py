@@ -126,8 +126,8 @@ class ReviewPage(QWidget):
             )
             if self.session.filtering:
                 shown = self.groups.model.rowCount()
-                found = sum(len(self.session.shown_members(self.groups.model.group_at(r).idx))
-                            for r in range(shown))
+                groups = [self.groups.model.group_at(r) for r in range(shown)]
+                found = sum(len(self.session.shown_members(g.idx)) for g in groups if g is not None)
                 files = "1 file matches" if found == 1 else f"{found} files match"
                 text += f" Find: {files}, in {shown} {'group' if shown == 1 else 'groups'}."
             self.summary.setText(text)

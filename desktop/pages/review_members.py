@@ -68,7 +68,7 @@ class MembersPane(QWidget):
         self._current: tuple[int, int] | None = None  # (row, item id) of the current file
         self.quick_look: QuickLook | None = None  # the large preview, once opened
         self._typed, self._typed_at = "", 0.0  # type-ahead: the letters typed, and when
-        self._grid_choice: dict[tuple[int | None, int], bool] = {}  # (run, group) -> grid on
+        self._grid_choice: dict[tuple[int | None, int | None], bool] = {}  # (run, group) -> grid on
 
         self.proxy = QSortFilterProxyModel()
         self.proxy.setSourceModel(self.model)

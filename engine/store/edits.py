@@ -20,7 +20,7 @@ class Edits:
 
     def rename_group(self, run_id: int, idx: int, name: str) -> None:
         with self._db.atomic():
-            self._db["groups"].update((run_id, idx), {"name": name})
+            self._db.table("groups").update((run_id, idx), {"name": name})
 
     def add_group(self, run_id: int, name: str) -> int:
         """An empty group after the last one; returns its index."""
@@ -29,13 +29,13 @@ class Edits:
                 "select max(idx) from groups where run_id = ?", [run_id]
             ).fetchone()[0]
             idx = 0 if last is None else int(last) + 1
-            self._db["groups"].insert({"run_id": run_id, "idx": idx, "name": name, "size": 0})
+            self._db.table("groups").insert({"run_id": run_id, "idx": idx, "name": name, "size": 0})
         return idx
 
     def remove_group(self, run_id: int, idx: int) -> None:
         """Delete the group's row (its assignments must have gone somewhere first)."""
         with self._db.atomic():
-            self._db["groups"].delete((run_id, idx))
+            self._db.table("groups").delete((run_id, idx))
 
     def move_group(self, run_id: int, from_idx: int, to_idx: int, *, decided: bool) -> None:
         """Every item of one group into another. ``decided``: the person chose each item's
@@ -57,11 +57,11 @@ class Edits:
     def unassign_group(self, run_id: int, idx: int) -> None:
         """The group's items are in no group of the run any more."""
         with self._db.atomic():
-            self._db["assignments"].delete_where("run_id = ? and group_idx = ?", [run_id, idx])
+            self._db.table("assignments").delete_where("run_id = ? and group_idx = ?", [run_id, idx])
 
     def unassign(self, run_id: int, item_id: int) -> None:
         with self._db.atomic():
-            self._db["assignments"].delete_where("run_id = ? and item_id = ?", [run_id, item_id])
+            self._db.table("assignments").delete_where("run_id = ? and item_id = ?", [run_id, item_id])
 
     def place(self, run_id: int, item_id: int, idx: int, *, pinned: bool) -> None:
         """Put one item into a group as the person's decision (``pinned``: by its pin)."""
@@ -77,7 +77,7 @@ class Edits:
             "prior_source": None,
         }
         with self._db.atomic():
-            self._db["assignments"].upsert(record, pk=("run_id", "item_id"))
+            self._db.table("assignments").upsert(record, pk=("run_id", "item_id"))
 
     def mark_pinned(self, run_id: int, item_id: int) -> None:
         """The item stays where it is, now by its pin; the verdict it had is kept for
@@ -88,7 +88,7 @@ class Edits:
                 "prior_source = source where run_id = ? and item_id = ? and source != 'pinned'",
                 [run_id, item_id],
             )
-            self._db["assignments"].update(
+            self._db.table("assignments").update(
                 (run_id, item_id), {"source": "pinned", "confidence": 1.0, "unsure": 0}
             )
 

@@ -55,7 +55,7 @@ class History:
             return False
         with self._db.atomic():
             self._db.execute("delete from edit_history where run_id = ? and state = 'undone'", [run_id])
-            self._db["edit_history"].insert({
+            self._db.table("edit_history").insert({
                 "run_id": run_id, "action": action, "changes": json.dumps(changes),
                 "state": "done", "created": time.time(),
             })
@@ -95,17 +95,17 @@ class History:
                 key, _columns = _TABLES[table]
                 for entry in changes.get(table, []):
                     self._write(table, key, run_id, entry[0], entry[side])
-            self._db["edit_history"].update(row["id"], {"state": to_state})
+            self._db.table("edit_history").update(row["id"], {"state": to_state})
         return str(row["action"])
 
     def _write(self, table: str, key: str, run_id: int, value: Any, row: dict[str, Any] | None) -> None:
         scope = ("item_id = ?", [value]) if table == "pins" else (f"run_id = ? and {key} = ?", [run_id, value])
         if row is None:
-            self._db[table].delete_where(*scope)
+            self._db.table(table).delete_where(*scope)
             return
         record = {key: value, **row}
         if table == "pins":
-            self._db[table].upsert(record, pk="item_id")
+            self._db.table(table).upsert(record, pk="item_id")
         else:
             pk = ("run_id", key)
-            self._db[table].upsert({"run_id": run_id, **record}, pk=pk)
+            self._db.table(table).upsert({"run_id": run_id, **record}, pk=pk)

@@ -19,8 +19,8 @@ migrations = Migrations(SCHEMA_VERSION_SET)
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["items"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("items").create(
         {
             "id": int,
             "path": str,  # relative to the project root, '/'-separated, printable
@@ -38,17 +38,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"path", "status"},
     )
-    db["items"].create_index(["path"], unique=True)
-    db["items"].create_index(["content_hash"])
-    db["extracts"].create(
+    db.table("items").create_index(["path"], unique=True)
+    db.table("items").create_index(["content_hash"])
+    db.table("extracts").create(
         {"content_hash": str, "text": str, "chars": int, "extractor": str, "meta": str},
         pk="content_hash",
     )
-    db["cache"].create(
+    db.table("cache").create(
         {"key": str, "stage": str, "value": str, "created": float},
         pk="key",
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "criterion": str,
@@ -63,17 +63,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["groups"].create(
+    db.table("groups").create(
         {"run_id": int, "idx": int, "name": str, "size": int},
         pk=("run_id", "idx"),
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["raw_labels"].create(
+    db.table("raw_labels").create(
         {"run_id": int, "label": str, "count": int},
         pk=("run_id", "label"),
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["assignments"].create(
+    db.table("assignments").create(
         {
             "run_id": int,
             "item_id": int,
@@ -90,7 +90,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 @migrations()
 def m002_export_journal(db: sqlite_utils.Database) -> None:
     """Exports and their operation journal (written before each operation happens)."""
-    db["exports"].create(
+    db.table("exports").create(
         {
             "id": int,
             "run_id": int,
@@ -103,7 +103,7 @@ def m002_export_journal(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["export_ops"].create(
+    db.table("export_ops").create(
         {
             "id": int,
             "export_id": int,
@@ -120,7 +120,7 @@ def m002_export_journal(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("export_id", "exports", "id")],
     )
-    db["export_ops"].create_index(["export_id", "seq"], unique=True)
+    db.table("export_ops").create_index(["export_id", "seq"], unique=True)
 
 
 @migrations()
@@ -129,7 +129,7 @@ def m003_review(db: sqlite_utils.Database) -> None:
 
     A pin names the group (not its index, which a new run renumbers); see engine/review.py.
     """
-    db["pins"].create(
+    db.table("pins").create(
         {"item_id": int, "group_name": str, "created": float},
         pk="item_id",
         foreign_keys=[("item_id", "items", "id")],
@@ -140,15 +140,15 @@ def m003_review(db: sqlite_utils.Database) -> None:
 def m004_descriptions(db: sqlite_utils.Database) -> None:
     """What the stages read for each item in a run (its text, summary or picture description),
     so the review shows a picture's description and a long document's summary."""
-    db["assignments"].add_column("description", str)
+    db.table("assignments").add_column("description", str)
 
 
 @migrations()
 def m005_run_history(db: sqlite_utils.Database) -> None:
     """When a run was last edited by hand and which run a restore copied, as columns of their
     own. Both were keys of ``runs.stats``, which now holds only what the pipeline measured."""
-    db["runs"].add_column("edited", float)
-    db["runs"].add_column("restored_from", int)
+    db.table("runs").add_column("edited", float)
+    db.table("runs").add_column("restored_from", int)
     db.execute(
         "update runs set edited = json_extract(stats, '$.edited'), "
         "restored_from = json_extract(stats, '$.restored_from'), "
@@ -160,16 +160,16 @@ def m005_run_history(db: sqlite_utils.Database) -> None:
 def m006_prior_verdict(db: sqlite_utils.Database) -> None:
     """What the model said about an item before a person pinned it in place (confidence,
     unsure, source), so unpinning gives the model's verdict back instead of a certain 1.0."""
-    db["assignments"].add_column("prior_confidence", float)
-    db["assignments"].add_column("prior_unsure", int)
-    db["assignments"].add_column("prior_source", str)
+    db.table("assignments").add_column("prior_confidence", float)
+    db.table("assignments").add_column("prior_unsure", int)
+    db.table("assignments").add_column("prior_source", str)
 
 
 @migrations()
 def m007_edit_history(db: sqlite_utils.Database) -> None:
     """Undo and redo of hand edits (engine/store/history.py): one row per edit of a run, with
     the rows it changed before and after, kept across closing the app."""
-    db["edit_history"].create(
+    db.table("edit_history").create(
         {
             "id": int,
             "run_id": int,
@@ -181,7 +181,7 @@ def m007_edit_history(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["edit_history"].create_index(["run_id", "state"])
+    db.table("edit_history").create_index(["run_id", "state"])
 
 
 def upgrade(db: sqlite_utils.Database) -> None:

@@ -32,7 +32,7 @@ class Pins:
         self._db = db
 
     def all(self) -> list[Pin]:
-        return [Pin.from_row(r) for r in self._db["pins"].rows_where(order_by="item_id")]
+        return [Pin.from_row(r) for r in self._db.table("pins").rows_where(order_by="item_id")]
 
     def of_readable_items(self) -> list[Pin]:
         """Pins of items that are still readable files of the project, by item id."""
@@ -49,7 +49,7 @@ class Pins:
 
     def set(self, item_id: int, group_name: str) -> None:
         with self._db.atomic():
-            self._db["pins"].upsert(
+            self._db.table("pins").upsert(
                 {"item_id": item_id, "group_name": group_name, "created": time.time()}, pk="item_id"
             )
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
@@ -94,11 +94,11 @@ class Project:
 
     # -- meta ----------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        rows = list(self._db["meta"].rows_where("key = ?", [key]))
+        rows = list(self._db.table("meta").rows_where("key = ?", [key]))
         return rows[0]["value"] if rows else default
 
     def set_meta(self, key: str, value: str) -> None:
-        self._db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self._db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     @property
     def root(self) -> Path | None:
@@ -107,7 +107,7 @@ class Project:
 
     # -- items ---------------------------------------------------------------------------
     def item_by_path(self, path: str) -> ItemRow | None:
-        rows = list(self._db["items"].rows_where("path = ?", [path]))
+        rows = list(self._db.table("items").rows_where("path = ?", [path]))
         return ItemRow.from_row(rows[0]) if rows else None
 
     def upsert_item(self, **fields: Any) -> int:
@@ -117,8 +117,8 @@ class Project:
         fields = {**fields, "last_seen": now}
         if existing is None:
             fields.setdefault("first_seen", now)
-            return int(self._db["items"].insert(fields).last_pk)
-        self._db["items"].update(existing.id, fields)
+            return int(cast(int, self._db.table("items").insert(fields).last_pk))
+        self._db.table("items").update(existing.id, fields)
         return existing.id
 
     def mark_missing(self, keep_paths: Iterable[str]) -> list[str]:
@@ -126,26 +126,26 @@ class Project:
         keep = set(keep_paths)
         gone = [
             row
-            for row in self._db["items"].rows_where("status != 'missing'")
+            for row in self._db.table("items").rows_where("status != 'missing'")
             if row["path"] not in keep
         ]
         for row in gone:
-            self._db["items"].update(row["id"], {"status": "missing", "reason": "no longer in the folder"})
+            self._db.table("items").update(row["id"], {"status": "missing", "reason": "no longer in the folder"})
         return [row["path"] for row in gone]
 
     def items(self, status: str | None = "ok") -> list[ItemRow]:
         where = "status = ?" if status else None
         args = [status] if status else None
         return [
-            ItemRow.from_row(r) for r in self._db["items"].rows_where(where, args, order_by="path")
+            ItemRow.from_row(r) for r in self._db.table("items").rows_where(where, args, order_by="path")
         ]
 
     def item(self, item_id: int) -> ItemRow:
-        return ItemRow.from_row(self._db["items"].get(item_id))
+        return ItemRow.from_row(self._db.table("items").get(item_id))
 
     # -- extracted text ------------------------------------------------------------------
     def get_extract(self, content_hash: str) -> dict[str, Any] | None:
-        rows = list(self._db["extracts"].rows_where("content_hash = ?", [content_hash]))
+        rows = list(self._db.table("extracts").rows_where("content_hash = ?", [content_hash]))
         if not rows:
             return None
         row = rows[0]
@@ -156,7 +156,7 @@ class Project:
         return {row["content_hash"] for row in self._db.query("select content_hash from extracts")}
 
     def put_extract(self, content_hash: str, text: str, extractor: str, meta: dict[str, Any]) -> None:
-        self._db["extracts"].upsert(
+        self._db.table("extracts").upsert(
             {
                 "content_hash": content_hash,
                 "text": text,
@@ -173,7 +173,7 @@ class Project:
         return json.loads(rows[0]["value"]) if rows else None
 
     def cache_put(self, key: str, stage: str, value: Any) -> None:
-        self._db["cache"].upsert(
+        self._db.table("cache").upsert(
             {"key": key, "stage": stage, "value": json.dumps(value), "created": time.time()},
             pk="key",
         )
@@ -183,8 +183,8 @@ class Project:
 
     def cache_count(self, stage: str | None = None) -> int:
         if stage is None:
-            return self._db["cache"].count
-        return self._db["cache"].count_where("stage = ?", [stage])
+            return self._db.table("cache").count
+        return self._db.table("cache").count_where("stage = ?", [stage])
 
     def cache_drop(self, stage: str) -> None:
         """Forget every cached answer of one stage."""
@@ -192,5 +192,5 @@ class Project:
             self._db.execute("delete from cache where stage = ?", [stage])
 
     def iter_cache(self, stage: str) -> Iterator[tuple[str, Any]]:
-        for row in self._db["cache"].rows_where("stage = ?", [stage]):
+        for row in self._db.table("cache").rows_where("stage = ?", [stage]):
             yield row["key"], json.loads(row["value"])

@@ -38,7 +38,7 @@ def squash(text: str) -> str:
 def _holds(text: str | None, needle: str) -> bool:
     """SQL function for find: ``needle`` (case-folded) in ``text``, ignoring case (any
     script, not only ASCII as SQLite's lower and like)."""
-    return bool(text) and needle in text.casefold()
+    return text is not None and needle in text.casefold()
 
 
 @dataclass(frozen=True)
@@ -120,15 +120,15 @@ class Results:
     # -- writing (the pipeline) ----------------------------------------------------------
     def save_raw_labels(self, run_id: int, counts: dict[str, int]) -> None:
         with self._db.atomic():
-            self._db["raw_labels"].delete_where("run_id = ?", [run_id])
-            self._db["raw_labels"].insert_all(
+            self._db.table("raw_labels").delete_where("run_id = ?", [run_id])
+            self._db.table("raw_labels").insert_all(
                 {"run_id": run_id, "label": label, "count": count} for label, count in counts.items()
             )
 
     def save_groups(self, run_id: int, names: list[str]) -> None:
         with self._db.atomic():
-            self._db["groups"].delete_where("run_id = ?", [run_id])
-            self._db["groups"].insert_all(
+            self._db.table("groups").delete_where("run_id = ?", [run_id])
+            self._db.table("groups").insert_all(
                 {"run_id": run_id, "idx": i, "name": name, "size": 0} for i, name in enumerate(names)
             )
 
@@ -154,7 +154,7 @@ class Results:
         }
         if description is not None:
             record["description"] = description
-        self._db["assignments"].upsert(record, pk=("run_id", "item_id"))
+        self._db.table("assignments").upsert(record, pk=("run_id", "item_id"))
 
     def update_group_sizes(self, run_id: int) -> None:
         with self._db.atomic():
@@ -169,7 +169,7 @@ class Results:
         """Group index -> name, in index order."""
         return {
             r["idx"]: r["name"]
-            for r in self._db["groups"].rows_where("run_id = ?", [run_id], order_by="idx")
+            for r in self._db.table("groups").rows_where("run_id = ?", [run_id], order_by="idx")
         }
 
     def groups(self, run_id: int) -> list[Group]:
@@ -217,7 +217,8 @@ class Results:
         """Readable items of the project (in a group of the run or in none) whose path, text
         or description holds ``text`` (ignoring case), that the model was unsure of
         (``doubtful``), of one ``kind`` (document | image)."""
-        where, args = ["i.status = 'ok'"], [run_id]
+        where: list[str] = ["i.status = 'ok'"]
+        args: list[int | str] = [run_id]
         if text.strip():
             self._db.register_function(_holds, deterministic=True, replace=True)
             needle = text.strip().casefold()

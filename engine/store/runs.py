@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
@@ -79,26 +79,23 @@ class Runs:
     def new(self, criterion: str, k: int | None, model: str, settings: dict[str, Any]) -> int:
         """Record a run as ``running``; returns its id."""
         with self._db.atomic():
-            return int(
-                self._db["runs"]
-                .insert(
-                    {
-                        "criterion": criterion,
-                        "k": k,
-                        "model": model,
-                        "settings": json.dumps(settings, sort_keys=True),
-                        "status": "running",
-                        "started": time.time(),
-                    }
-                )
-                .last_pk
+            table = self._db.table("runs").insert(
+                {
+                    "criterion": criterion,
+                    "k": k,
+                    "model": model,
+                    "settings": json.dumps(settings, sort_keys=True),
+                    "status": "running",
+                    "started": time.time(),
+                }
             )
+            return int(cast(int, table.last_pk))
 
     def finish(
         self, run_id: int, status: str, stats: dict[str, Any] | None = None, error: str = ""
     ) -> None:
         with self._db.atomic():
-            self._db["runs"].update(
+            self._db.table("runs").update(
                 run_id,
                 {
                     "status": status,
@@ -139,10 +136,10 @@ class Runs:
         with self._db.atomic():
             new_id = self.new(row.criterion, row.k, row.model, row.settings)
             for table in ("groups", "assignments", "raw_labels"):
-                self._db[table].insert_all(
+                self._db.table(table).insert_all(
                     {**r, "run_id": new_id}
-                    for r in self._db[table].rows_where("run_id = ?", [run_id])
+                    for r in self._db.table(table).rows_where("run_id = ?", [run_id])
                 )
             self.finish(new_id, "done")
-            self._db["runs"].update(new_id, {"restored_from": run_id})
+            self._db.table("runs").update(new_id, {"restored_from": run_id})
         return new_id
