@@ -21,6 +21,7 @@ from .config import AppSettings, GuiState
 from .dialogs import Asker, SystemCheckDialog
 from .export_dialog import ExportDialog
 from .jobs import Job, explain
+from .models_list import plain_model
 from .pages.review import ReviewPage
 from .pages.run import RunPage
 from .pages.start import StartPage
@@ -222,7 +223,7 @@ class MainWindow(QMainWindow):
         self.job = job
         k = "automatic" if request.k is None else str(request.k)
         where = (f"model on the server {request.server.url}" if request.server is not None
-                 else f"model {Path(request.model).name}")
+                 else f"model {plain_model(Path(request.model).name)}")
         self.run_page.watch(job, f"{request.folder}\nGrouping by \u201c{request.criterion}\u201d, K {k}, {where}")
         job.sig_finished.connect(lambda result: self._run_finished(request, result))
         job.sig_failed.connect(self._run_failed)

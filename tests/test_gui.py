@@ -637,10 +637,10 @@ def test_pin_then_unpin_shows_the_models_confidence_again(qtbot, window, tmp_pat
 def test_the_run_bar_follows_edits(qtbot, window, asker, tmp_path):
     open_built(qtbot, window, tmp_path)
     bar = window.review_page.runs_bar
-    assert "2 groups, 8 items, done" in bar.combo.currentText()
+    assert "2 groups, 8 files, done" in bar.combo.currentText()
     asker.answers = ["Letters"]
     window.act_new_group.trigger()
-    assert "3 groups, 8 items, done, edited" in bar.combo.currentText()
+    assert "3 groups, 8 files, done, edited" in bar.combo.currentText()
 
 
 def test_compare_names_only_real_moves_and_keeps_the_message_short(qtbot, window, asker, tmp_path):
@@ -714,6 +714,35 @@ def test_group_actions_on_the_files_in_no_group_are_off_or_explained(qtbot, wind
 def test_run_page_shows_the_coherence_checks(window):
     window.run_page.show_progress(ProgressEvent("check", 2, 5))
     assert window.run_page.rows["check"].count.text() == "2 of 5"
+
+
+def test_run_page_names_the_model_and_says_which_stages_are_not_needed(qtbot, window, tmp_path, monkeypatch):
+    """The run page names the model as people know it, and a stage of the other method (or
+    automatic K's checks when K is given) says 'not needed' as soon as a later stage starts,
+    instead of 'waiting' for the whole run."""
+    import corral.desktop.main_window as main_window
+
+    def stopped(request, *, progress, cancel):
+        raise Cancelled()
+
+    monkeypatch.setattr(main_window, "organize_task", stopped)
+    window.start_page.fill(make_docs(tmp_path / "docs"), CRITERION, 2, model="qwen2.5-1.5b")
+    request = window.start_page.build_request()
+    assert request is not None
+    job = window.start_run(request)
+    qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+    page = window.run_page
+    assert "model Qwen2.5-Coder-1.5B-Instruct Q4_K_M" in page.detail.text()
+    for stage, done, total in (("scan", 8, 8), ("describe", 8, 8), ("propose", 4, 8)):
+        page.show_progress(ProgressEvent(stage, done, total))
+    assert page.rows["merge"].count.text() == "waiting"  # could still come
+    page.show_progress(ProgressEvent("cluster", 1, 1))
+    assert page.rows["merge"].count.text() == "not needed"
+    assert page.rows["check"].count.text() == "waiting"
+    page.show_progress(ProgressEvent("name", 1, 2))
+    assert page.rows["check"].count.text() == "not needed"
+    assert page.rows["name"].count.text() == "1 of 2"
+    assert page.rows["propose"].count.text() == "4 of 8"  # a stage that ran keeps its count
 
 
 # -- undo and redo ------------------------------------------------------------------------------

@@ -158,6 +158,11 @@ class RunPage(QWidget):
             row.left.setText(f"about {format_seconds(left)} left")
         else:
             row.left.setText("")
+        order = [stage for stage, _ in STAGES]
+        if event.stage in order:  # the stages run in this order: one not started is not needed
+            for stage in order[:order.index(event.stage)]:
+                if self.rows[stage].started is None:
+                    self.rows[stage].count.setText("not needed")
         label = dict(STAGES).get(event.stage, event.stage)
         self._set_status(f"{label}: {event.message}" if event.message else f"{label}\u2026")
 

@@ -64,9 +64,11 @@ class RunRow:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.started or 0))
         extra = f", restored from run {self.restored_from}" if self.restored_from else ""
         extra += ", edited" if self.edited is not None else ""
+        groups = "1 group" if self.groups == 1 else f"{self.groups} groups"
+        files = "1 file" if self.items == 1 else f"{self.items} files"
         return (
             f"Run {self.id} ({when}): \u201c{self.criterion}\u201d, K={k}, "
-            f"{self.groups} groups, {self.items} items, {self.status}{extra}"
+            f"{groups}, {files}, {self.status}{extra}"
         )
 
 
