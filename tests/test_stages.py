@@ -56,8 +56,11 @@ def test_merge_respects_k_exactly_even_when_the_model_does_not(tmp_path: Path) -
 
 def test_merge_with_malformed_output_falls_back(tmp_path: Path) -> None:
     fake = FakeLLM(merge_answer="I think the groups are: receipts and letters")
-    names = merge_labels(_ctx(tmp_path, fake, 2), {"a x": 3, "b y": 2, "c z": 1}, 6)
-    assert len(names) == 2
+    ctx = _ctx(tmp_path, fake, 2)
+    names = merge_labels(ctx, {"a x": 3, "b y": 2, "c z": 1}, 6)
+    # Nothing usable in the answer: the K most frequent labels, after one model call.
+    assert names == ["a x", "b y"]
+    assert fake.calls == ["merge"] and ctx.stats["merge"]["calls"] == 1
 
 
 def test_fewer_labels_than_k_needs_no_merge_call(tmp_path: Path) -> None:
