@@ -93,14 +93,15 @@ def test_the_adapter_functions_on_a_loaded_model(tiny_model_path: Path) -> None:
         llama.eval(tokens)
         assert llama_adapter.cached_tokens(llama) == tokens
         full = llama_adapter.last_logits(llama, llama.n_vocab())
-        assert full.shape == (llama.n_vocab(),)
-        # The last position's logits, as llama-cpp-python keeps them itself.
-        np.testing.assert_allclose(full, llama.scores[len(tokens) - 1], rtol=0, atol=0)
+        assert full.shape == (llama.n_vocab(),) and np.isfinite(full).all() and full.std() > 0
         # Keep a prefix, evaluate the rest again: the same logits, from the cached prefix.
         llama_adapter.keep_cached(llama, 3)
         assert llama_adapter.cached_tokens(llama) == tokens[:3]
         llama.eval(tokens[3:])
         assert llama_adapter.cached_tokens(llama) == tokens
         np.testing.assert_allclose(llama_adapter.last_logits(llama, llama.n_vocab()), full, atol=1e-3)
+        # They are the last position's: llama.cpp's own greedy sampler picks their argmax.
+        out = llama.create_completion(tokens, max_tokens=1, temperature=0.0, top_k=1, repeat_penalty=1.0)
+        assert llama.detokenize([int(np.argmax(full))]).decode() == out["choices"][0]["text"]
     finally:
         llama.close()

@@ -89,15 +89,19 @@ class _CancelAfter(CancelToken):
         return super().cancelled
 
 
+# An answer that cannot end early: 30 words, at least 30 tokens.
+_LONG = 'root ::= ("one " | "two " | "three "){30}'
+
+
 def test_cancel_stops_generation_between_tokens(llm: LocalLLM) -> None:
-    messages = [{"role": "user", "content": "Count from one to one hundred, in words."}]
+    messages = [{"role": "user", "content": "Count to three, again and again."}]
     before = llm.usage.generated_tokens
-    assert llm.count_tokens(llm.generate(messages, max_tokens=40)) >= 20  # uncancelled: a long answer
-    assert llm.usage.generated_tokens - before >= 20
+    assert len(llm.generate(messages, grammar=_LONG, max_tokens=40).split()) >= 5
+    assert llm.usage.generated_tokens - before >= 20  # uncancelled: a long answer
     token = _CancelAfter(3)
     before = llm.usage.generated_tokens
     with pytest.raises(Cancelled):
-        llm.generate(messages, max_tokens=40, cancel=token)
+        llm.generate(messages, grammar=_LONG, max_tokens=40, cancel=token)
     # Stopped at the third token, when the token was first found cancelled: not at the end.
     assert token.asked == 3 and llm.usage.generated_tokens - before == 3
     # Cancelled before the call: stopped after the first token.
@@ -105,7 +109,7 @@ def test_cancel_stops_generation_between_tokens(llm: LocalLLM) -> None:
     stopped.cancel()
     before = llm.usage.generated_tokens
     with pytest.raises(Cancelled):
-        llm.generate(messages, max_tokens=40, cancel=stopped)
+        llm.generate(messages, grammar=_LONG, max_tokens=40, cancel=stopped)
     assert llm.usage.generated_tokens - before <= 1
 
 
