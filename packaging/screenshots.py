@@ -4,16 +4,27 @@ Run it under a virtual X server (or with QT_QPA_PLATFORM=offscreen)::
 
     xvfb-run -a -s "-screen 0 1400x900x24" python packaging/screenshots.py
 
-It writes sample documents to a temporary folder (or uses resources/samples/documents when
-that exists), organizes them with a real model (the tiny test model by default), and saves
-the start page, the run page mid-run, the review page (light and dark), the export preview
-and the settings dialog. The app's configuration lives in the temporary folder too, so the
-screenshots never show or change your own settings.
+It copies resources/samples/documents (or writes a few sample documents when that is
+missing) to a temporary folder, organizes them with a real model (the tiny test model by
+default), and saves the start page (start.png), the run page mid-run (run.png), the review
+page in light and dark (review.png, review-dark.png), find and filter (find.png), keyboard
+triage (triage.png: a number key moved the doubtful file, undone again before going on), the
+export preview with the subfolders kept (export.png) and the settings dialog (settings.png).
+``--cifar DIR`` (or ``--photos FOLDER``) instead organizes pictures and saves the thumbnail
+grid (review-photos.png): with ``--cifar`` the first three pictures of each class of
+``../shared/datasets/images/cifar10_500`` (labels.csv order), upscaled to 128 px.
+
+The app's configuration lives in the temporary folder too, so the screenshots never show or
+change your own settings; the model store is a folder of links to the models installed in
+your store and in the test store (.corral-home), so Settings shows them as installed. Every
+choice is fixed (folder, criterion, K, window size, what is selected, typed and pressed), so
+the same models give the same pictures.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import faulthandler
 import logging
 import os
@@ -59,6 +70,40 @@ def sample_folder(tmp: Path) -> Path:
     return folder
 
 
+def cifar_folder(src: Path, dest: Path, per_class: int = 3, size: int = 128) -> Path:
+    """The first ``per_class`` pictures of each class of ``src`` (labels.csv order), upscaled
+    to ``size`` px (bicubic), under their own names."""
+    from PIL import Image
+
+    dest.mkdir(parents=True, exist_ok=True)
+    taken: dict[str, int] = {}
+    with open(src / "labels.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if taken.get(row["label"], 0) >= per_class:
+                continue
+            taken[row["label"]] = taken.get(row["label"], 0) + 1
+            with Image.open(src / row["file"]) as im:
+                im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC).save(
+                    dest / row["file"], quality=95)
+    return dest
+
+
+def model_store(tmp: Path) -> Path:
+    """A model store of links to every model installed in the usual store or the test store."""
+    from corral.models.paths import models_dir
+
+    store = tmp / "models"
+    store.mkdir(parents=True, exist_ok=True)
+    for source in (models_dir(), REPO / ".corral-home" / "data" / "models"):
+        if not source.is_dir():
+            continue
+        for path in sorted(source.iterdir()):
+            link = store / path.name
+            if path.is_file() and not link.exists():
+                link.symlink_to(path.resolve())
+    return store
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
@@ -73,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         "--photos", help="instead, organize this folder of pictures and save review-photos.png "
         "(the review page's thumbnail grid); --criterion and --k apply"
     )
+    parser.add_argument(
+        "--cifar", help="like --photos, on 30 pictures of this cifar10_500 folder (three per "
+        "class) upscaled to 128 px"
+    )
+    parser.add_argument("--find", default="Portland", help="what find.png searches for")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     faulthandler.enable()  # a crash in llama.cpp or Qt still says where
@@ -80,9 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="corral-shots-"))
     tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["CORRAL_MODELS"] = str(model_store(tmp))  # before CORRAL_HOME moves the store
     os.environ["CORRAL_HOME"] = str(tmp / "home")  # before anything reads the config folder
     try:
         shooter = Shooter(tmp, out, args)
+        if args.cifar:
+            return shooter.run_photos(cifar_folder(Path(args.cifar), tmp / "Holiday pictures"))
         return shooter.run_photos(Path(args.photos)) if args.photos else shooter.run()
     finally:
         if not args.work:
@@ -152,6 +205,33 @@ class Shooter:
         page.groups.select_row(page.groups.model.row_of(biggest.idx))
         return True
 
+    def find_and_triage(self) -> None:
+        """find.png: the find bar on every group; triage.png: a number key has moved the
+        first doubtful file of the group holding most of them (undone afterwards)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        w = self.window
+        page = w.review_page
+        page.find_edit.setText(self.args.find)
+        page.groups.select_row(0)
+        self.save(w, "find.png")
+        page.clear_filter()
+
+        groups = self.window.session.groups
+        doubtful = max(groups, key=lambda g: (g.unsure, g.size))
+        page.groups.select_row(page.groups.model.row_of(doubtful.idx))
+        target = next(g for g in groups if g.idx != doubtful.idx)
+        members = page.members
+        table = members.table
+        table.setFocus()
+        members.select([members.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole).item_id])
+        key = Qt.Key(int(Qt.Key.Key_1) + groups.index(target))
+        QTest.keyClick(table, key)  # the file goes to that group, the next doubtful one is selected
+        self.save(w, "triage.png")
+        w.act_undo.trigger()
+        self.settle()
+
     def run_photos(self, folder: Path) -> int:
         """The review page of a folder of pictures: the groups and one group's thumbnails."""
         w = self.window
@@ -176,7 +256,9 @@ class Shooter:
         self.save(w, "start.png")
 
         def mid_run(event: ProgressEvent) -> None:
-            if not self.mid_run_taken and event.stage == "assign" and event.done >= 3:
+            # Half-way through proposing labels, the longest stage: the rows before it are
+            # done, the ones after it wait, and the time left is shown.
+            if not self.mid_run_taken and event.stage == "propose" and event.done * 2 >= event.total > 0:
                 self.mid_run_taken = True
                 w.grab().save(str(self.out / "run.png"))
                 log.info("wrote %s", self.out / "run.png")
@@ -192,11 +274,16 @@ class Shooter:
         if not self.review_biggest_group(failed):
             return 1
         self.save(w, "review.png")
+        w.set_theme("dark")
+        self.save(w, "review-dark.png")
+        w.set_theme("light")
+        self.find_and_triage()
 
         dialog = w.show_export()
         assert dialog is not None
         dialog.dest_edit.setText(str(self.tmp / "Sorted documents"))
         dialog.dest_edit.setCursorPosition(0)
+        dialog.keep_subfolders.setChecked(True)  # the sample folder has 2024/ and kitchen/
         dialog.preview_button.click()
         self.wait(dialog.sig_planned, 60)
         self.save(dialog, "export.png")
@@ -205,10 +292,6 @@ class Shooter:
         settings = w.show_settings()
         self.save(settings, "settings.png")
         settings.reject()
-
-        w.set_theme("dark")
-        self.save(w, "review-dark.png")
-        w.set_theme("light")
         w.close()
         return 0
 
