@@ -333,6 +333,8 @@ def bench_criterion(
         "unsure": sum(a.unsure for a in assignments.values()),
         "method": stats.get("method"),
         "auto_k": stats.get("auto_k"),  # how automatic K decided (None with K given)
+        "steering": stats.get("steering"),  # the criterion's values, choices, arbitration
+        "blocks": stats.get("blocks"),  # each block's agreement and weight in the geometry
     }
     if upper_bound:
         n_ub = upper_bound_sample or len(ordered)
@@ -355,9 +357,9 @@ def bench_criterion(
         result["baseline_kmeans"] = None
     per_stage = {}
     for stage, secs in stats["seconds"].items():
-        n = 1 if stage == "merge" else len(examples)
+        once = stage in ("merge", "values")  # one call for the run, not one per item
         per_stage[stage] = {"seconds": round(secs, 2),
-                            "items_per_min": round(n / secs * 60, 1) if secs > 0 and stage != "merge" else None}
+                            "items_per_min": round(len(examples) / secs * 60, 1) if secs > 0 and not once else None}
     result.update({"given_labels": given_labels, "criterion": settings.criterion, "stages": per_stage})
     return result
 

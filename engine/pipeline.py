@@ -98,8 +98,10 @@ class ServerModel(LazyModel):
 
     def embedder(self) -> LazyEmbedder | None:
         """The server's sentence embedder when it serves one, else None (use the local one)."""
+        from corral.models.remote_server import RemoteLLM
+
         llm = self._first or self._llm
-        remote = llm.embedder() if llm is not None else None
+        remote = llm.embedder() if isinstance(llm, RemoteLLM) else None
         if remote is None:
             return None
         return LazyEmbedder(remote.identity, lambda: remote)
@@ -127,12 +129,18 @@ def run_stages(
     run falls back to the seeds' pure-LLM pipeline and says so in its stats."""
     ctx = StageContext(project, model, settings, progress, cancel, stats, embedder)
     timings: dict[str, float] = stats.setdefault("seconds", {})
+    hybrid = settings.method == "hybrid" and embedder is not None
+    stats["method"] = settings.method if embedder is not None else "llm"
+    if embedder is not None and hybrid and settings.steer == "values":  # criterion-first (stages/taxonomy.py)
+        t = time.perf_counter()
+        names, assignments = hybrid_groups(ctx, items_described, None, embedder.embed)
+        timings["cluster+name"] = time.perf_counter() - t - timings["values"] - timings["choose"]
+        return names, assignments, stats["steering"]["counts"]
     t = time.perf_counter()
     raw = propose_labels(ctx, items_described)
     timings["propose"] = time.perf_counter() - t
     counts = count_labels(list(raw.values()))
-    stats["method"] = settings.method if embedder is not None else "llm"
-    if settings.method == "hybrid" and embedder is not None:
+    if embedder is not None and hybrid:
         t = time.perf_counter()
         names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed)
         timings["cluster+name"] = time.perf_counter() - t

@@ -24,6 +24,8 @@ VERSIONS = {
     "assign": "a2",
     "name": "n2",
     "coherence": "c1",
+    "values": "v2",
+    "generic": "g1",
 }
 
 SYSTEM = (
@@ -186,3 +188,50 @@ def coherence_messages(criterion: str, samples: list[str]) -> list[Message]:
             ),
         },
     ]
+
+
+def values_messages(criterion: str, samples: list[str], k: int | None) -> list[Message]:
+    """IC|TC's step 2 done criterion-first: the answers a spread-out sample of the files gives
+    to the criterion, asked as a question ("Invoice", "Letter" for the kind of document;
+    "Wedding", "Garden" for the project), not the files' topics. Measured with the 1.5B model
+    (docs/benchmarks.md): "folder names for this criterion" gave topics, and examples of other
+    questions' answers were copied back verbatim, so the prompt has neither."""
+    files = "\n".join(f"{n}. {s}" for n, s in enumerate(samples, 1))
+    count = f"the {k}" if k is not None else "the"
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": (
+                f"The person sorts their files by this question: {question(criterion)}\n\n"
+                f"Some of the files:\n{files}\n\n"
+                "Answer the question for each file in your head, then list "
+                f"{count} different answers you gave, each one to three words. The answers must "
+                "answer the question asked, not say what the files are about. Answer with a JSON "
+                "list of the answers."
+            ),
+        },
+    ]
+
+
+def generic_values_messages(criterion: str, count: int) -> list[Message]:
+    """Common answers to the criterion as a question, from the model's own knowledge (no
+    file): what a small model knows well for generic criteria ("what kind of document")
+    and cannot know for folder-specific ones ("which client"), which the sample covers."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": (
+                f"The person sorts their files by this question: {question(criterion)}\n\n"
+                f"List {count} common short answers to this question, each one to three words. "
+                "Answer with a JSON list."
+            ),
+        },
+    ]
+
+
+def question(criterion: str) -> str:
+    """The criterion as a question: "what kind of document is this" -> "... is this?"."""
+    text = criterion.strip().rstrip(".:;!")
+    return text if text.endswith("?") else text + "?"

@@ -40,6 +40,19 @@ def default_chat(body: dict[str, Any]) -> str:
         options = [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', grammar)]
         item = prompt.rsplit("File:\n", 1)[-1].lower()
         return next((o for o in options if o.split()[-1].lower() in item), options[0])
+    if "Some of the files:\n" in prompt:  # the criterion's values: the sample's first words
+        files = prompt.split("Some of the files:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        words = list(dict.fromkeys(
+            (line.split(". ", 1)[-1].split() or ["item"])[0].strip(".,:;!?\"'").lower() or "item"
+            for line in files))
+        count = re.search(r"then list the (\d+) ", prompt)
+        if count:
+            k = int(count.group(1))
+            words = (words + [f"value{n}" for n in range(k)])[:k]
+        return json.dumps(words if len(words) > 1 else words + ["value0"])
+    if "common short answers" in prompt:  # answers from knowledge: none the files match
+        count = int(re.search(r"List (\d+) common", prompt).group(1))  # type: ignore[union-attr]
+        return json.dumps([f"common{n}" for n in range(count)])
     if "File:\n" in prompt:
         return prompt.rsplit("File:\n", 1)[1].split()[0].strip(".,:;!?\"'").lower() or "item"
     if "(with counts): " in prompt:

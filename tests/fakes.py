@@ -16,7 +16,9 @@ class FakeLLM:
         merge_answer: list[str] | str | None = None,
         choose_for: Callable[[str, Sequence[str]], int] | None = None,
         coherent: Callable[[list[str]], bool] = lambda sample: True,
+        generic_answer: list[str] | None = None,
     ) -> None:
+        self.generic_answer = generic_answer or []
         self.coherent = coherent
         self.label_for = label_for
         self.merge_answer = merge_answer
@@ -39,6 +41,18 @@ class FakeLLM:
         if "Give the file below a label" in prompt:
             self.calls.append("propose")
             return self.label_for(prompt.rsplit("File:\n", 1)[1])
+        if "Answer the question for each file in your head" in prompt:
+            # The criterion's values: the labels of the sample's files, in order, K of them.
+            self.calls.append("values")
+            files = prompt.split("Some of the files:\n", 1)[1].split("\n\n", 1)[0]
+            values = list(dict.fromkeys(self.label_for(line.split(". ", 1)[1]) for line in files.splitlines()))
+            if "then list the " in prompt and prompt.split("then list the ", 1)[1][0].isdigit():
+                k = int(prompt.split("then list the ", 1)[1].split()[0])
+                values = (values + [f"extra {n}" for n in range(k)])[:k]
+            return json.dumps(values)
+        if "common short answers" in prompt:
+            self.calls.append("generic")
+            return json.dumps(self.generic_answer)
         if "Name this group" in prompt:
             self.calls.append("name")
             labels = json.loads(prompt.split("(with counts): ", 1)[1].split("\n", 1)[0])

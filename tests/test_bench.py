@@ -183,7 +183,7 @@ def test_every_criterion_runs_on_the_same_items_and_reports_its_own_reference(
     # The criterion-blind reference is scored against each criterion's own truth: the
     # project-heavy word vectors find the projects and miss the kinds.
     assert proj["baseline_kmeans"]["acc"] == 1.0 and kind["baseline_kmeans"]["acc"] < 0.7
-    assert set(kind["stages"]) >= {"describe", "propose"} and result["model_speed"]["prompt_tokens_per_s"] == 100.0
+    assert set(kind["stages"]) >= {"describe", "propose", "cluster+name"} and result["model_speed"]["prompt_tokens_per_s"] == 100.0
     assert proj["upper_bound"]["items"] == 12
     # One project holds both runs: the items were stored once.
     with Project.open(project, create=False) as p:
@@ -244,3 +244,25 @@ def test_the_single_criterion_form_is_unchanged(
     assert "single: 15 items, seed 0" in text and "K true 3" in text
     assert "k-means (MiniLM, true K)" in text and "known labels (same LLM)" in text
     assert cli.main(["bench", str(path), "--criteria", "kind"]) == 2
+
+
+def test_steer_values_reports_the_values_the_choices_and_the_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--steer values` (stages/taxonomy.py) through the CLI: no free label per item, a
+    values call, a choice per item, and the steering's weights in the JSON."""
+    path = _multi_jsonl(tmp_path)
+    llm = BenchLLM(label_for=_label_by_kind, choose_for=lambda text, options: next(
+        (i for i, o in enumerate(options) if o == _label_by_kind(text)), 0))
+    _fakes(monkeypatch, llm)
+    out = tmp_path / "result.json"
+    code = cli.main(["bench", str(path), "--sample", "0", "--no-upper-bound", "--criteria", "kind",
+                     "--steer", "values", "--project", str(tmp_path / "b.corral"), "--json", str(out)])
+    assert code == 0
+    kind = json.loads(out.read_text())["criteria"]["kind"]
+    assert {"values", "choose", "cluster+name"} <= set(kind["stages"]) and "propose" not in kind["stages"]
+    steering = kind["steering"]
+    assert sorted(steering["values"]) == sorted(KINDS) and steering["used"] == 3
+    assert steering["agreement"] < 0.2 and steering["text"] == 0.25  # the words carry projects
+    assert kind["acc"] == 1.0 and kind["baseline_kmeans"]["acc"] < 0.7
+    assert "propose" not in llm.calls and llm.calls.count("values") == 1

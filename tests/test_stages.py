@@ -184,7 +184,7 @@ def _keyword_embedder(axes: dict[str, int]):
 def test_hybrid_method_groups_by_embeddings_and_names_with_the_llm(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0] + "s" if "recipe" not in t else "cooking")
-    result = organize(RunRequest(folder, Settings(criterion="kind", k=3), tmp_path / "p.corral"),
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, steer="labels"), tmp_path / "p.corral"),
                       model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}))
     assert result.stats["method"] == "hybrid"
@@ -208,11 +208,16 @@ def _kinds_in(sample: list[str]) -> int:
     return len({word for text in sample for word in ("receipt", "recipe", "letter") if word in text})
 
 
-def test_automatic_k_follows_the_label_concepts(tmp_path: Path) -> None:
-    """Without K, the labels propose the granularity: three label concepts, three groups."""
-    fake = FakeLLM(label_for=lambda t: {"receipt": "receipts", "recipe": "cooking"}.get(t.split()[0], "letters"),
-                   coherent=lambda sample: _kinds_in(sample) == 1)
-    result = organize(RunRequest(_three_kinds(tmp_path), Settings(criterion="kind"),
+@pytest.mark.parametrize("steer", ["labels", "values"])
+def test_automatic_k_follows_the_label_concepts(tmp_path: Path, steer: str) -> None:
+    """Without K, the labels (or the values the items chose) propose the granularity: three
+    concepts, three groups."""
+    def label_for(text: str) -> str:
+        return {"receipt": "receipts", "recipe": "cooking"}.get(text.split()[0], "letters")
+
+    fake = FakeLLM(label_for=label_for, coherent=lambda sample: _kinds_in(sample) == 1,
+                   choose_for=lambda text, options: list(options).index(label_for(text)))
+    result = organize(RunRequest(_three_kinds(tmp_path), Settings(criterion="kind", steer=steer),
                                  tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2, "cooking": 1}))
     groups = [sorted(m.path[0] for m in g.members) for g in result.groups]
@@ -221,11 +226,13 @@ def test_automatic_k_follows_the_label_concepts(tmp_path: Path) -> None:
     assert report["k_labels"] == 3 and report["bad"] == 0 and report["k"] == 3
 
 
-def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path) -> None:
-    """Labels too coarse (everything is 'paper'): the coherence check splits the mixed cluster,
-    and the same-concept merge does not glue it back because the union is judged Bad."""
+@pytest.mark.parametrize("steer", ["labels", "values"])
+def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path, steer: str) -> None:
+    """Labels too coarse (everything is 'paper', or one value only): the coherence check
+    splits the mixed cluster, and the same-concept merge does not glue it back because the
+    union is judged Bad."""
     fake = FakeLLM(label_for=lambda t: "paper", coherent=lambda sample: _kinds_in(sample) == 1)
-    result = organize(RunRequest(_three_kinds(tmp_path), Settings(criterion="kind"),
+    result = organize(RunRequest(_three_kinds(tmp_path), Settings(criterion="kind", steer=steer),
                                  tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}))
     report = result.stats["auto_k"]

@@ -26,10 +26,11 @@ class Assignment:
 
 
 def assign_items(
-    ctx: StageContext, names: list[str], described: list[tuple[int, str, str]]
+    ctx: StageContext, names: list[str], described: list[tuple[int, str, str]], shown_as: str = "assign"
 ) -> dict[int, Assignment]:
-    """``described``: (item id, content hash, description)."""
-    bar = StageProgress(ctx.progress, "assign", len(described))
+    """``described``: (item id, content hash, description). ``shown_as`` names the stage in
+    progress and stats (the taxonomy's "choose" asks the same question, with the same cache)."""
+    bar = StageProgress(ctx.progress, shown_as, len(described))
     out: dict[int, Assignment] = {}
     calls = cached = 0
     jobs = []
@@ -52,6 +53,6 @@ def assign_items(
         cached += not computed
         conf = float(answer["confidence"])
         out[item_id] = Assignment(int(answer["idx"]), conf, conf < ctx.settings.unsure_below)
-    ctx.stats["assign"] = {"items": len(described), "calls": calls, "cached": cached,
+    ctx.stats[shown_as] = {"items": len(described), "calls": calls, "cached": cached,
                            "unsure": sum(a.unsure for a in out.values())}
     return out

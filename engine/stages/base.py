@@ -72,6 +72,11 @@ class Settings:
     unsure_below: float = 0.45  # assignments less confident than this are flagged for review
     seed_labels: list[str] = field(default_factory=list)  # example names given up front (bench)
     method: str = "hybrid"  # hybrid (embeddings + LLM) or llm (the seeds' pure-LLM pipeline)
+    # How the criterion steers the hybrid method: "labels" (a free label per item) or
+    # "values" (the criterion's values read off a sample, every item choosing one;
+    # stages/taxonomy.py). Measured on three two-criteria runs (docs/benchmarks.md), values
+    # won only where the text lacks the criterion (kind of document) and lost trips.
+    steer: str = "labels"
     label_weight: float = 0.5  # weight of the LLM label's embedding next to the text's
     # Weight of a picture's visual vector (the classifier's pooled features) next to the
     # text's. Chosen on held-out pictures (sklearn's 8x8 digits, not the CIFAR benchmark):

@@ -255,13 +255,17 @@ def confidences(clustering: Clustering) -> np.ndarray:
 
 
 def name_clusters(
-    ctx: StageContext, clustering: Clustering, raw_labels: list[str], descriptions: list[str]
+    ctx: StageContext, clustering: Clustering, raw_labels: list[str], descriptions: list[str],
+    values: bool = False,
 ) -> tuple[list[str], list[str]]:
     """One short, distinct name per cluster, by the LLM, from its labels and members.
 
     Returns the names shown and the names the model gave: when the model names a cluster
     like an earlier one although it was told those names are taken, the shown name falls
-    back to a frequent label, and the given name tells automatic K the two are one group."""
+    back to a frequent label, and the given name tells automatic K the two are one group.
+
+    With ``values`` (the labels are the criterion's values the items chose), a cluster where
+    one value holds at least half the members is named by that value, without a model call."""
     k = int(clustering.labels.max()) + 1
     bar = StageProgress(ctx.progress, "name", k)
     given: list[str] = []
@@ -272,6 +276,12 @@ def name_clusters(
         ctx.cancel.check()
         members = np.flatnonzero(clustering.labels == c)
         counts = Counter(raw_labels[i] for i in members).most_common(8)
+        if values and counts and counts[0][1] * 2 >= len(members) and label_key(counts[0][0]) not in used:
+            given.append(counts[0][0])
+            names.append(counts[0][0])
+            used.add(label_key(counts[0][0]))
+            bar.advance()
+            continue
         # The members nearest the centroid speak for the cluster.
         cent = clustering.centroids[c]
         order = members[np.argsort(-(clustering.vectors[members] @ cent))][:4]
@@ -340,13 +350,19 @@ def criterion_vectors(
     visual: list[np.ndarray | None],
     visual_weight: float,
     times: np.ndarray | None,
+    text: np.ndarray | None = None,
+    steering: tuple[np.ndarray, float, float] | None = None,
 ) -> tuple[np.ndarray, dict]:
     """The vectors the grouping clusters: the description's embedding, the labels (the LLM's
     reading of the criterion) and, for pictures, their features and their moments in time,
     which count as far as their neighbourhoods agree with the labels (see
     ``criterion_agreement``): a trip is not what a picture shows, an object is not when it
-    was taken. Returns the vectors and, per block, its agreement and weight."""
-    text = embed(descriptions)
+    was taken. Returns the vectors and, per block, its agreement and weight.
+
+    ``steering`` (criterion-first values, stages/taxonomy.py): each item's chosen value
+    as an index, with the text's and the choices' weights as the pair arbitration set them;
+    the choices then stand in for the free labels (``label_weight`` 0)."""
+    text = embed(descriptions) if text is None else text
     # The description's embedding keeps full weight: its agreement with the labels cannot
     # tell "the text does not carry the criterion" from "the labels are noise". Measured on
     # household_docs (docs/benchmarks.md): by kind the text agreed 0.18 with the labels and
@@ -354,6 +370,10 @@ def criterion_vectors(
     # (agreement 0.22, labels alone ACC 0.45) and gating dropped ACC 0.88 -> 0.33.
     agreement = {"text": criterion_agreement(text, concepts)}
     blocks = {"text": (text, 1.0)}
+    if steering is not None:
+        choice, text_weight, choice_weight = steering
+        blocks["text"] = (text, text_weight)
+        blocks["choice"] = (np.eye(int(choice.max()) + 1)[choice], choice_weight)
     if label_weight > 0:
         blocks["label"] = (label_vectors(labels, embed), label_weight)
     vis = visual_block(visual, len(descriptions))
@@ -374,21 +394,36 @@ def criterion_vectors(
 def hybrid_groups(
     ctx: StageContext,
     described: list[tuple[int, str, str]],
-    raw: dict[int, str],
+    raw: dict[int, str] | None,
     embed: Embed,
 ) -> tuple[list[str], dict[int, Assignment]]:
+    """Groups and assignments. ``raw``: the free label per item (``steer="labels"``), or
+    None to steer by the criterion's values (stages/taxonomy.py)."""
     descriptions = [d for _, _, d in described]
-    labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
     hashes = [h for _, h, _ in described]
-    bar = StageProgress(ctx.progress, "cluster", 1)
-    concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
     k = ctx.settings.k
-    weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+    text = embed(descriptions)
+    steering = None
+    if raw is None:  # criterion-first: values, each item's choice (stages/taxonomy.py)
+        from .taxonomy import steer  # taxonomy uses this module's agreement
+
+        steered = steer(ctx, described, text)
+        choice = np.array([steered.choices[i].group_idx for i, _, _ in described])
+        labels = [steered.values[c] for c in choice]
+        concepts = choice.tolist()
+        weight = 0.0
+        steering = (choice, steered.report["text"], steered.report["choice"])
+        ctx.stats["steering"] = {**steered.report, "counts": dict(Counter(labels).most_common())}
+    else:
+        labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
+        concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
+        weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+        ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
+    bar = StageProgress(ctx.progress, "cluster", 1)
     vectors, report = criterion_vectors(
         descriptions, labels, concepts, embed, weight,
         visual_vectors(ctx.project, ctx.settings, hashes), ctx.settings.visual_weight,
-        when_where(ctx.project, ctx.settings, hashes))
-    ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
+        when_where(ctx.project, ctx.settings, hashes), text=text, steering=steering)
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
@@ -399,7 +434,7 @@ def hybrid_groups(
     else:
         clustering = from_labels(vectors, partition(vectors, k))
     bar.advance()
-    names, given = name_clusters(ctx, clustering, labels, descriptions)
+    names, given = name_clusters(ctx, clustering, labels, descriptions, values=raw is None)
     if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged
         merged, kept = merge_same_names(clustering.labels, given, lambda m: judge(m) >= 0.5)
         if len(kept) < len(names):

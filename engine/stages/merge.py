@@ -43,9 +43,10 @@ def merge_labels(ctx: StageContext, counts: dict[str, int], n_items: int) -> lis
         prompts.VERSIONS["merge"],
         {"criterion": ctx.settings.criterion, "counts": shown, "k": k, "kmax": ctx.settings.k_auto_max},
     )
-    names = ctx.project.cache_get(key)
+    cached = ctx.project.cache_get(key)
+    names = list(cached) if cached is not None else []
     calls = 0
-    if names is None:
+    if cached is None:
         ctx.cancel.check()
         llm = ctx.model.get()
         if k is not None:

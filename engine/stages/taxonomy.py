@@ -1,0 +1,195 @@
+"""Criterion-first steering: the values of the criterion, every item's choice among them, and
+how much the generic text geometry counts next to those choices.
+
+Measured on household_docs (docs/benchmarks.md, issue 11), a 1.5B model asked to *name* each
+file's answer to "what kind of document is this" wrote topics or vague words ("Order" for 72
+letters, checklists and notes), while the same model *choosing* among the right names was
+right 92% of the time. So, as IC|TC's step 2 but criterion-first:
+
+1. **Values** (``propose_values``): the answers a spread-out sample of the files (farthest
+   points of the description embeddings, 24-60 files) gives to the criterion, read as one
+   list (exactly K with K given), and common answers to the criterion from the model's own
+   knowledge, merged. Each source fails somewhere with a 1.5B model (docs/benchmarks.md: the
+   list repeated one date for trips and named topics for kinds; the common answers are
+   placeholders for "which project"); the choices below sort the useful ones out. Adding
+   each sampled file's own label (the propose stage on the sample) was measured and taken
+   out: it rescued trips but let kinds into the values for "which project".
+2. **Choices** (``choose_values``): every item picks one value with the constrained choice
+   (the assign stage's prompt and cache; the cache key holds the item's own text and the
+   values only, so it does not depend on the item's position or on other items). The values
+   few items chose are dropped (beyond K, or under the smallest group size without K) and
+   only their items choose again.
+3. **Weights** (``block_weights``): the description embedding and the choices enter the
+   geometry with weights set by how far the text's neighbourhoods agree with the choices,
+   per run.
+
+Tried and taken out (docs/benchmarks.md): asking the model, for pairs on which the text and
+the choices disagree, whether the two files belong in one folder; the 1.5B model answered Yes
+with the same probability (0.71) whichever side the pair came from, so it decided nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import prompts
+from ..jobs import StageProgress
+from .assign import Assignment, assign_items
+from .autok import min_group_size, spread_sample
+from .base import StageContext
+from .cluster import AGREEMENT_FULL, criterion_agreement
+from .labels import is_vague, label_key, normalize_label
+from .propose import parse_label_list
+
+SAMPLE_MIN = 24  # files the values are read from (at least; two per group asked for)
+SAMPLE_MAX = 60
+SAMPLE_CHARS = 6000  # the sample's share of the prompt, split among its files
+TEXT_FLOOR = 0.25  # the text always breaks ties among items with the same choice
+
+
+@dataclass
+class Steering:
+    values: list[str]
+    choices: dict[int, Assignment]  # item id -> chosen value (group_idx) and its confidence
+    report: dict
+
+
+def sample_size(n: int, k: int | None) -> int:
+    return int(min(n, max(SAMPLE_MIN, 2 * (k or 0)), SAMPLE_MAX))
+
+
+def one_line(text: str, chars: int) -> str:
+    return " ".join(text.split())[:chars]
+
+
+GENERIC_VALUES = 12  # common answers asked of the model's own knowledge
+MAX_CANDIDATES = 30  # values the items choose among in the first pass
+
+
+def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], text: np.ndarray) -> list[str]:
+    """Candidate values of the criterion: the answers a spread-out sample gives, read as one
+    list (K of them when K is given), and common answers the model knows for the criterion;
+    merged, at most ``MAX_CANDIDATES``."""
+    k = ctx.settings.k
+    criterion = ctx.settings.criterion
+    descriptions = [d for _, _, d in described]
+    unit = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
+    picked = spread_sample(unit, unit.mean(axis=0), sample_size(len(descriptions), k))
+    chars = max(80, min(240, SAMPLE_CHARS // max(1, len(picked))))
+    sample = [one_line(descriptions[i], chars) for i in sorted(picked)]
+    if k is not None:
+        grammar, max_tokens = prompts.label_grammar(k), 16 * k + 8
+    else:
+        high = min(ctx.settings.k_auto_max, max(2, len(sample)))
+        grammar, max_tokens = prompts.label_range_grammar(2, high), 16 * high + 8
+
+    def from_sample() -> list[str]:
+        answer = ctx.model.get().generate(prompts.values_messages(criterion, sample, k),
+                                          grammar=grammar, max_tokens=max_tokens, cancel=ctx.cancel)
+        return parse_label_list(answer)
+
+    def generic() -> list[str]:
+        answer = ctx.model.get().generate(
+            prompts.generic_values_messages(criterion, GENERIC_VALUES),
+            grammar=prompts.label_grammar(GENERIC_VALUES), max_tokens=16 * GENERIC_VALUES + 8,
+            cancel=ctx.cancel)
+        return parse_label_list(answer)
+
+    seen, _ = ctx.cached("values", {"criterion": criterion, "k": k, "sample": sample}, from_sample)
+    known, _ = ctx.cached("generic", {"criterion": criterion}, generic)
+    ctx.stats["values"] = {"sample": list(seen), "generic": list(known)}
+    # One value (or none usable) tells nothing apart: the text geometry and, without K, the
+    # coherence checks then decide alone (every item "chooses" it without a model call).
+    values = distinct_values(list(seen) + list(known), criterion)
+    return values[:MAX_CANDIDATES] or ["Unsorted"]
+
+
+def distinct_values(names: list[str], criterion: str = "") -> list[str]:
+    """Names with one spelling each, without vague ones and without names that only repeat
+    the criterion's own words ("Project A" for "which project is this for": a placeholder,
+    not an answer)."""
+    asked = set(label_key(criterion).split())
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        shown = normalize_label(name)
+        key = label_key(shown)
+        placeholder = all(word in asked or len(word) == 1 or word.isdigit() for word in key.split())
+        if shown and not is_vague(shown) and not placeholder and key not in seen:
+            out.append(shown)
+            seen.add(key)
+    return out
+
+
+def keep_chosen(values: list[str], picks: list[int], k: int | None, min_size: int) -> list[int]:
+    """Indexes of the values kept, most chosen first: the K most chosen with K given, else
+    those chosen at least ``min_size`` times (at least two when two were chosen)."""
+    counts = np.bincount(np.asarray(picks, dtype=int), minlength=len(values))
+    order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
+    if k is not None:
+        return order[:k]
+    kept = [i for i in order if counts[i] >= min_size]
+    return kept if len(kept) >= 2 else order[:2]
+
+
+def choose_values(ctx: StageContext, values: list[str], described: list[tuple[int, str, str]]) -> tuple[list[str], dict[int, Assignment]]:
+    """Every item's value, a constrained choice (the assign stage's prompt and cache), then
+    the values few items chose dropped and those items asked again among the rest.
+    Returns the values kept and the choices (indexes into them)."""
+    if len(values) == 1:
+        return values, {item_id: Assignment(0, 1.0, False) for item_id, _, _ in described}
+    first = assign_items(ctx, values, described, shown_as="choose")
+    picks = [first[i].group_idx for i, _, _ in described]
+    kept = keep_chosen(values, picks, ctx.settings.k,
+                       min_group_size(len(described), ctx.settings.min_group_share))
+    if len(kept) == len(values):
+        return values, first
+    names = [values[i] for i in kept]
+    again = [row for row in described if first[row[0]].group_idx not in kept]
+    second = assign_items(ctx, names, again, shown_as="choose again") if len(names) > 1 else {}
+    index = {old: new for new, old in enumerate(kept)}
+    out = {}
+    for item_id, _, _ in described:
+        a = first[item_id]
+        out[item_id] = (Assignment(index[a.group_idx], a.confidence, a.unsure) if a.group_idx in index
+                        else second.get(item_id, Assignment(0, 1.0, False)))
+    ctx.stats["values"]["dropped"] = [values[i] for i in range(len(values)) if i not in index]
+    return names, out
+
+
+def block_weights(agreement: float) -> tuple[float, float]:
+    """(text weight, choice weight) from how far the text's neighbourhoods agree with the
+    items' choices (``cluster.criterion_agreement``, 0 = no more than chance, 1 = fully).
+
+    Where they agree, the text carries the criterion and leads: it is the steadier signal,
+    while a small model's choices are noisy (the choices then count half, as the free labels
+    did). Where they disagree, the criterion asks for something the text does not carry (the
+    kind of a document whose text is about its project), and the choices lead, the text only
+    breaking ties. In between, linearly; full text weight from ``AGREEMENT_FULL``, the same
+    point as for pictures' features and moments. Measured (docs/benchmarks.md): on
+    household_docs the text agreed 0.10 with the choices by kind and 0.44 by project."""
+    text = max(TEXT_FLOOR, min(1.0, agreement / AGREEMENT_FULL))
+    return text, 1.0 - text / 2
+
+
+def steer(ctx: StageContext, described: list[tuple[int, str, str]], text: np.ndarray) -> Steering:
+    """Values, choices and block weights for the items ``described`` (whose description
+    embeddings are ``text``)."""
+    bar = StageProgress(ctx.progress, "values", 1)
+    timings = ctx.stats.setdefault("seconds", {})
+    started = time.perf_counter()
+    values = propose_values(ctx, described, text)
+    bar.advance()
+    timings["values"] = time.perf_counter() - started
+    started = time.perf_counter()
+    values, choices = choose_values(ctx, values, described)
+    timings["choose"] = time.perf_counter() - started
+    choice = [choices[i].group_idx for i, _, _ in described]
+    agreement = criterion_agreement(text, choice)
+    w_text, w_choice = block_weights(agreement)
+    report = {"values": values, "used": len(set(choice)), "agreement": round(agreement, 3),
+              "text": round(w_text, 3), "choice": round(w_choice, 3)}
+    return Steering(values, choices, report)
