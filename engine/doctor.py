@@ -132,7 +132,9 @@ def check(model: str = DEFAULT_MODEL, *, verify_models: bool = True, probe: bool
         except ModelError as exc:
             report.add("fail", "Probe", str(exc))
         else:
+            chosen = ("" if not verdict.timing else
+                      f"; {verdict.timing}: loaded {'with' if verdict.extra_bufts else 'without'} them")
             report.add("warn" if verdict.note else "ok", "Probe",
                        verdict.note or f"{model_path.name} loads and decodes a batch in a "
-                                       "child process")
+                                       f"child process{chosen}")
     return report

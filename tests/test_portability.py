@@ -51,6 +51,32 @@ def test_real_probe_child_loads_and_decodes_a_batch(tiny_model_path: Path) -> No
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.startswith(f"ok {probe_mod.PROBE_TOKENS} tokens")
+        seconds = probe_mod._prompt_seconds(done)  # the timed prompt, best of three
+        assert seconds is not None and 0 < seconds < 60
+
+
+def _finished(stdout: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+    return subprocess.CompletedProcess(["probe"], code, stdout, "")
+
+
+def test_the_faster_way_is_kept_when_both_work_and_noise_does_not_flip_it() -> None:
+    with_bufts = _finished("ok 64 tokens; prompt 256 tokens in 2.0000 s")
+    faster = probe_mod._faster_way(with_bufts, _finished("ok 64 tokens; prompt 256 tokens in 1.5000 s"))
+    assert faster == Verdict(False, "", faster.timing) and "2.00 s with" in faster.timing
+    assert "1.50 s without" in faster.timing and not faster.note  # a choice, not a warning
+    slightly = probe_mod._faster_way(with_bufts, _finished("ok 64 tokens; prompt 256 tokens in 1.8000 s"))
+    assert slightly.extra_bufts and slightly.timing  # 10% is within the noise: keep them
+    assert probe_mod._faster_way(with_bufts, _finished("", -4)) == Verdict(True)  # the second crashed
+    assert probe_mod._faster_way(_finished("ok 64 tokens"), with_bufts) == Verdict(True)  # untimed child
+
+    calls: list[list[str]] = []
+
+    def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(argv)
+        return _finished("ok 64 tokens; prompt 256 tokens in " + ("1.0" if "--no-extra-bufts" in argv else "2.0") + " s")
+
+    verdict = probe(Path("m.gguf"), {"n_gpu_layers": 0}, run)
+    assert not verdict.extra_bufts and [("--no-extra-bufts" in c) for c in calls] == [False, True]
 
 
 @pytest.mark.model
