@@ -290,3 +290,25 @@ def test_clusters_the_model_named_alike_are_merged() -> None:
     assert merged.tolist() == [0, 0, 1, 1, 0, 2, 2]
     _, kept = merge_same_names(labels, ["Emails", "Alarms", "emails", "Weather"], lambda m: False)
     assert kept == [0, 1, 2, 3]  # the judge says the pair is not one group: kept apart
+
+
+def test_files_added_to_a_folder_cost_one_label_each_however_they_shift_the_batches(tmp_path: Path) -> None:
+    """Issue 13: items go in content-hash order, B to a prompt that carries the labels found
+    so far, so new files shift the mini-batches of every later item. Each item's label is
+    remembered under the criterion and its own text: only the new files are asked."""
+    folder = tmp_path / "grows"
+    folder.mkdir()
+    kinds = ["receipt", "recipe", "letter"]
+    for i in range(30):
+        (folder / f"f{i:02d}.txt").write_text(f"{kinds[i % 3]} number {i} with a few more words")
+    settings = Settings(criterion="kind", k=3, batch_size=5, steer="labels")
+    first = FakeLLM(label_for=lambda t: t.split()[0])
+    organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: first))
+    assert first.calls.count("propose") == 30
+    for i in range(30, 34):
+        (folder / f"f{i:02d}.txt").write_text(f"{kinds[i % 3]} number {i} added later")
+    again = FakeLLM(label_for=lambda t: t.split()[0])
+    result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: again))
+    assert again.calls.count("propose") == 4  # the four new files, not every shifted batch
+    assert result.stats["propose"]["calls"] == 4 and result.stats["propose"]["cached"] == 30
+    assert sorted(g.size for g in result.groups) == [11, 11, 12]

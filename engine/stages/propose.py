@@ -3,7 +3,9 @@
 Items are taken in a fixed order (by content hash), B at a time. Each prompt carries the
 labels found so far, so the model reuses names instead of inventing synonyms; the answer is
 a grammar-constrained JSON list with exactly one label per item. Each batch's answer is
-cached under its inputs, so an unchanged folder proposes nothing twice.
+cached under its inputs, so an unchanged folder proposes nothing twice, and each item's label is
+also remembered under the criterion and its own text alone, so files added to the folder cost
+one call each however they shift the mini-batches.
 """
 
 from __future__ import annotations
@@ -61,7 +63,16 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
         # The items of a mini-batch share ``known``, so they are independent: a model on a
         # server answers them several at a time (stages/inflight.py).
         jobs = []
-        for _, _, desc in batch:
+        # An item labelled before under this criterion keeps its label whatever batch it
+        # falls in now: files added to a folder shift the batches (items go in content-hash
+        # order), and without this memo every later item's key changed with them (issue 13).
+        memo = [ctx.cache_key("propose", prompts.VERSIONS["propose"],
+                              {"criterion": ctx.settings.criterion, "item": desc[:PROPOSE_ITEM_CHARS]})
+                for _, _, desc in batch]
+        known_labels = [ctx.project.cache_get(key) for key in memo]
+        for (_, _, desc), remembered in zip(batch, known_labels, strict=True):
+            if remembered is not None:
+                continue
             text = desc[:PROPOSE_ITEM_CHARS]
             jobs.append((
                 {"criterion": ctx.settings.criterion, "known": known, "text": text},
@@ -72,8 +83,14 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
                     cancel=ctx.cancel,
                 )),
             ))
-        answers = cached_many(ctx, "propose", jobs, bar.advance)
-        for (item_id, _, _), (label, computed) in zip(batch, answers, strict=True):
+        answers = iter(cached_many(ctx, "propose", jobs, bar.advance))
+        for (item_id, _, _), key, remembered in zip(batch, memo, known_labels, strict=True):
+            if remembered is not None:
+                label, computed = str(remembered), False
+                bar.advance()
+            else:
+                label, computed = next(answers)
+                ctx.project.cache_put(key, "propose", label)
             calls += computed
             cached += not computed
             raw[item_id] = label
