@@ -15,7 +15,7 @@ from corral.engine.pipeline import RunResult, models_for, organize
 from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel
 from corral.engine.store import Project
-from corral.models.runtime import LocalLLM
+from corral.models.text_model import TextModel
 
 
 class _AnnouncedModel(LazyModel):
@@ -26,7 +26,7 @@ class _AnnouncedModel(LazyModel):
         self._inner = inner
         self._progress = progress
 
-    def get(self) -> LocalLLM:
+    def get(self) -> TextModel:
         if self.loaded:
             return super().get()
         self._progress(ProgressEvent("model", 0, 1, "Loading the model"))

@@ -9,6 +9,7 @@ from corral.models.runtime import Choice, Message, UsageStats
 
 
 class FakeLLM:
+    concurrency = 1  # one call at a time, as the in-process runtime
     def __init__(
         self,
         *,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from corral.models.runtime import LocalLLM
+from corral.models.text_model import TextModel
 
 from ..jobs import CancelToken, ProgressCallback, no_progress
 from ..store import Project
@@ -17,16 +17,16 @@ from ..store import Project
 class LazyModel:
     """Loads the model on first use, so a run whose answers are all cached loads nothing."""
 
-    def __init__(self, model_id: str, loader: Callable[[], LocalLLM]) -> None:
+    def __init__(self, model_id: str, loader: Callable[[], TextModel]) -> None:
         self.model_id = model_id  # stable identity for cache keys (name + sha256 or size)
         self._loader = loader
-        self._llm: LocalLLM | None = None
+        self._llm: TextModel | None = None
 
     @property
     def loaded(self) -> bool:
         return self._llm is not None
 
-    def get(self) -> LocalLLM:
+    def get(self) -> TextModel:
         if self._llm is None:
             self._llm = self._loader()
         return self._llm

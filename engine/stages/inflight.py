@@ -4,7 +4,7 @@
 answers are taken from the project; the rest are computed ``model.concurrency`` at a time
 (a model on a server, models/remote_server.py, lets the server batch them), each answer
 stored in the project the moment it arrives, so an interrupted run keeps every finished
-one. A model without ``concurrency`` (the in-process runtime, one call at a time anyway)
+one. A model whose ``concurrency`` is 1 (the in-process runtime, one call at a time anyway)
 computes them one by one in order, exactly as a loop over :meth:`StageContext.cached` would.
 """
 
@@ -41,7 +41,7 @@ def cached_many(
         else:
             todo[key] = [i]
     if todo:
-        workers = int(getattr(ctx.model.get(), "concurrency", 1) or 1)
+        workers = max(1, int(ctx.model.get().concurrency))
         if workers <= 1 or len(todo) == 1:
             for key, idxs in todo.items():
                 ctx.cancel.check()
