@@ -48,6 +48,8 @@ SAMPLE_MIN = 24  # files the values are read from (at least; two per group asked
 SAMPLE_MAX = 60
 SAMPLE_CHARS = 6000  # the sample's share of the prompt, split among its files
 TEXT_FLOOR = 0.25  # the text always breaks ties among items with the same choice
+GENERIC_VALUES = 12  # common answers asked of the model's own knowledge
+MAX_CANDIDATES = 30  # values the items choose among in the first pass
 
 
 @dataclass
@@ -64,9 +66,6 @@ def sample_size(n: int, k: int | None) -> int:
 def one_line(text: str, chars: int) -> str:
     return " ".join(text.split())[:chars]
 
-
-GENERIC_VALUES = 12  # common answers asked of the model's own knowledge
-MAX_CANDIDATES = 30  # values the items choose among in the first pass
 
 
 def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], text: np.ndarray) -> list[str]:
