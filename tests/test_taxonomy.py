@@ -156,3 +156,40 @@ def test_rarely_chosen_values_are_dropped_and_their_items_choose_again(tmp_path:
     again = [options for options in asked if len(options) == 2]
     assert len(first) == 24 and len(again) == 8  # only the 8 files of the dropped kind again
     assert len(result.groups) == 2 and sum(len(g.members) for g in result.groups) == 24
+
+
+def test_a_value_that_takes_far_more_than_its_share_is_read_again_on_its_members(tmp_path: Path) -> None:
+    """K=3 but the model's values cover one kind and a catch-all: "paper" takes two thirds of
+    the files. Its members are read again (a values call on a sample of them) and choose among
+    the other values and the new ones; the catch-all then goes."""
+    folder = _two_way_folder(tmp_path)
+
+    def label_for(text: str) -> str:
+        return text.split()[0]
+
+    def choose_for(text: str, options) -> int:  # type: ignore[no-untyped-def]
+        options = list(options)
+        kind = label_for(text)
+        if kind in options:
+            return options.index(kind)
+        return options.index("paper") if "paper" in options else 0
+
+    fake = FakeLLM(label_for=label_for, choose_for=choose_for)
+    original = fake.generate
+
+    def values_once(messages, **kw):  # type: ignore[no-untyped-def]
+        prompt = messages[-1]["content"]
+        if "then list the 3 " in prompt:  # the whole sample: one kind and a catch-all
+            fake.calls.append("values")
+            return '["invoice", "paper", "other stuff"]'
+        return original(messages, **kw)  # the catch-all's members: their own kinds
+
+    fake.generate = values_once  # type: ignore[method-assign]
+    result = organize(RunRequest(folder, Settings(criterion="kind of document", k=3, steer="values"),
+                                 tmp_path / "p.corral"),
+                      model=LazyModel("fake", lambda: fake), embedder=_word_embedder(["garden", "wedding"]))
+    split = result.stats["values"]["split"]
+    assert split["value"] == "paper" and split["items"] == 16 and sorted(split["into"]) == ["checklist", "letter"]
+    assert sorted(result.stats["steering"]["values"]) == ["checklist", "invoice", "letter"]
+    assert sorted(g.name for g in result.groups) == ["checklist", "invoice", "letter"]
+    assert all(len(g.members) == 8 for g in result.groups)

@@ -74,8 +74,8 @@ class Settings:
     method: str = "hybrid"  # hybrid (embeddings + LLM) or llm (the seeds' pure-LLM pipeline)
     # How the criterion steers the hybrid method: "labels" (a free label per item) or
     # "values" (the criterion's values read off a sample, every item choosing one;
-    # stages/taxonomy.py). Measured on three two-criteria runs (docs/benchmarks.md), values
-    # won only where the text lacks the criterion (kind of document) and lost trips.
+    # stages/taxonomy.py). Measured (docs/benchmarks.md): values won where the text lacks
+    # the criterion (kind of document), tied on trips and fell below k-means on MASSIVE.
     steer: str = "labels"
     label_weight: float = 0.5  # weight of the LLM label's embedding next to the text's
     # Weight of a picture's visual vector (the classifier's pooled features) next to the

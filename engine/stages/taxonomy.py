@@ -50,6 +50,7 @@ SAMPLE_CHARS = 6000  # the sample's share of the prompt, split among its files
 TEXT_FLOOR = 0.25  # the text always breaks ties among items with the same choice
 GENERIC_VALUES = 12  # common answers asked of the model's own knowledge
 MAX_CANDIDATES = 30  # values the items choose among in the first pass
+CATCH_ALL = 2.0  # a value chosen this many times its share of the items is read again
 
 
 @dataclass
@@ -134,29 +135,85 @@ def keep_chosen(values: list[str], picks: list[int], k: int | None, min_size: in
     return kept if len(kept) >= 2 else order[:2]
 
 
-def choose_values(ctx: StageContext, values: list[str], described: list[tuple[int, str, str]]) -> tuple[list[str], dict[int, Assignment]]:
-    """Every item's value, a constrained choice (the assign stage's prompt and cache), then
-    the values few items chose dropped and those items asked again among the rest.
+def choose_values(ctx: StageContext, values: list[str], described: list[tuple[int, str, str]],
+                  text: np.ndarray) -> tuple[list[str], dict[int, Assignment]]:
+    """Every item's value, a constrained choice (the assign stage's prompt and cache); the
+    values few items chose dropped and those items asked again among the rest; then a value
+    that took far more than its share read again on its own members (``split_catch_all``).
     Returns the values kept and the choices (indexes into them)."""
     if len(values) == 1:
         return values, {item_id: Assignment(0, 1.0, False) for item_id, _, _ in described}
     first = assign_items(ctx, values, described, shown_as="choose")
-    picks = [first[i].group_idx for i, _, _ in described]
+    values, choices = prune_values(ctx, values, first, described)
+    return split_catch_all(ctx, values, choices, described, text)
+
+
+def prune_values(ctx: StageContext, values: list[str], choices: dict[int, Assignment],
+                 described: list[tuple[int, str, str]]) -> tuple[list[str], dict[int, Assignment]]:
+    """The values ``keep_chosen`` keeps, and the items of the others asked again among them."""
+    picks = [choices[i].group_idx for i, _, _ in described]
     kept = keep_chosen(values, picks, ctx.settings.k,
                        min_group_size(len(described), ctx.settings.min_group_share))
     if len(kept) == len(values):
-        return values, first
+        return values, choices
     names = [values[i] for i in kept]
-    again = [row for row in described if first[row[0]].group_idx not in kept]
+    again = [row for row in described if choices[row[0]].group_idx not in kept]
     second = assign_items(ctx, names, again, shown_as="choose again") if len(names) > 1 else {}
     index = {old: new for new, old in enumerate(kept)}
     out = {}
     for item_id, _, _ in described:
-        a = first[item_id]
+        a = choices[item_id]
         out[item_id] = (Assignment(index[a.group_idx], a.confidence, a.unsure) if a.group_idx in index
                         else second.get(item_id, Assignment(0, 1.0, False)))
-    ctx.stats["values"]["dropped"] = [values[i] for i in range(len(values)) if i not in index]
+    ctx.stats["values"].setdefault("dropped", []).extend(
+        values[i] for i in range(len(values)) if i not in index)
     return names, out
+
+
+def split_catch_all(ctx: StageContext, values: list[str], choices: dict[int, Assignment],
+                    described: list[tuple[int, str, str]], text: np.ndarray) -> tuple[list[str], dict[int, Assignment]]:
+    """With K given, a value that took at least ``CATCH_ALL`` times its share of the items is
+    taken for a catch-all (Dial-In's incoherent cluster, re-clustered): the values are read
+    again off a spread-out sample of its own members, and its members choose among the other
+    values and the new ones; then the K most chosen are kept as before. Once per run."""
+    if ctx.settings.k is None or len(values) < 2:
+        return values, choices
+    picks = np.array([choices[i].group_idx for i, _, _ in described])
+    counts = np.bincount(picks, minlength=len(values))
+    broad = int(np.argmax(counts))
+    share = len(described) / max(ctx.settings.k, len(values))  # of each of K groups
+    if counts[broad] < CATCH_ALL * share or counts[broad] < 4:
+        return values, choices
+    rows = np.flatnonzero(picks == broad)
+    unit = text[rows] / np.maximum(np.linalg.norm(text[rows], axis=1, keepdims=True), 1e-12)
+    picked = spread_sample(unit, unit.mean(axis=0), min(len(rows), SAMPLE_MIN))
+    chars = max(80, min(240, SAMPLE_CHARS // max(1, len(picked))))
+    sample = [one_line(described[rows[i]][2], chars) for i in sorted(picked)]
+    criterion = ctx.settings.criterion
+
+    def ask() -> list[str]:
+        answer = ctx.model.get().generate(
+            prompts.values_messages(criterion, sample, None),
+            grammar=prompts.label_range_grammar(2, 4), max_tokens=16 * 4 + 8, cancel=ctx.cancel)
+        return parse_label_list(answer)
+
+    raw, _ = ctx.cached("values", {"criterion": criterion, "k": None, "sample": sample,
+                                   "within": values[broad]}, ask)
+    taken = {label_key(v) for v in values}
+    subs = [v for v in distinct_values(list(raw), criterion) if label_key(v) not in taken]
+    ctx.stats["values"]["split"] = {"value": values[broad], "items": len(rows), "into": subs}
+    if not subs:
+        return values, choices
+    others = [v for n, v in enumerate(values) if n != broad] + subs
+    members = [described[r] for r in rows]
+    again = assign_items(ctx, others, members, shown_as="choose within")
+    extended = values + subs  # indexes of ``values`` unchanged; the broad one may now go
+    position = {v: n for n, v in enumerate(extended)}
+    out = dict(choices)
+    for item_id, _, _ in members:
+        a = again[item_id]
+        out[item_id] = Assignment(position[others[a.group_idx]], a.confidence, a.unsure)
+    return prune_values(ctx, extended, out, described)
 
 
 def block_weights(agreement: float) -> tuple[float, float]:
@@ -184,7 +241,7 @@ def steer(ctx: StageContext, described: list[tuple[int, str, str]], text: np.nda
     bar.advance()
     timings["values"] = time.perf_counter() - started
     started = time.perf_counter()
-    values, choices = choose_values(ctx, values, described)
+    values, choices = choose_values(ctx, values, described, text)
     timings["choose"] = time.perf_counter() - started
     choice = [choices[i].group_idx for i, _, _ in described]
     agreement = criterion_agreement(text, choice)
