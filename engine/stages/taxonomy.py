@@ -18,7 +18,8 @@ right 92% of the time. So, as IC|TC's step 2 but criterion-first:
    (the assign stage's prompt and cache; the cache key holds the item's own text and the
    values only, so it does not depend on the item's position or on other items). The values
    few items chose are dropped (beyond K, or under the smallest group size without K) and
-   only their items choose again.
+   only their items choose again. With K given, a value chosen by twice its share is read
+   again on its own members (``split_catch_all``).
 3. **Weights** (``block_weights``): the description embedding and the choices enter the
    geometry with weights set by how far the text's neighbourhoods agree with the choices,
    per run.
