@@ -136,9 +136,12 @@ def window(qtbot, asker: ScriptedAsker) -> Iterator[MainWindow]:
     win.session.close(emit=False)
 
 
-def built_project(tmp_path: Path) -> Path:
-    """A real folder scanned into a real project, with a run written by hand (no model)."""
+def built_project(tmp_path: Path, arrange=None) -> Path:  # type: ignore[no-untyped-def]
+    """A real folder scanned into a real project, with a run written by hand (no model).
+    ``arrange(docs)`` may move the documents around before the scan."""
     docs = make_docs(tmp_path / "docs")
+    if arrange is not None:
+        arrange(docs)
     path = tmp_path / "docs.corral"
     with Project.open(path) as project:
         project.set_meta("root", str(docs))
@@ -146,7 +149,7 @@ def built_project(tmp_path: Path) -> Path:
         run_id = project.runs.new(CRITERION, 2, "hand-made", {})
         project.results.save_groups(run_id, ["Invoices", "Recipes"])
         for n, item in enumerate(project.items()):
-            idx = 0 if item.path.startswith("invoice") else 1
+            idx = 0 if Path(item.path).name.startswith("invoice") else 1
             project.results.save_assignment(run_id, item.id, idx, 0.3 + 0.08 * n, 0.3 + 0.08 * n < 0.45)
         project.results.update_group_sizes(run_id)
         project.runs.finish(run_id, "done", {})
@@ -1025,22 +1028,14 @@ def test_export_keeps_subfolders_when_asked(qtbot, window, tmp_path):
     """The export dialog's Keep subfolders box: off, files go straight into their group's
     folder; ticked (with the mouse), a file keeps its subfolders below the organized folder,
     the preview shows them, and undo removes the folders it made."""
-    docs = make_docs(tmp_path / "docs")
-    (docs / "2024").mkdir()
-    (docs / "invoice_3.txt").rename(docs / "2024" / "invoice_3.txt")
-    (docs / "kitchen" / "italian").mkdir(parents=True)
-    (docs / "recipe_1.txt").rename(docs / "kitchen" / "italian" / "recipe_1.txt")
-    path = tmp_path / "docs.corral"
-    with Project.open(path) as project:
-        project.set_meta("root", str(docs))
-        scan_folder(docs, project)
-        run_id = project.runs.new(CRITERION, 2, "hand-made", {})
-        project.results.save_groups(run_id, ["Invoices", "Recipes"])
-        for item in project.items():
-            idx = 0 if "invoice" in item.path else 1
-            project.results.save_assignment(run_id, item.id, idx, 0.9, False)
-        project.results.update_group_sizes(run_id)
-        project.runs.finish(run_id, "done", {})
+    def nest(docs: Path) -> None:
+        (docs / "2024").mkdir()
+        (docs / "invoice_3.txt").rename(docs / "2024" / "invoice_3.txt")
+        (docs / "kitchen" / "italian").mkdir(parents=True)
+        (docs / "recipe_1.txt").rename(docs / "kitchen" / "italian" / "recipe_1.txt")
+
+    path = built_project(tmp_path, nest)
+    docs = tmp_path / "docs"
     with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
         window.open_project(path)
     dialog = window.show_export()

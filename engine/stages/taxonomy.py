@@ -41,7 +41,7 @@ from ..jobs import StageProgress
 from .assign import Assignment, assign_items
 from .autok import min_group_size, spread_sample
 from .base import StageContext
-from .cluster import AGREEMENT_FULL, criterion_agreement
+from .cluster import AGREEMENT_FULL, criterion_agreement, unit_rows
 from .labels import is_vague, label_key, normalize_label
 from .propose import parse_label_list
 
@@ -70,27 +70,40 @@ def one_line(text: str, chars: int) -> str:
 
 
 
+def read_values(ctx: StageContext, descriptions: list[str], text: np.ndarray, size: int,
+                count: int | None, high: int, extra: dict | None = None) -> list[str]:
+    """The answers a spread-out sample (``size`` farthest points of ``text``) of
+    ``descriptions`` gives to the criterion, read as one list in one cached call: exactly
+    ``count`` of them, or 2 to ``high`` when ``count`` is None. ``extra`` joins the cache key."""
+    unit = unit_rows(text)
+    picked = spread_sample(unit, unit.mean(axis=0), size)
+    chars = max(80, min(240, SAMPLE_CHARS // max(1, len(picked))))
+    sample = [one_line(descriptions[i], chars) for i in sorted(picked)]
+    if count is not None:
+        grammar, max_tokens = prompts.label_grammar(count), 16 * count + 8
+    else:
+        grammar, max_tokens = prompts.label_range_grammar(2, high), 16 * high + 8
+
+    def ask() -> list[str]:
+        answer = ctx.model.get().generate(
+            prompts.values_messages(ctx.settings.criterion, sample, count),
+            grammar=grammar, max_tokens=max_tokens, cancel=ctx.cancel)
+        return parse_label_list(answer)
+
+    payload = {"criterion": ctx.settings.criterion, "k": count, "sample": sample, **(extra or {})}
+    raw, _ = ctx.cached("values", payload, ask)
+    return list(raw)
+
+
 def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], text: np.ndarray) -> list[str]:
     """Candidate values of the criterion: the answers a spread-out sample gives, read as one
     list (K of them when K is given), and common answers the model knows for the criterion;
     merged, at most ``MAX_CANDIDATES``."""
     k = ctx.settings.k
     criterion = ctx.settings.criterion
-    descriptions = [d for _, _, d in described]
-    unit = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
-    picked = spread_sample(unit, unit.mean(axis=0), sample_size(len(descriptions), k))
-    chars = max(80, min(240, SAMPLE_CHARS // max(1, len(picked))))
-    sample = [one_line(descriptions[i], chars) for i in sorted(picked)]
-    if k is not None:
-        grammar, max_tokens = prompts.label_grammar(k), 16 * k + 8
-    else:
-        high = min(ctx.settings.k_auto_max, max(2, len(sample)))
-        grammar, max_tokens = prompts.label_range_grammar(2, high), 16 * high + 8
-
-    def from_sample() -> list[str]:
-        answer = ctx.model.get().generate(prompts.values_messages(criterion, sample, k),
-                                          grammar=grammar, max_tokens=max_tokens, cancel=ctx.cancel)
-        return parse_label_list(answer)
+    size = sample_size(len(described), k)
+    seen = read_values(ctx, [d for _, _, d in described], text, size, k,
+                       min(ctx.settings.k_auto_max, max(2, size)))
 
     def generic() -> list[str]:
         answer = ctx.model.get().generate(
@@ -99,12 +112,11 @@ def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], tex
             cancel=ctx.cancel)
         return parse_label_list(answer)
 
-    seen, _ = ctx.cached("values", {"criterion": criterion, "k": k, "sample": sample}, from_sample)
     known, _ = ctx.cached("generic", {"criterion": criterion}, generic)
-    ctx.stats["values"] = {"sample": list(seen), "generic": list(known)}
+    ctx.stats["values"] = {"sample": seen, "generic": list(known)}
     # One value (or none usable) tells nothing apart: the text geometry and, without K, the
     # coherence checks then decide alone (every item "chooses" it without a model call).
-    values = distinct_values(list(seen) + list(known), criterion)
+    values = distinct_values(seen + list(known), criterion)
     return values[:MAX_CANDIDATES] or ["Unsorted"]
 
 
@@ -186,22 +198,10 @@ def split_catch_all(ctx: StageContext, values: list[str], choices: dict[int, Ass
     if counts[broad] < CATCH_ALL * share or counts[broad] < 4:
         return values, choices
     rows = np.flatnonzero(picks == broad)
-    unit = text[rows] / np.maximum(np.linalg.norm(text[rows], axis=1, keepdims=True), 1e-12)
-    picked = spread_sample(unit, unit.mean(axis=0), min(len(rows), SAMPLE_MIN))
-    chars = max(80, min(240, SAMPLE_CHARS // max(1, len(picked))))
-    sample = [one_line(described[rows[i]][2], chars) for i in sorted(picked)]
-    criterion = ctx.settings.criterion
-
-    def ask() -> list[str]:
-        answer = ctx.model.get().generate(
-            prompts.values_messages(criterion, sample, None),
-            grammar=prompts.label_range_grammar(2, 4), max_tokens=16 * 4 + 8, cancel=ctx.cancel)
-        return parse_label_list(answer)
-
-    raw, _ = ctx.cached("values", {"criterion": criterion, "k": None, "sample": sample,
-                                   "within": values[broad]}, ask)
+    raw = read_values(ctx, [described[r][2] for r in rows], text[rows], min(len(rows), SAMPLE_MIN),
+                      None, 4, {"within": values[broad]})
     taken = {label_key(v) for v in values}
-    subs = [v for v in distinct_values(list(raw), criterion) if label_key(v) not in taken]
+    subs = [v for v in distinct_values(raw, ctx.settings.criterion) if label_key(v) not in taken]
     ctx.stats["values"]["split"] = {"value": values[broad], "items": len(rows), "into": subs}
     if not subs:
         return values, choices
