@@ -26,6 +26,7 @@ VERSIONS = {
     "coherence": "c1",
     "values": "v2",
     "generic": "g1",
+    "answer": "q1",
 }
 
 SYSTEM = (
@@ -209,6 +210,28 @@ def values_messages(criterion: str, samples: list[str], k: int | None) -> list[M
                 f"{count} different answers you gave, each one to three words. The answers must "
                 "answer the question asked, not say what the files are about. Answer with a JSON "
                 "list of the answers."
+            ),
+        },
+    ]
+
+
+def answer_messages(criterion: str, description: str) -> list[Message]:
+    """One file's own answer to the criterion as a question, asked about that file alone (no
+    labels of other files, so the answer is the file's and can be cached on its text).
+    Measured with the 1.5B model on household_docs (docs/benchmarks.md): asked one file at a
+    time it named kinds ("Invoice", "To Do List", "Contract", "Letter", "Checklist") where
+    one list for 24 files named "Weather, Document, Call"; by project its answers were
+    specific and varied ("My Car", "Finance", "Wedding Photography")."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": (
+                f"File:\n{description}\n\n"
+                f"Question about this file: {question(criterion)}\n"
+                "Answer the question in one to three words, the way you would name a folder for "
+                "such files. Answer the question asked, even when the file is mostly about "
+                "something else."
             ),
         },
     ]

@@ -42,6 +42,10 @@ class FakeLLM:
         if "Give the file below a label" in prompt:
             self.calls.append("propose")
             return self.label_for(prompt.rsplit("File:\n", 1)[1])
+        if "Question about this file:" in prompt:
+            # One file's own answer to the criterion: its label, as a one-item JSON list.
+            self.calls.append("answer")
+            return json.dumps([self.label_for(prompt.split("File:\n", 1)[1].split("\n\nQuestion about", 1)[0])])
         if "Answer the question for each file in your head" in prompt:
             # The criterion's values: the labels of the sample's files, in order, K of them.
             self.calls.append("values")

@@ -121,7 +121,7 @@ def test_the_same_folder_grouped_two_ways_follows_each_criterion(tmp_path: Path)
 def test_placeholders_and_the_criterions_own_words_are_no_values() -> None:
     from corral.engine.stages.taxonomy import distinct_values
 
-    names = ["Project A", "Project B", "Event", "Wedding", "wedding", "Misc", "Garden 2", "Trip 2023"]
+    names = ["Project A", "Project B", "Event", "Wedding", "wedding", "Misc", "Garden 2", "Yes", "Trip 2023"]
     assert distinct_values(names, "which project or event is this for") == ["Wedding", "Garden 2", "Trip 2023"]
 
 
@@ -160,8 +160,8 @@ def test_rarely_chosen_values_are_dropped_and_their_items_choose_again(tmp_path:
 
 def test_a_value_that_takes_far_more_than_its_share_is_read_again_on_its_members(tmp_path: Path) -> None:
     """K=3 but the model's values cover one kind and a catch-all: "paper" takes two thirds of
-    the files. Its members are read again (a values call on a sample of them) and choose among
-    the other values and the new ones; the catch-all then goes."""
+    the files. Its members are read again (the answers of a sample of them, each asked on its
+    own) and choose among the other values and the new ones; the catch-all then goes."""
     folder = _two_way_folder(tmp_path)
 
     def label_for(text: str) -> str:
@@ -182,7 +182,10 @@ def test_a_value_that_takes_far_more_than_its_share_is_read_again_on_its_members
         if "then list the 3 " in prompt:  # the whole sample: one kind and a catch-all
             fake.calls.append("values")
             return '["invoice", "paper", "other stuff"]'
-        return original(messages, **kw)  # the catch-all's members: their own kinds
+        if "Question about this file:" in prompt and "assign" not in fake.calls:
+            fake.calls.append("answer")  # before any choice: the sample's files say "paper"
+            return '["invoice"]' if "invoice" in prompt.split("File:\n", 1)[1].split()[0] else '["paper"]'
+        return original(messages, **kw)  # the catch-all's members not asked yet: their own kinds
 
     fake.generate = values_once  # type: ignore[method-assign]
     result = organize(RunRequest(folder, Settings(criterion="kind of document", k=3, steer="values"),
