@@ -66,6 +66,12 @@ class RerunDialog(QDialog):
         form = QFormLayout()
         form.addRow("Group the files by:", self.criterion)
         form.addRow("Number of groups:", self.k_chooser)
+        self.regroup = QCheckBox("Group everything again")
+        self.regroup.setToolTip(
+            "Unticked, files added or changed since the last run with the same criterion and "
+            "number of groups join the groups you have (one model question each), and your "
+            "edits stay. Ticked, all files are grouped anew, which can find new groups.")
+        form.addRow("", self.regroup)
         note = QLabel(
             "Answers the model already gave for unchanged files and the same criterion are "
             "reused, so only the work that changed is redone. Pinned items keep their group."
@@ -82,8 +88,8 @@ class RerunDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(buttons)
 
-    def values(self) -> tuple[str, int | None]:
-        return self.criterion.toPlainText().strip(), self.k_chooser.k()
+    def values(self) -> tuple[str, int | None, bool]:
+        return self.criterion.toPlainText().strip(), self.k_chooser.k(), self.regroup.isChecked()
 
 
 class Asker:
@@ -144,7 +150,7 @@ class Asker:
         path = QFileDialog.getExistingDirectory(self.parent, title, start)
         return path or None
 
-    def rerun(self, criterion: str, k: int | None) -> tuple[str, int | None] | None:
+    def rerun(self, criterion: str, k: int | None) -> tuple[str, int | None, bool] | None:
         dialog = RerunDialog(criterion, k, self.parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None

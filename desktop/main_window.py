@@ -249,6 +249,11 @@ class MainWindow(QMainWindow):
             return
         self.show_page(self.review_page)
         self._update_actions()
+        placed = result.stats.get("placed")
+        if placed:
+            self.statusBar().showMessage(
+                f"{placed['new']} new or changed files joined the groups you had; "
+                "Re-run (Ctrl+R) with \u201cGroup everything again\u201d groups them all anew.", 15000)
         if result.skipped:
             lines = "\n".join(f"{path}: {why}" for path, why in result.skipped[:30])
             self.statusBar().showMessage(f"{len(result.skipped)} files were not grouped.", 15000)
@@ -271,11 +276,11 @@ class MainWindow(QMainWindow):
         answer = self.asker.rerun(run.criterion if run else "", run.k if run else None)
         if answer is None:
             return None
-        criterion, k = answer
+        criterion, k, regroup = answer
         try:
             request = build_request(root, criterion, k=k, project_path=self.session.path,
                                     model=self.settings.model, runtime=self.settings.runtime(),
-                                    server=self.settings.server_options())
+                                    server=self.settings.server_options(), regroup=regroup)
         except ValueError as exc:
             self.asker.warn("Run again", str(exc))
             return None

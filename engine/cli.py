@@ -131,7 +131,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         method=args.method, steer=args.steer, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
         summaries=True if args.summaries else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
-        server=_server_options(args) if args.server else None,
+        server=_server_options(args) if args.server else None, regroup=args.regroup,
     )
     model, embedder = models_for(request)
     if isinstance(model, ServerModel):  # args.server
@@ -144,6 +144,16 @@ def cmd_organize(args: argparse.Namespace) -> int:
         f"Scanned {folder}: {len(scan.new)} new, {len(scan.changed)} changed, "
         f"{len(scan.unchanged)} unchanged, {len(scan.removed)} removed, {len(scan.skipped)} skipped."
     )
+    placed = result.stats.get("placed")
+    if placed and not placed["new"] and not placed["removed"]:
+        print(f"Nothing changed since run {placed['basis_run']}: its groups are kept as they are; "
+              "--regroup groups everything again.")
+    elif placed:
+        print(f"Placed {placed['new']} new or changed files into the groups of run {placed['basis_run']} "
+              f"({placed['kept']} files kept their group, {placed['removed']} gone); "
+              "--regroup groups everything again.")
+    elif result.stats.get("regrouped"):
+        print(f"Grouped again: {result.stats['regrouped']}.")
     with Project.open(project_path, create=False) as project:
         run = project.runs.get(result.run_id)
         assert run is not None
@@ -436,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", help="project file (default: one per folder in the data folder)")
     p.add_argument("--batch-size", type=int, default=10, help="items per label-proposal prompt")
     p.add_argument("--include-hidden", action="store_true", help="also read hidden and system files")
+    p.add_argument("--regroup", action="store_true",
+                   help="group everything again, even where the last run with the same settings "
+                        "could take new files into its groups")
     p.add_argument("--summary", action="store_true", help="print group sizes without members")
     p.add_argument("--summaries", action="store_true",
                    help="describe long documents by an LLM summary (about 17 s each on 2 cores) "

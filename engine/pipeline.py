@@ -21,9 +21,10 @@ from corral.models.paths import default_project_path
 from corral.models.runtime import LocalLLM, RuntimeSettings
 from corral.models.store import ModelStore
 
-from . import prompts, review
+from . import review
 from .ingest import ScanReport, scan_folder
 from .jobs import Cancelled, CancelToken, ProgressCallback, no_progress
+from .place import find_basis, place, recorded_settings
 from .request import RunRequest
 from .stages.assign import assign_items
 from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
@@ -213,7 +214,7 @@ def organize(
         stats: dict[str, Any] = {"seconds": {"scan": time.perf_counter() - t0}}
         lazy = model() if callable(model) and not isinstance(model, LazyModel) else model
         lazy = lazy or model_provider(request.model, request.runtime)
-        recorded = {**settings.as_dict(), "prompts": prompts.VERSIONS}
+        recorded = recorded_settings(settings)
         run_id = project.runs.new(criterion, k, lazy.model_id, recorded)
         with closing_models(lazy, embedder):
             try:
@@ -229,15 +230,28 @@ def organize(
                 )
                 if not ordered:
                     raise ValueError(f"No documents Corral can read were found in {folder}.")
-                names, assignments, counts = run_stages(
-                    project, ordered, settings, lazy, progress, cancel, stats, embedder
-                )
+                basis, why = (None, "") if request.regroup else find_basis(project, settings, lazy.model_id, ordered)
+                if why:
+                    stats["regrouped"] = why
+                sources: dict[int, str] = {}
+                if basis is not None:  # new files into the groups of an earlier run (engine/place.py)
+                    t = time.perf_counter()
+                    placed = place(StageContext(project, lazy, settings, progress, cancel, stats), basis)
+                    stats["seconds"]["place"] = time.perf_counter() - t
+                    names, counts = basis.names, project.results.raw_label_counts(basis.run.id)
+                    assignments = {item_id: a for item_id, (a, _) in placed.items()}
+                    sources = {item_id: source for item_id, (_, source) in placed.items()}
+                else:
+                    names, assignments, counts = run_stages(
+                        project, ordered, settings, lazy, progress, cancel, stats, embedder
+                    )
                 project.results.save_raw_labels(run_id, counts)
                 project.results.save_groups(run_id, names)
                 with project.transaction():
                     for item_id, a in assignments.items():
                         project.results.save_assignment(run_id, item_id, a.group_idx, a.confidence,
-                                                        a.unsure, description=described.get(item_id))
+                                                        a.unsure, source=sources.get(item_id, "model"),
+                                                        description=described.get(item_id))
                 review.apply_pins(project, run_id)  # items the user pinned keep their group
                 project.results.update_group_sizes(run_id)
                 if lazy.loaded:

@@ -37,6 +37,9 @@ class RunRequest:
     # The model on a server (a models.remote_server.ServerOptions) instead of ``model`` in
     # this process; None: in this process, and no network code runs.
     server: Any = None
+    # Group everything again even where the project's last run with the same settings could
+    # take the new files into its groups (engine/place.py).
+    regroup: bool = False
 
     def __post_init__(self) -> None:
         if not self.settings.criterion.strip():
@@ -83,6 +86,7 @@ def build_request(
     runtime: RuntimeSettings | None = None,
     include_hidden: bool = False,
     server: Any = None,
+    regroup: bool = False,
     **given: Any,
 ) -> RunRequest:
     """A request to organize ``folder``: settings from :func:`run_settings` (``given`` are its
@@ -96,4 +100,5 @@ def build_request(
         runtime=runtime,
         include_hidden=include_hidden,
         server=server,
+        regroup=regroup,
     )

@@ -1278,7 +1278,7 @@ def test_run_review_edit_rerun_and_restore(qtbot, window, asker, tmp_path, tiny_
     assert any(m.pinned for m in window.session.members_of(small.idx))
 
     # Re-run with the same criterion (Ctrl+R): every answer is cached, and the pin holds.
-    asker.answers = [(CRITERION, 2)]
+    asker.answers = [(CRITERION, 2, False)]
     with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
         window.act_rerun.trigger()
     second = blocker.args[0]
@@ -1360,3 +1360,13 @@ def test_start_page_explains_what_is_missing(window, tmp_path):
     assert request is not None and request.k is None and request.model == "smollm2-135m"
     assert request.project_path.parent.name == "projects"  # the default location
 
+
+
+def test_the_rerun_dialog_can_ask_to_group_everything_again(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from corral.desktop.dialogs import RerunDialog
+
+    dialog = RerunDialog("which trip", 4)
+    qtbot.addWidget(dialog)
+    assert dialog.values() == ("which trip", 4, False)  # new files join the groups by default
+    dialog.regroup.setChecked(True)
+    assert dialog.values() == ("which trip", 4, True)

@@ -308,7 +308,8 @@ def test_files_added_to_a_folder_cost_one_label_each_however_they_shift_the_batc
     for i in range(30, 34):
         (folder / f"f{i:02d}.txt").write_text(f"{kinds[i % 3]} number {i} added later")
     again = FakeLLM(label_for=lambda t: t.split()[0])
-    result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: again))
+    result = organize(RunRequest(folder, settings, tmp_path / "p.corral", regroup=True),
+                      model=LazyModel("fake", lambda: again))
     assert again.calls.count("propose") == 4  # the four new files, not every shifted batch
     assert result.stats["propose"]["calls"] == 4 and result.stats["propose"]["cached"] == 30
     assert sorted(g.size for g in result.groups) == [11, 11, 12]

@@ -165,6 +165,10 @@ class Results:
             )
 
     # -- reading -------------------------------------------------------------------------
+    def raw_label_counts(self, run_id: int) -> dict[str, int]:
+        """The run's labels before grouping, with how many items got each."""
+        return {r["label"]: r["count"] for r in self._db.table("raw_labels").rows_where("run_id = ?", [run_id])}
+
     def group_names(self, run_id: int) -> dict[int, str]:
         """Group index -> name, in index order."""
         return {
