@@ -34,6 +34,10 @@ class TerminalProgress:
         self._last = 0.0
 
     def __call__(self, event: ProgressEvent) -> None:
+        if event.stage == "estimate":  # said once, before the model work
+            self.stream.write(f"{event.message}\n")
+            self.stream.flush()
+            return
         start = self.started.setdefault(event.stage, time.monotonic())
         finished = event.total > 0 and event.done >= event.total
         if self.tty:

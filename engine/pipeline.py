@@ -22,8 +22,10 @@ from corral.models.runtime import LocalLLM, RuntimeSettings
 from corral.models.store import ModelStore
 
 from . import review
+from .estimate import estimate
+from .estimate import record as record_speed
 from .ingest import ScanReport, scan_folder
-from .jobs import Cancelled, CancelToken, ProgressCallback, no_progress
+from .jobs import Cancelled, CancelToken, ProgressCallback, ProgressEvent, no_progress
 from .place import find_basis, place, recorded_settings
 from .request import RunRequest
 from .stages.assign import assign_items
@@ -234,6 +236,11 @@ def organize(
                 if why:
                     stats["regrouped"] = why
                 sources: dict[int, str] = {}
+                hybrid = settings.method == "hybrid" and embedder is not None
+                ahead = estimate(StageContext(project, lazy, settings, progress, cancel, stats), ordered,
+                                 lazy.model_id, hybrid, len(basis.new) if basis is not None else None)
+                stats["estimate"] = {"calls": ahead.calls, "seconds": ahead.seconds, "exact": ahead.exact}
+                progress(ProgressEvent("estimate", 0, 0, ahead.message()))
                 if basis is not None:  # new files into the groups of an earlier run (engine/place.py)
                     t = time.perf_counter()
                     placed = place(StageContext(project, lazy, settings, progress, cancel, stats), basis)
@@ -256,6 +263,7 @@ def organize(
                 project.results.update_group_sizes(run_id)
                 if lazy.loaded:
                     stats["model_usage"] = lazy.get().usage.as_dict()
+                    record_speed(lazy.model_id, stats)
                 stats["model_loaded"] = lazy.loaded
                 project.runs.finish(run_id, "done", stats)
             except (Cancelled, KeyboardInterrupt):

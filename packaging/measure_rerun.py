@@ -38,7 +38,8 @@ def main() -> None:
         result = organize(request, model=model, embedder=embedder)
         calls = result.stats.get("model_usage", {}).get("calls", 0)
         print(f"{label}: {time.perf_counter() - started:.0f} s, {calls} model calls "
-              f"(propose {result.stats.get('propose')}, name {result.stats.get('name')})", flush=True)
+              f"(propose {result.stats.get('propose')}, name {result.stats.get('name')}); "
+              f"estimated before the model work: {result.stats.get('estimate')}", flush=True)
 
     write(0, n)
     run(f"{n} files")

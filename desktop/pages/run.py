@@ -65,6 +65,7 @@ class RunPage(QWidget):
         self._started = 0.0
         self.title = QLabel("<h2>Organizing</h2>")
         self.detail = QLabel()
+        self._detail = ""  # the run's own line; the estimate is added under it
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         grid = QGridLayout()
@@ -111,6 +112,7 @@ class RunPage(QWidget):
     def watch(self, job: Job, detail: str) -> None:
         self.job = job
         self._started = time.monotonic()
+        self._detail = detail
         self.detail.setText(detail)
         for row in self.rows.values():
             row.bar.setRange(0, 1)
@@ -137,6 +139,9 @@ class RunPage(QWidget):
             self._set_status("Cancelling after the current step\u2026")
 
     def show_progress(self, event: ProgressEvent) -> None:
+        if event.stage == "estimate":  # how long the model work will take, said once
+            self.detail.setText(f"{self._detail}\n{event.message}")
+            return
         if event.stage == "model":
             if event.message:
                 self._set_status(f"{event.message}\u2026" if event.done < event.total else event.message)

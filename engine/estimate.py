@@ -1,0 +1,130 @@
+"""How long a run will take, said before the model work starts (issue 13).
+
+The model work of a run is one call per file that is not in the project's cache (a label,
+a choice among values, or a place among existing groups), plus calls per run that do not
+grow with the folder (naming the groups, the coherence checks, the criterion's values).
+How long a call takes depends on the model, the machine and the files; so Corral remembers,
+per model, the seconds per call of each per-file stage and the per-run seconds of its last
+runs on this machine (``speed.json`` in the data folder, a moving average) and multiplies.
+Without an earlier run of the model here there is no estimate; the progress line shows the
+time left once the first calls are timed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corral.models.fileio import write_atomic
+from corral.models.paths import data_dir, read_json_object
+
+from . import prompts
+from .stages.base import Settings, StageContext
+from .stages.propose import PROPOSE_ITEM_CHARS
+
+PER_FILE = ("propose", "choose", "assign", "place")  # stages with one call per uncached file
+KEEP = 0.5  # weight of the remembered figure when a new run's is averaged in
+
+
+def speed_path() -> Path:
+    return data_dir() / "speed.json"
+
+
+@dataclass
+class Estimate:
+    calls: dict[str, int]  # per-file stage -> files it will ask the model about
+    seconds: float | None  # None: this model has not run here yet
+    exact: bool  # False: the count is an upper bound (the choices' cache is unknown ahead)
+
+    def message(self) -> str:
+        files = sum(self.calls.values())
+        if not files:
+            return "Every per-file answer is in the project already."
+        bound = "" if self.exact else "up to "
+        what = f"{bound}{files} model questions about files"
+        if self.seconds is None:
+            return f"{what}; no earlier run of this model here to time them from."
+        return f"{what}, about {_minutes(self.seconds)} in all (timed on this model's earlier runs here)."
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def per_file_stages(settings: Settings, hybrid: bool) -> list[str]:
+    if not hybrid:
+        return ["propose", "assign"]
+    return ["choose"] if settings.steer == "values" else ["propose"]
+
+
+def uncached_labels(ctx: StageContext, described: list[tuple[int, str, str]]) -> int:
+    """Files whose label under the criterion is not remembered (stages/propose.py's memo)."""
+    return sum(
+        not ctx.project.cache_has(ctx.cache_key(
+            "propose", prompts.VERSIONS["propose"],
+            {"criterion": ctx.settings.criterion, "item": desc[:PROPOSE_ITEM_CHARS]}))
+        for _, _, desc in described)
+
+
+def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id: str, hybrid: bool,
+             placing: int | None = None) -> Estimate:
+    """The model work ahead for ``described`` (``placing``: the number of files placed into an
+    earlier run's groups instead, engine/place.py)."""
+    if placing is not None:
+        calls, exact = {"place": placing}, True
+    else:
+        calls, exact = {}, True
+        for stage in per_file_stages(ctx.settings, hybrid):
+            if stage == "propose":
+                calls[stage] = uncached_labels(ctx, described)
+            else:  # the names or values chosen among are not known yet, nor their cache
+                calls[stage], exact = len(described), False
+    known = read_json_object(speed_path()).get(model_id)
+    if not isinstance(known, dict):
+        return Estimate(calls, None, exact)
+    try:
+        timed = {stage: float(known[stage]) for stage in PER_FILE if stage in known}
+    except (TypeError, ValueError):
+        return Estimate(calls, None, exact)
+    if not timed:
+        return Estimate(calls, None, exact)
+    # a stage not timed yet: a file's question costs about the same in every stage (one
+    # prompt evaluation of the file, a few tokens out), so the others' mean stands in
+    stand_in = sum(timed.values()) / len(timed)
+    per_call = {stage: timed.get(stage, stand_in) for stage in calls if calls[stage]}
+    seconds = sum(calls[s] * per_call[s] for s in per_call)
+    if placing is None and any(calls.values()):
+        seconds += float(known.get("per_run", 0.0))
+    return Estimate(calls, seconds, exact)
+
+
+def record(model_id: str, stats: dict[str, Any]) -> None:
+    """Remember this run's seconds per call of each per-file stage and its per-run seconds
+    (those outside the per-file stages, from the model's own usage), averaged with what was
+    remembered. Runs that asked the model nothing leave the figures alone."""
+    usage = stats.get("model_usage") or {}
+    seconds = stats.get("seconds", {})
+    fresh: dict[str, float] = {}
+    per_file_seconds = 0.0
+    for stage in PER_FILE:
+        calls = (stats.get(stage) or {}).get("calls", 0)
+        if calls and stage in seconds:
+            fresh[stage] = seconds[stage] / calls
+            per_file_seconds += seconds[stage]
+    if not fresh:
+        return
+    model_seconds = float(usage.get("seconds", 0.0))
+    if model_seconds > per_file_seconds:
+        fresh["per_run"] = model_seconds - per_file_seconds
+    data = read_json_object(speed_path())
+    remembered = data.get(model_id)
+    old: dict[str, Any] = remembered if isinstance(remembered, dict) else {}
+    data[model_id] = {**old, **{k: round(KEEP * float(old[k]) + (1 - KEEP) * v, 3) if k in old else round(v, 3)
+                                for k, v in fresh.items()}}
+    try:
+        speed_path().parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(speed_path(), json.dumps(data, indent=1))
+    except OSError:  # a read-only data folder: no estimate next time, nothing else lost
+        pass
