@@ -15,6 +15,7 @@ Nothing here touches the project store; :mod:`corral.engine.ingest` decides what
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import mimetypes
 import re
@@ -289,6 +290,7 @@ def decode_text(data: bytes, *, complete: bool = True) -> str | None:
 # -- extractors ----------------------------------------------------------------------------
 
 
+@functools.cache  # reading a package's metadata costs about 3 ms: once per process, not per file
 def _lib_version(dist: str) -> str:
     try:
         return version(dist)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corral.engine import review
@@ -313,3 +314,43 @@ def test_files_added_to_a_folder_cost_one_label_each_however_they_shift_the_batc
     assert again.calls.count("propose") == 4  # the four new files, not every shifted batch
     assert result.stats["propose"]["calls"] == 4 and result.stats["propose"]["cached"] == 30
     assert sorted(g.size for g in result.groups) == [11, 11, 12]
+
+
+def test_nearest_neighbours_by_blocks_of_rows_match_the_whole_matrix(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: no N x N similarity matrix; rows are taken a block at a time, across blocks."""
+    from corral.engine.stages import cluster
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(250, 8))
+    unit = v / np.linalg.norm(v, axis=1, keepdims=True)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    whole = np.sort(np.argpartition(-sims, 6, axis=1)[:, :7], axis=1)
+    monkeypatch.setattr(cluster, "NEIGHBOUR_ROWS", 64)  # four blocks, the last one short
+    assert (np.sort(cluster.nearest_neighbours(unit, 7), axis=1) == whole).all()
+
+
+def test_large_sets_take_the_lobpcg_eigensolver_and_find_the_same_groups(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.metrics import adjusted_rand_score
+
+    from corral.engine.stages import cluster
+
+    rng = np.random.default_rng(1)
+    truth = np.repeat(np.arange(4), 75)
+    centres = rng.normal(size=(4, 24))
+    vectors = cluster.unit_rows(centres[truth] + 0.3 * rng.normal(size=(300, 24)))
+    import sklearn.cluster
+
+    solvers = []
+    real = sklearn.cluster.SpectralClustering
+
+    def spy(**kw):  # type: ignore[no-untyped-def]
+        solvers.append(kw.get("eigen_solver"))
+        return real(**kw)
+
+    monkeypatch.setattr(sklearn.cluster, "SpectralClustering", spy)
+    small = cluster.partition(vectors, 4)
+    monkeypatch.setattr(cluster, "SPECTRAL_LOBPCG_ABOVE", 100)
+    large = cluster.partition(vectors, 4)
+    assert solvers == [None, "lobpcg"]  # ARPACK (sklearn's default), then LOBPCG above the size
+    assert adjusted_rand_score(truth, small) == 1.0 and adjusted_rand_score(truth, large) == 1.0

@@ -48,8 +48,12 @@ def label_key(label: str) -> str:
     return " ".join(words)
 
 
+_VAGUE_KEYS = frozenset(label_key(v) for v in _VAGUE)
+
+
 def is_vague(label: str) -> bool:
-    return label_key(label) in {label_key(v) for v in _VAGUE} or not label_key(label)
+    key = label_key(label)
+    return key in _VAGUE_KEYS or not key
 
 
 def count_labels(raw: list[str]) -> dict[str, int]:

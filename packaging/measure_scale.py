@@ -1,0 +1,72 @@
+"""Issue 13's costs outside the language model as a folder grows: N short texts organized.
+
+Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR]
+
+N files are written from the shared text sets (massive_scenario, then banking77; past their
+6,054 distinct texts a text comes again with its copy number appended), and the real
+``organize`` runs with the hybrid method and the real sentence embedder (MiniLM), but with
+the scripted stand-in of the tests (tests/fakes.py) in place of the language model: a label
+is the file's first word, a name the most common label. So every part but the language model
+runs for real: scan, extraction, the project's SQLite writes, embedding, the spectral
+clustering, confidences. Prints seconds per stage, the milliseconds per file outside the
+language model and the peak RSS; run each N in its own process (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from corral.engine.pipeline import embedder_provider, organize  # noqa: E402
+from corral.engine.request import RunRequest  # noqa: E402
+from corral.engine.stages.base import LazyModel, Settings  # noqa: E402
+from tests.fakes import FakeLLM  # noqa: E402
+
+DATA = ROOT / ".." / "shared" / "datasets" / "text"
+
+
+def main() -> None:
+    n = int(sys.argv[1])
+    work = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/corral-scale-{n}")
+    texts = list(dict.fromkeys(json.loads(line)["input"] for name in ("massive_scenario", "banking77")
+                               for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()))
+    shutil.rmtree(work, ignore_errors=True)
+    folder = work / "folder"
+    folder.mkdir(parents=True)
+    for i in range(n):
+        copy = i // len(texts)
+        text = texts[i % len(texts)] + (f" ({copy})" if copy else "")
+        (folder / f"q{i:05d}.txt").write_text(text, encoding="utf-8")
+    fake = FakeLLM(label_for=lambda t: (t.split() or ["none"])[0].strip(".,?!").lower())
+    embedder = embedder_provider()
+    if embedder is None:
+        raise SystemExit("the sentence embedder (minilm-l6) is not installed: corral models install minilm-l6")
+    rss: dict[str, float] = {}  # stage -> peak RSS (MB) when it first reported
+
+    def follow(event) -> None:  # type: ignore[no-untyped-def]
+        rss.setdefault(event.stage, round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+    started = time.perf_counter()
+    result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=18),
+                                 work / "scale.corral"),
+                      model=LazyModel("scripted", lambda: fake), embedder=embedder, progress=follow)
+    seconds = time.perf_counter() - started
+    stages = {k: round(v, 2) for k, v in result.stats["seconds"].items()}
+    print(f"{n} files: {seconds:.1f} s, {1000 * seconds / n:.2f} ms per file outside the language model; "
+          f"stages {stages}; {len(result.groups)} groups; "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"(as each stage began: {rss})", flush=True)
+    embed = result.stats["seconds"].get("embed", 0.0)
+    print(f"outside the language model and the embedder: {1000 * (seconds - embed) / n:.2f} ms per file "
+          f"(embedding {embed:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
