@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.start_page = StartPage(self.settings, self.state, self.asker)
         self.run_page = RunPage()
         self.review_page = ReviewPage(self.session, self.asker)
+        self.review_page.runs_bar.sig_k_requested.connect(self.rerun_with_k)
         self.stack = QStackedWidget()
         for page in (self.start_page, self.run_page, self.review_page):
             self.stack.addWidget(page)
@@ -267,6 +268,17 @@ class MainWindow(QMainWindow):
     def _run_cancelled(self) -> None:
         self._update_actions()
         self.sig_run_cancelled.emit()
+
+    def rerun_with_k(self, k: int) -> Job | None:
+        """The shown run's criterion again with ``k`` groups ("fewer / more groups" under an
+        automatic K): the labels come from the cache, only the grouping and names are new."""
+        run, root = self.session.run, self.session.root
+        if run is None or root is None or self.session.path is None or (self.job is not None and self.job.running):
+            return None
+        request = build_request(root, run.criterion, k=k, project_path=self.session.path,
+                                model=self.settings.model, runtime=self.settings.runtime(),
+                                server=self.settings.server_options(), regroup=True)
+        return self.start_run(request)
 
     def rerun(self) -> Job | None:
         run = self.session.run

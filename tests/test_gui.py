@@ -1370,3 +1370,30 @@ def test_the_rerun_dialog_can_ask_to_group_everything_again(qtbot) -> None:  # t
     assert dialog.values() == ("which trip", 4, False)  # new files join the groups by default
     dialog.regroup.setChecked(True)
     assert dialog.values() == ("which trip", 4, True)
+
+
+def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(qtbot, window, tmp_path, monkeypatch):
+    path = built_project(tmp_path)
+    with Project.open(path) as project:  # the same groups, as a run whose K was chosen automatically
+        given = project.runs.latest()
+        run_id = project.runs.new(CRITERION, None, "hand-made", {})
+        project.results.save_groups(run_id, ["Invoices", "Recipes"])
+        for member in project.results.members(given.id):
+            project.results.save_assignment(run_id, member.item_id, member.group_idx, 0.9, False)
+        project.results.update_group_sizes(run_id)
+        project.runs.finish(run_id, "done", {"auto_k": {"k": 2, "concepts": 3, "k_labels": 3, "merged": 1}})
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(path)
+    bar = window.review_page.runs_bar
+    assert bar.how_k.text() == "2 groups chosen automatically: 3 label concepts gave 3, 1 joined"
+    assert bar.k_row.isVisibleTo(window) and not bar.fewer_button.isEnabled()  # never below two
+    started = []
+    monkeypatch.setattr(window, "start_run", started.append)
+    with qtbot.waitSignal(bar.sig_k_requested) as blocker:
+        bar.more_button.click()
+    assert blocker.args == [3]
+    window.rerun_with_k(3)
+    assert started[0].settings.k == 3 and started[0].regroup and started[0].criterion == CRITERION
+    bar.combo.setCurrentIndex(bar.combo.findData(given.id))  # the run with K given: no such line
+    bar.combo.activated.emit(bar.combo.currentIndex())
+    assert not bar.k_row.isVisibleTo(window)

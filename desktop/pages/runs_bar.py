@@ -1,8 +1,12 @@
-"""The review page's run chooser: show an earlier run, compare two runs, restore one."""
+"""The review page's run chooser: show an earlier run, compare two runs, restore one; for a
+run whose K was chosen automatically, how it was chosen and "fewer / more groups"."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from corral.engine.stages.autok import explain_k
 
 from ..dialogs import Asker
 from ..session import ProjectSession
@@ -11,6 +15,8 @@ MAX_SHOWN = 10  # lines in the message; the whole list is behind Show Details
 
 
 class RunsBar(QWidget):
+    sig_k_requested = Signal(int)  # group the shown run's files again into this many groups
+
     def __init__(self, session: ProjectSession, asker: Asker) -> None:
         super().__init__()
         self.session, self.asker = session, asker
@@ -26,12 +32,29 @@ class RunsBar(QWidget):
         self.restore_button = QPushButton("Restore this run")
         self.restore_button.setToolTip("Make this earlier result the current one again")
         self.restore_button.clicked.connect(self.restore)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        self.how_k = QLabel()  # "6 groups chosen automatically: ..."
+        self.how_k.setWordWrap(True)
+        self.fewer_button = QPushButton("Fewer groups")
+        self.fewer_button.setToolTip("Group the files again into one group fewer (the model's answers are reused)")
+        self.fewer_button.clicked.connect(lambda: self._regroup(-1))
+        self.more_button = QPushButton("More groups")
+        self.more_button.setToolTip("Group the files again into one group more (the model's answers are reused)")
+        self.more_button.clicked.connect(lambda: self._regroup(+1))
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.addWidget(QLabel("Run:"))
         row.addWidget(self.combo, 1)
         row.addWidget(self.compare_button)
         row.addWidget(self.restore_button)
+        column.addLayout(row)
+        self.k_row = QWidget()
+        k_line = QHBoxLayout(self.k_row)
+        k_line.setContentsMargins(0, 0, 0, 0)
+        k_line.addWidget(self.how_k, 1)
+        k_line.addWidget(self.fewer_button)
+        k_line.addWidget(self.more_button)
+        column.addWidget(self.k_row)
         session.sig_runs_changed.connect(self._runs_changed)
         session.sig_changed.connect(self._shown_changed)
         self._runs_changed()
@@ -57,6 +80,15 @@ class RunsBar(QWidget):
         run = self.session.run
         self.restore_button.setEnabled(bool(run and finished and run.id != finished[0].id))
         self.compare_button.setEnabled(len(finished) > 1)
+        how = explain_k(run.stats.get("auto_k")) if run is not None and run.k is None else ""
+        self.how_k.setText(how)
+        self.k_row.setVisible(bool(how))
+        self.fewer_button.setEnabled(bool(run and run.groups > 2))
+
+    def _regroup(self, step: int) -> None:
+        run = self.session.run
+        if run is not None:
+            self.sig_k_requested.emit(max(2, run.groups + step))
 
     def _chosen(self, index: int) -> None:
         run_id = self.combo.itemData(index)
