@@ -132,7 +132,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
     request = build_request(
         folder, args.criterion, k=args.k, project_path=args.project, model=args.model,
         runtime=_runtime(args), include_hidden=args.include_hidden, batch_size=args.batch_size,
-        method=args.method, steer=args.steer, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
+        method=args.method, steer=args.steer, llm_sample=args.llm_sample, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
         summaries=True if args.summaries else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
         server=_server_options(args) if args.server else None, regroup=args.regroup,
@@ -277,7 +277,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "upper_bound_sample": args.upper_bound_sample,
         # bench measures Corral's defaults, not this machine's settings.json
         "settings": run_settings(criterion, batch_size=args.batch_size, method=args.method,
-                                 steer=args.steer, config=False),
+                                 steer=args.steer, llm_sample=args.llm_sample, config=False),
         "progress": TerminalProgress(),
     }
     if multi:
@@ -431,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "file; default) or values (the criterion's values read off a sample, each "
                             "file choosing one: better where the files' text does not carry the "
                             "criterion, e.g. the kind of a document, see docs/benchmarks.md)")
+        p.add_argument("--llm-sample", type=int, default=None, metavar="N",
+                       help="faster for big folders: the model reads N representative files and the "
+                            "embeddings place the rest, the model reading those their neighbours "
+                            "disagree on (default: the model reads every file; docs/benchmarks.md)")
         p.add_argument("--server", metavar="URL",
                        help="run the language model on this OpenAI-compatible server (llama-server, "
                             "vLLM, llama-cpp-python's server) instead of in this process; only "

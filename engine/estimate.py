@@ -74,6 +74,11 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
     earlier run's groups instead, engine/place.py)."""
     if placing is not None:
         calls, exact = {"place": placing}, True
+    elif hybrid and ctx.settings.steer == "labels" and 0 < ctx.settings.llm_sample < len(described):
+        # stages/sampled.py: labels for the sample, a choice for the files their neighbours
+        # disagree on (at most all the others)
+        sample = ctx.settings.llm_sample
+        calls, exact = {"propose": sample, "place": len(described) - sample}, False
     else:
         calls, exact = {}, True
         for stage in per_file_stages(ctx.settings, hybrid):

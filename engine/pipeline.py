@@ -35,6 +35,7 @@ from .stages.describe import describe_items
 from .stages.labels import count_labels
 from .stages.merge import merge_labels
 from .stages.propose import propose_labels
+from .stages.sampled import sampled_groups
 from .store import Group, Project
 
 
@@ -139,6 +140,20 @@ def run_stages(
         names, assignments = hybrid_groups(ctx, items_described, None, embedder.embed)
         timings["cluster+name"] = time.perf_counter() - t - timings["values"] - timings["choose"]
         return names, assignments, stats["steering"]["counts"]
+    if embedder is not None and hybrid and 0 < settings.llm_sample < len(items_described):
+        # the model reads a sample, the embeddings place the rest (stages/sampled.py)
+        proposed: dict[int, str] = {}
+
+        def labels_of(rows: list[tuple[int, str, str]]) -> dict[int, str]:
+            started = time.perf_counter()
+            proposed.update(propose_labels(ctx, rows))
+            timings["propose"] = time.perf_counter() - started
+            return proposed
+
+        t = time.perf_counter()
+        names, assignments = sampled_groups(ctx, items_described, labels_of, embedder.embed)
+        timings["cluster+name"] = time.perf_counter() - t - timings.get("propose", 0.0)
+        return names, assignments, count_labels(list(proposed.values()))
     t = time.perf_counter()
     raw = propose_labels(ctx, items_described)
     timings["propose"] = time.perf_counter() - t

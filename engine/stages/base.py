@@ -77,6 +77,10 @@ class Settings:
     # stages/taxonomy.py). Measured (docs/benchmarks.md): values won where the text lacks
     # the criterion (kind of document), tied on trips and fell below k-means on MASSIVE.
     steer: str = "labels"
+    # The faster mode for big folders (stages/sampled.py): with more files than this, the
+    # model reads this many representative ones and the embeddings place the rest (the
+    # model reads those their neighbours disagree on). 0: the model reads every file.
+    llm_sample: int = 0
     label_weight: float = 0.5  # weight of the LLM label's embedding next to the text's
     # Weight of a picture's visual vector (the classifier's pooled features) next to the
     # text's. Chosen on held-out pictures (sklearn's 8x8 digits, not the CIFAR benchmark):

@@ -1,0 +1,70 @@
+"""The faster mode (stages/sampled.py): the model reads a sample, the embeddings place the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from corral.engine.pipeline import organize
+from corral.engine.request import RunRequest
+from corral.engine.stages.base import LazyModel, Settings
+from corral.engine.stages.sampled import neighbour_votes, representative_sample
+from tests.fakes import FakeLLM
+from tests.test_taxonomy import _word_embedder
+
+KINDS = ["invoice", "letter", "recipe"]
+
+
+def _folder(tmp_path: Path, n: int, mixed: int = 0) -> Path:
+    """``n`` files of three kinds; the last ``mixed`` ones name two kinds at once."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(n):
+        kind = KINDS[i % 3]
+        extra = f" {KINDS[(i + 1) % 3]}" if i >= n - mixed else ""
+        (folder / f"f{i:03d}.txt").write_text(f"{kind}{extra} number {i} and some words\n")
+    return folder
+
+
+def test_the_model_reads_the_sample_and_the_neighbours_place_the_rest(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, 60, mixed=6)
+    fake = FakeLLM(label_for=lambda t: t.split()[0])
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, llm_sample=15), tmp_path / "p.corral"),
+                      model=LazyModel("fake", lambda: fake), embedder=_word_embedder(KINDS))
+    stats = result.stats["sampled"]
+    assert stats["sample"] == 15 and fake.calls.count("propose") == 15  # labels for the sample only
+    assert stats["agreement_on_sample"] >= 0.9
+    # files naming two kinds split their neighbours' vote: the model reads those outside the sample
+    assert 1 <= stats["read_by_model"] <= 6 and fake.calls.count("assign") == stats["read_by_model"]
+    assert stats["placed_by_neighbours"] == 60 - 15 - stats["read_by_model"]
+    groups = {g.name.lower(): {m.path for m in g.members} for g in result.groups}
+    assert sorted(groups) == sorted(KINDS)
+    for name, paths in groups.items():  # every file of one kind is in its group
+        assert all((folder / p).read_text().split()[0] == name for p in paths if int(p[1:4]) < 54)
+    assert sum(len(paths) for paths in groups.values()) == 60
+    assert result.stats["estimate"]["calls"] == {"propose": 15, "place": 45}
+
+
+def test_a_folder_no_bigger_than_the_sample_is_read_whole(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, 12)
+    fake = FakeLLM(label_for=lambda t: t.split()[0])
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, llm_sample=20), tmp_path / "p.corral"),
+                      model=LazyModel("fake", lambda: fake), embedder=_word_embedder(KINDS))
+    assert "sampled" not in result.stats and fake.calls.count("propose") == 12
+
+
+def test_the_sample_covers_every_dense_region_and_votes_follow_neighbours() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.eye(4)
+    rows = np.repeat(np.arange(4), [100, 50, 30, 20])
+    unit = centres[rows] + 0.05 * rng.normal(size=(200, 4))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    sample = representative_sample(unit, 20)
+    assert len(sample) == 20 and set(rows[sample]) == {0, 1, 2, 3}  # the small regions too
+    assert np.bincount(rows[sample]).max() > 5  # in proportion: the big region gets more
+    groups = rows[sample]
+    best, share = neighbour_votes(unit, sample, groups, 4, np.arange(200))
+    assert (best == rows).all() and (share > 0.7).all()
+    own, _ = neighbour_votes(unit, sample, groups, 4, np.array(sample), leave_out=True)
+    assert (own == groups).all()
