@@ -75,10 +75,9 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
     if placing is not None:
         calls, exact = {"place": placing}, True
     elif hybrid and ctx.settings.steer == "labels" and 0 < ctx.settings.llm_sample < len(described):
-        # stages/sampled.py: labels for the sample, a choice for the files their neighbours
-        # disagree on (at most all the others)
-        sample = ctx.settings.llm_sample
-        calls, exact = {"propose": sample, "place": len(described) - sample}, False
+        # stages/sampled.py: labels for the sample (all of them if the neighbours turn out
+        # not to agree with its groups)
+        calls, exact = {"propose": ctx.settings.llm_sample}, False
     else:
         calls, exact = {}, True
         for stage in per_file_stages(ctx.settings, hybrid):

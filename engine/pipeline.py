@@ -151,9 +151,11 @@ def run_stages(
             return proposed
 
         t = time.perf_counter()
-        names, assignments = sampled_groups(ctx, items_described, labels_of, embedder.embed)
-        timings["cluster+name"] = time.perf_counter() - t - timings.get("propose", 0.0)
-        return names, assignments, count_labels(list(proposed.values()))
+        grouped = sampled_groups(ctx, items_described, labels_of, embedder.embed)
+        if grouped is not None:
+            timings["cluster+name"] = time.perf_counter() - t - timings.get("propose", 0.0)
+            return *grouped, count_labels(list(proposed.values()))
+        # the neighbours did not agree with the sample's groups: the model reads every file
     t = time.perf_counter()
     raw = propose_labels(ctx, items_described)
     timings["propose"] = time.perf_counter() - t

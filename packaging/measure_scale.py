@@ -1,6 +1,9 @@
 """Issue 13's costs outside the language model as a folder grows: N short texts organized.
 
-Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR]
+Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S]
+
+With S (``--llm-sample S``, stages/sampled.py), the default language model runs for real and
+reads S representative files; the embeddings place the rest.
 
 N files are written from the shared text sets (massive_scenario, then banking77; past their
 6,054 distinct texts a text comes again with its copy number appended), and the real
@@ -24,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from corral.engine.pipeline import embedder_provider, organize  # noqa: E402
+from corral.engine.pipeline import embedder_provider, model_provider, organize  # noqa: E402
 from corral.engine.request import RunRequest  # noqa: E402
 from corral.engine.stages.base import LazyModel, Settings  # noqa: E402
 from tests.fakes import FakeLLM  # noqa: E402
@@ -35,6 +38,7 @@ DATA = ROOT / ".." / "shared" / "datasets" / "text"
 def main() -> None:
     n = int(sys.argv[1])
     work = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/corral-scale-{n}")
+    llm_sample = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     texts = list(dict.fromkeys(json.loads(line)["input"] for name in ("massive_scenario", "banking77")
                                for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()))
     shutil.rmtree(work, ignore_errors=True)
@@ -54,9 +58,10 @@ def main() -> None:
         rss.setdefault(event.stage, round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
     started = time.perf_counter()
-    result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=18),
-                                 work / "scale.corral"),
-                      model=LazyModel("scripted", lambda: fake), embedder=embedder, progress=follow)
+    model = model_provider() if llm_sample else LazyModel("scripted", lambda: fake)
+    result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=18,
+                                                  llm_sample=llm_sample), work / "scale.corral"),
+                      model=model, embedder=embedder, progress=follow)
     seconds = time.perf_counter() - started
     stages = {k: round(v, 2) for k, v in result.stats["seconds"].items()}
     print(f"{n} files: {seconds:.1f} s, {1000 * seconds / n:.2f} ms per file outside the language model; "
@@ -64,6 +69,11 @@ def main() -> None:
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
           f"(as each stage began: {rss})", flush=True)
     embed = result.stats["seconds"].get("embed", 0.0)
+    usage = result.stats.get("model_usage") or {}
+    if llm_sample:
+        print(f"language model: {usage.get('calls', 0)} calls, {usage.get('seconds', 0.0):.0f} s; "
+              f"sampled {result.stats.get('sampled')}; estimate {result.stats.get('estimate')}")
+        seconds -= usage.get("seconds", 0.0)
     print(f"outside the language model and the embedder: {1000 * (seconds - embed) / n:.2f} ms per file "
           f"(embedding {embed:.1f} s)")
 
