@@ -75,3 +75,21 @@ def test_the_estimate_multiplies_uncached_files_by_the_remembered_seconds(tmp_pa
         ahead = estimate.estimate(values, rows, "m", hybrid=True)  # choices not timed yet: the labels' figure
         assert not ahead.exact and ahead.message().startswith("up to 45 model questions")
         assert ahead.seconds == pytest.approx(45 * 2.0 + 20.0)
+
+
+def test_many_files_are_offered_the_faster_mode(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from corral.engine.stages.base import StageContext
+    from corral.engine.store import Project
+
+    monkeypatch.setattr(estimate, "OFFER_ABOVE", 40)
+    rows = [(i, f"h{i}", f"text {i}") for i in range(45)]
+    with Project.open(tmp_path / "e.corral") as project:
+        ctx = StageContext(project, LazyModel("m", lambda: FakeLLM()), Settings(criterion="kind", k=3))
+        ahead = estimate.estimate(ctx, rows, "m", hybrid=True)  # not timed yet: offered without a time
+        assert ahead.offer and ahead.faster is None and "Faster: --llm-sample 500 reads" in ahead.message()
+        estimate.record("m", {"seconds": {"propose": 10.0}, "propose": {"calls": 10}, "model_usage": {"seconds": 15.0}})
+        ahead = estimate.estimate(ctx, rows, "m", hybrid=True)
+        assert ahead.faster == pytest.approx(500 * 1.0 + 5.0) and "(about 8 min; on a 500-text" in ahead.message()
+        sampled = StageContext(project, ctx.model, Settings(criterion="kind", k=3, llm_sample=20))
+        assert not estimate.estimate(sampled, rows, "m", hybrid=True).offer  # already the faster mode
+        assert not estimate.estimate(ctx, rows[:30], "m", hybrid=True).offer  # few files
