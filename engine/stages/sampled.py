@@ -27,6 +27,8 @@ choice among 18 names is worse than the neighbours.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .assign import Assignment
@@ -82,7 +84,10 @@ def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw
     """Groups for ``described`` with the model reading ``ctx.settings.llm_sample`` of them, or
     None when the neighbours do not agree with the sample's groups (then the model must read
     every file). ``raw_for(rows)`` gives the sampled rows' labels (the propose stage)."""
+    started = time.perf_counter()
     unit = unit_rows(embed([d for _, _, d in described]))
+    timings = ctx.stats.setdefault("seconds", {})
+    timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
     sample = representative_sample(unit, ctx.settings.llm_sample)
     sampled = [described[i] for i in sample]
     names, on_sample = hybrid_groups(ctx, sampled, raw_for(sampled), embed)
