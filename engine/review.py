@@ -208,6 +208,8 @@ def undo(project: Project, run_id: int) -> str | None:
     name = project.history.undo(run_id)
     if name is not None:
         _touch(project, run_id)
+        if project.history.undo_name(run_id) is None:  # every edit taken back: as computed
+            project.runs.clear_edited(run_id)
     return name
 
 

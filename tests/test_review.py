@@ -318,6 +318,7 @@ def test_every_hand_edit_can_be_undone_and_redone(proj):
         "Rename \u201cInvoices\u201d to \u201cPaperwork\u201d",
     ]
     assert placement(project, run_id) == start
+    assert project.runs.get(run_id).edited is None  # every edit taken back: no ", edited"
     assert {m.path: (m.confidence, m.unsure, m.source) for m in review.members(project, run_id)} == conf
     assert review.pins(project) == {} and [g.name for g in review.group_summaries(project, run_id)] == [
         "Invoices", "Recipes"]
@@ -325,7 +326,7 @@ def test_every_hand_edit_can_be_undone_and_redone(proj):
     while review.redo(project, run_id) is not None:
         pass
     assert placement(project, run_id) == edited
-    assert review.pins(project) == {letter: "Paperwork"}
+    assert review.pins(project) == {letter: "Paperwork"} and project.runs.get(run_id).edited is not None
 
 
 def test_a_new_edit_drops_the_redo_and_the_history_survives_reopening(proj, tmp_path):

@@ -112,6 +112,11 @@ class Runs:
         with self._db.atomic():
             self._db.execute("update runs set edited = ? where id = ?", [time.time(), run_id])
 
+    def clear_edited(self, run_id: int) -> None:
+        """Record that the run holds the result as computed again (every edit undone)."""
+        with self._db.atomic():
+            self._db.execute("update runs set edited = null where id = ?", [run_id])
+
     def get(self, run_id: int) -> RunRow | None:
         rows = list(self._db.query(f"{_SELECT} where r.id = ?", [run_id]))
         return RunRow.from_row(rows[0]) if rows else None
