@@ -1397,3 +1397,16 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
     bar.combo.setCurrentIndex(bar.combo.findData(given.id))  # the run with K given: no such line
     bar.combo.activated.emit(bar.combo.currentIndex())
     assert not bar.k_row.isVisibleTo(window)
+
+
+def test_the_start_page_offers_the_faster_mode_for_big_folders(window, tmp_path):
+    page = window.start_page
+    page.fill(make_docs(tmp_path / "docs"), CRITERION, 2)
+    assert not page.sample_spin.isEnabled()
+    request = page.build_request()
+    assert request is not None and request.settings.llm_sample == 0  # the model reads every file
+    page.sample_check.setChecked(True)
+    assert page.sample_spin.isEnabled()
+    page.sample_spin.setValue(300)
+    request = page.build_request()
+    assert request is not None and request.settings.llm_sample == 300

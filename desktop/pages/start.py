@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -69,6 +71,18 @@ class StartPage(QWidget):
         self.criterion_edit.setPlaceholderText(f"For example: {EXAMPLE_CRITERION}")
         self.criterion_edit.setMaximumHeight(80)
         self.k_chooser = KChooser(None)
+        self.sample_check = QCheckBox("Faster: the model reads")
+        self.sample_check.setToolTip(
+            "For big folders: the model reads this many representative files and the rest join "
+            "the group of their nearest neighbours among them. Where the neighbours do not agree "
+            "with the groups, the model reads every file after all.")
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setRange(50, 5000)
+        self.sample_spin.setSingleStep(50)
+        self.sample_spin.setValue(500)
+        self.sample_spin.setAccessibleName("Files the model reads")
+        self.sample_spin.setEnabled(False)
+        self.sample_check.toggled.connect(self.sample_spin.setEnabled)
         self.model_combo = QComboBox()
         self.model_combo.setAccessibleName("Model")
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -95,6 +109,7 @@ class StartPage(QWidget):
         form.addRow("Folder:", _row(self.folder_edit, browse))
         form.addRow("Group the files by:", self.criterion_edit)
         form.addRow("Number of groups:", self.k_chooser)
+        form.addRow("Big folders:", _row(self.sample_check, self.sample_spin, QLabel("files"), stretch=True))
         form.addRow("Model:", _row(self.model_combo, model_file, stretch=True))
         form.addRow("Project file:", _row(self.project_edit, change))
         new_box = QGroupBox("New project")
@@ -260,6 +275,7 @@ class StartPage(QWidget):
                 project_path=self.project_edit.text().strip() or None,
                 model=model, runtime=self.settings.runtime(),
                 server=self.settings.server_options(),
+                llm_sample=self.sample_spin.value() if self.sample_check.isChecked() else None,
             )
         except ValueError as exc:  # e.g. a vision model without its projector in settings.json
             self.show_error(str(exc))
