@@ -40,6 +40,13 @@ def parse_label_list(text: str, expected: int | None = None) -> list[str]:
     return labels
 
 
+def label_memo_key(ctx: StageContext, description: str) -> str:
+    """The cache key under which an item's label is remembered: the criterion and the item's
+    own text only, whatever mini-batch the item falls in."""
+    return ctx.cache_key("propose", prompts.VERSIONS["propose"],
+                         {"criterion": ctx.settings.criterion, "item": description[:PROPOSE_ITEM_CHARS]})
+
+
 def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> dict[int, str]:
     """``ordered``: (item id, content hash, description). Returns a raw label per item.
 
@@ -66,9 +73,7 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
         # An item labelled before under this criterion keeps its label whatever batch it
         # falls in now: files added to a folder shift the batches (items go in content-hash
         # order), and without this memo every later item's key changed with them (issue 13).
-        memo = [ctx.cache_key("propose", prompts.VERSIONS["propose"],
-                              {"criterion": ctx.settings.criterion, "item": desc[:PROPOSE_ITEM_CHARS]})
-                for _, _, desc in batch]
+        memo = [label_memo_key(ctx, desc) for _, _, desc in batch]
         known_labels = [ctx.project.cache_get(key) for key in memo]
         for (_, _, desc), remembered in zip(batch, known_labels, strict=True):
             if remembered is not None:

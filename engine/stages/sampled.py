@@ -63,11 +63,11 @@ def neighbour_votes(unit: np.ndarray, sample: list[int], groups: np.ndarray, k: 
     size = min(NEIGHBOURS, len(sample) - (1 if leave_out else 0))
     best = np.zeros(len(rows), dtype=int)
     share = np.zeros(len(rows))
+    own = {int(s): n for n, s in enumerate(sample)}
     for start in range(0, len(rows), 1024):
         block = rows[start:start + 1024]
         sims = unit[block] @ base.T
         if leave_out:  # a sampled row is not its own neighbour
-            own = {int(s): n for n, s in enumerate(sample)}
             for r, row in enumerate(block):
                 sims[r, own[int(row)]] = -np.inf
         near = np.argpartition(-sims, size - 1, axis=1)[:, :size]
