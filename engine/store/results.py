@@ -8,6 +8,7 @@ here; hand edits go through :mod:`.edits`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,10 @@ class Member:
 
 @dataclass
 class Group:
+    """A group as read from the store. Its members are filled in once, when it is read (an
+    edit reads the groups again), so the counts below are computed once: a view painting the
+    groups of a 20,000-file run asks for them on every paint (docs/benchmarks.md)."""
+
     idx: int
     name: str
     members: list[Member] = field(default_factory=list)
@@ -96,17 +101,17 @@ class Group:
     def size(self) -> int:
         return len(self.members)
 
-    @property
+    @functools.cached_property
     def mean_confidence(self) -> float | None:
         """None for an empty group (and for the unassigned items)."""
         known = [m.confidence for m in self.members if m.confidence is not None]
         return sum(known) / len(known) if known else None
 
-    @property
+    @functools.cached_property
     def unsure(self) -> int:
         return sum(1 for m in self.members if m.unsure)
 
-    @property
+    @functools.cached_property
     def pinned(self) -> int:
         return sum(1 for m in self.members if m.pinned)
 
