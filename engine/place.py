@@ -35,10 +35,15 @@ PLACE_MAX_SHARE = 0.2  # more new or changed files than this share of the basis:
 @dataclass
 class Basis:
     run: RunRow
-    names: list[str]  # the run's group names, in index order
+    groups: dict[int, str]  # the run's group index -> name, in index order
     kept: dict[int, Member]  # item id -> its place in the run, for files that did not change
     new: list[tuple[int, str, str]]  # (item id, content hash, description) to place
     removed: int  # the run's files no longer in the folder (or no longer readable)
+
+    @property
+    def names(self) -> list[str]:
+        """The group names in index order (the new run's groups 0..n-1)."""
+        return list(self.groups.values())
 
 
 def recorded_settings(settings: Settings) -> dict:
@@ -64,16 +69,16 @@ def find_basis(project: Project, settings: Settings, model_id: str,
     if len(new) > PLACE_MAX_SHARE * max(1, len(kept)):
         return None, (f"{len(new)} new or changed files are more than {PLACE_MAX_SHARE:.0%} of "
                       f"the {len(kept)} run {run.id} grouped, so everything was grouped again")
-    names = list(project.results.group_names(run.id).values())
-    if len(names) < 1:
+    groups = project.results.group_names(run.id)
+    if not groups:
         return None, ""
-    return Basis(run, names, kept, new, removed), ""
+    return Basis(run, groups, kept, new, removed), ""
 
 
 def place(ctx: StageContext, basis: Basis) -> dict[int, tuple[Assignment, str]]:
     """Every file's group in the new run (indexes into ``basis.names``) and its source: the
     kept files' as they were, the new files' chosen by the model among the names."""
-    position = {idx: n for n, idx in enumerate(ctx.project.results.group_names(basis.run.id))}
+    position = {idx: n for n, idx in enumerate(basis.groups)}
     out: dict[int, tuple[Assignment, str]] = {}
     for item_id, m in basis.kept.items():
         out[item_id] = (Assignment(position[m.group_idx], m.confidence if m.confidence is not None else 1.0,
