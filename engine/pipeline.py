@@ -140,6 +140,7 @@ def run_stages(
         names, assignments = hybrid_groups(ctx, items_described, None, embedder.embed)
         timings["cluster+name"] = time.perf_counter() - t - timings["values"] - timings["choose"]
         return names, assignments, stats["steering"]["counts"]
+    text = None  # the descriptions' embeddings, once computed
     if embedder is not None and hybrid and 0 < settings.llm_sample < len(items_described):
         # the model reads a sample, the embeddings place the rest (stages/sampled.py)
         proposed: dict[int, str] = {}
@@ -151,7 +152,10 @@ def run_stages(
             return proposed
 
         t = time.perf_counter()
-        grouped = sampled_groups(ctx, items_described, labels_of, embedder.embed)
+        text = embedder.embed([d for _, _, d in items_described])
+        timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t
+        t = time.perf_counter()
+        grouped = sampled_groups(ctx, items_described, labels_of, text, embedder.embed)
         if grouped is not None:
             timings["cluster+name"] = time.perf_counter() - t - timings.get("propose", 0.0)
             return *grouped, count_labels(list(proposed.values()))
@@ -162,7 +166,7 @@ def run_stages(
     counts = count_labels(list(raw.values()))
     if embedder is not None and hybrid:
         t = time.perf_counter()
-        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed)
+        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed, text=text)
         timings["cluster+name"] = time.perf_counter() - t
         return names, assignments, counts
     t = time.perf_counter()

@@ -34,7 +34,7 @@ def test_the_model_reads_the_sample_and_the_neighbours_place_the_rest(tmp_path: 
                       model=LazyModel("fake", lambda: fake), embedder=_word_embedder(KINDS))
     stats = result.stats["sampled"]
     assert stats["sample"] == 15 and stats["agreement_on_sample"] >= 0.8 and stats["placed_by_neighbours"] == 45
-    assert fake.calls.count("propose") == 15 and "assign" not in fake.calls  # labels for the sample only
+    assert fake.calls.count("answer") == 15 and "assign" not in fake.calls  # labels for the sample only
     groups = {g.name.lower(): {m.path for m in g.members} for g in result.groups}
     assert sorted(groups) == sorted(KINDS)
     for name, paths in groups.items():  # every file of one kind is in its group
@@ -50,11 +50,17 @@ def test_where_the_neighbours_do_not_follow_the_groups_the_model_reads_every_fil
     folder = _two_way_folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0])
     settings = Settings(criterion="kind", k=3, llm_sample=12, label_weight=2.0)
+    embedder = _word_embedder(["garden", "wedding"])
+    embedded: list[str] = []
+    inner = embedder.embed
+    embedder.embed = lambda texts: embedded.extend(texts) or inner(texts)  # type: ignore[method-assign]
     result = organize(RunRequest(folder, settings, tmp_path / "p.corral"),
-                      model=LazyModel("fake", lambda: fake), embedder=_word_embedder(["garden", "wedding"]))
+                      model=LazyModel("fake", lambda: fake), embedder=embedder)
     assert result.stats["sampled"]["read_all"] and result.stats["sampled"]["agreement_on_sample"] < 0.5
     assert result.stats["propose"]["calls"] == 12  # the sample's labels came from the cache
-    assert fake.calls.count("propose") == 24
+    assert fake.calls.count("answer") == 24
+    descriptions = [t for t in embedded if " number " in t]
+    assert len(descriptions) == 24 == len(set(descriptions))  # each file embedded once
 
 
 def test_a_folder_no_bigger_than_the_sample_is_read_whole(tmp_path: Path) -> None:
@@ -62,7 +68,7 @@ def test_a_folder_no_bigger_than_the_sample_is_read_whole(tmp_path: Path) -> Non
     fake = FakeLLM(label_for=lambda t: t.split()[0])
     result = organize(RunRequest(folder, Settings(criterion="kind", k=3, llm_sample=20), tmp_path / "p.corral"),
                       model=LazyModel("fake", lambda: fake), embedder=_word_embedder(KINDS))
-    assert "sampled" not in result.stats and fake.calls.count("propose") == 12
+    assert "sampled" not in result.stats and fake.calls.count("answer") == 12
 
 
 def test_the_sample_covers_every_dense_region_and_votes_follow_neighbours() -> None:

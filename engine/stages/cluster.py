@@ -416,9 +416,11 @@ def hybrid_groups(
     described: list[tuple[int, str, str]],
     raw: dict[int, str] | None,
     sentence_embedder: Embed,
+    text: np.ndarray | None = None,
 ) -> tuple[list[str], dict[int, Assignment]]:
     """Groups and assignments. ``raw``: the free label per item (``steer="labels"``), or
-    None to steer by the criterion's values (stages/taxonomy.py)."""
+    None to steer by the criterion's values (stages/taxonomy.py). ``text``: the descriptions'
+    embeddings where the caller has them already (stages/sampled.py)."""
     descriptions = [d for _, _, d in described]
     hashes = [h for _, h, _ in described]
     k = ctx.settings.k
@@ -431,7 +433,8 @@ def hybrid_groups(
         finally:
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
 
-    text = embed(descriptions)
+    if text is None:
+        text = embed(descriptions)
     steering = None
     if raw is None:  # criterion-first: values, each item's choice (stages/taxonomy.py)
         from .taxonomy import steer  # taxonomy uses this module's agreement

@@ -27,8 +27,6 @@ choice among 18 names is worse than the neighbours.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .assign import Assignment
@@ -79,18 +77,16 @@ def neighbour_votes(unit: np.ndarray, sample: list[int], groups: np.ndarray, k: 
     return best, share
 
 
-def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw_for, embed: Embed,  # type: ignore[no-untyped-def]
-                   ) -> tuple[list[str], dict[int, Assignment]] | None:
+def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw_for,  # type: ignore[no-untyped-def]
+                   text: np.ndarray, embed: Embed) -> tuple[list[str], dict[int, Assignment]] | None:
     """Groups for ``described`` with the model reading ``ctx.settings.llm_sample`` of them, or
     None when the neighbours do not agree with the sample's groups (then the model must read
-    every file). ``raw_for(rows)`` gives the sampled rows' labels (the propose stage)."""
-    started = time.perf_counter()
-    unit = unit_rows(embed([d for _, _, d in described]))
-    timings = ctx.stats.setdefault("seconds", {})
-    timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
+    every file). ``raw_for(rows)`` gives the sampled rows' labels (the propose stage);
+    ``text``: the descriptions' embeddings."""
+    unit = unit_rows(text)
     sample = representative_sample(unit, ctx.settings.llm_sample)
     sampled = [described[i] for i in sample]
-    names, on_sample = hybrid_groups(ctx, sampled, raw_for(sampled), embed)
+    names, on_sample = hybrid_groups(ctx, sampled, raw_for(sampled), embed, text=text[sample])
     groups = np.array([on_sample[item_id].group_idx for item_id, _, _ in sampled])
     k = len(names)
     own, _ = neighbour_votes(unit, sample, groups, k, np.array(sample), leave_out=True)
