@@ -131,7 +131,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     request = build_request(
         folder, args.criterion, k=args.k, project_path=args.project, model=args.model,
-        runtime=_runtime(args), include_hidden=args.include_hidden, batch_size=args.batch_size,
+        runtime=_runtime(args), include_hidden=args.include_hidden,
         method=args.method, steer=args.steer, llm_sample=args.llm_sample, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
         summaries=True if args.summaries else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
@@ -276,7 +276,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "upper_bound": not args.no_upper_bound,
         "upper_bound_sample": args.upper_bound_sample,
         # bench measures Corral's defaults, not this machine's settings.json
-        "settings": run_settings(criterion, batch_size=args.batch_size, method=args.method,
+        "settings": run_settings(criterion, method=args.method,
                                  steer=args.steer, llm_sample=args.llm_sample, config=False),
         "progress": TerminalProgress(),
     }
@@ -452,7 +452,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criterion", "-c", required=True, help='e.g. "what kind of document is this"')
     p.add_argument("--k", type=int, default=None, help="number of groups (default: automatic)")
     p.add_argument("--project", help="project file (default: one per folder in the data folder)")
-    p.add_argument("--batch-size", type=int, default=10, help="items per label-proposal prompt")
     p.add_argument("--include-hidden", action="store_true", help="also read hidden and system files")
     p.add_argument("--regroup", action="store_true",
                    help="group everything again, even where the last run with the same settings "
@@ -492,7 +491,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with several labellings: bench only these (default: all, on the same items)")
     p.add_argument("--project", help="keep the bench's project (and its cache) in this file")
     p.add_argument("--json", help="write the results to this file")
-    p.add_argument("--batch-size", type=int, default=10)
     p.add_argument("--no-upper-bound", action="store_true")
     p.add_argument("--upper-bound-sample", type=int, default=None)
     runtime_args(p)

@@ -21,7 +21,7 @@ from corral.models.fileio import write_atomic
 from corral.models.paths import data_dir, read_json_object
 
 from .stages.base import Settings, StageContext
-from .stages.propose import label_memo_key
+from .stages.propose import answer_key
 
 PER_FILE = ("propose", "choose", "assign", "place")  # stages with one call per uncached file
 KEEP = 0.5  # weight of the remembered figure when a new run's is averaged in
@@ -72,8 +72,8 @@ def per_file_stages(settings: Settings, hybrid: bool) -> list[str]:
 
 
 def uncached_labels(ctx: StageContext, described: list[tuple[int, str, str]]) -> int:
-    """Files whose label under the criterion is not remembered (stages/propose.py's memo)."""
-    return sum(not ctx.project.cache_has(label_memo_key(ctx, desc)) for _, _, desc in described)
+    """Files whose answer to the criterion is not cached yet (stages/propose.py)."""
+    return sum(not ctx.project.cache_has(answer_key(ctx, desc)) for _, _, desc in described)
 
 
 def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id: str, hybrid: bool,

@@ -3,9 +3,10 @@
 The version of each prompt is part of its cache key: edit a prompt, bump its version, and
 only that stage (and what depends on it) is redone.
 
-Sources: label generation over mini-batches carrying the labels found so far (seed 000,
-Table 2, P_g); raw labels merged with their counts into K names (seed 003, step 2b, and seed
-000's P_m); one label per item chosen from the names (seed 000's P_a, seed 003's step 3). The
+Sources: a label per item, its answer to the criterion as a question (seed 003's step 1,
+asked of each item alone; seed 000's P_g asks per mini-batch with the labels found so far,
+which was this project's prompt p7 until issue 11's measurements); raw labels merged with
+their counts into K names (seed 003, step 2b, and seed 000's P_m); one label per item chosen from the names (seed 000's P_a, seed 003's step 3). The
 user's criterion is in every prompt (seed 003, appendix A.5: without it the names drift).
 Instead of "please return in json format" (seed 000), outputs are constrained by GBNF
 grammars, and the assignment is a constrained choice (see corral.models.runtime.choose).
@@ -14,13 +15,13 @@ grammars, and the assignment is a constrained choice (see corral.models.runtime.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from corral.models.runtime import Message
 
 VERSIONS = {
     "describe": "d2",
-    "propose": "p7",
-    "merge": "m4",
+        "merge": "m4",
     "assign": "a2",
     "name": "n2",
     "coherence": "c1",
@@ -76,29 +77,6 @@ def label_range_grammar(low: int, high: int) -> str:
     )
 
 
-SINGLE_LABEL_GRAMMAR = 'root ::= word (" " word){0,3}\n' + _LABEL_RULES.split("\n", 1)[1]
-
-
-def propose_messages(criterion: str, known_labels: list[str], description: str) -> list[Message]:
-    known = ", ".join(json.dumps(label, ensure_ascii=False) for label in known_labels) or "none yet"
-    return [
-        {"role": "system", "content": SYSTEM},
-        {
-            "role": "user",
-            "content": (
-                f"The person wants to group their files by: {criterion}\n\n"
-                f"Labels used so far: {known}\n\n"
-                "Give the file below a label of one to three words: the file's answer to the "
-                "criterion, named the way a folder would be named. Label what the criterion "
-                "asks about, even when the file is mostly about something else, and use a word "
-                "from the file when that word is the answer. A label is a general category "
-                "that other files can share, not this file's title. Reuse a label from the list "
-                "when one fits; make a new one only when none fits. Never use vague labels such "
-                "as 'other', 'misc', 'general' or 'document'. Answer with the label only.\n\n"
-                f"File:\n{description}"
-            ),
-        },
-    ]
 
 
 def merge_messages(criterion: str, counts: dict[str, int], k: int | None, n_items: int) -> list[Message]:
@@ -215,13 +193,14 @@ def values_messages(criterion: str, samples: list[str], k: int | None) -> list[M
     ]
 
 
-def answer_messages(criterion: str, description: str) -> list[Message]:
+def answer_messages(criterion: str, description: str, known: Sequence[str] = ()) -> list[Message]:
     """One file's own answer to the criterion as a question, asked about that file alone (no
     labels of other files, so the answer is the file's and can be cached on its text).
     Measured with the 1.5B model on household_docs (docs/benchmarks.md): asked one file at a
     time it named kinds ("Invoice", "To Do List", "Contract", "Letter", "Checklist") where
     one list for 24 files named "Weather, Document, Call"; by project its answers were
-    specific and varied ("My Car", "Finance", "Wedding Photography")."""
+    specific and varied ("My Car", "Finance", "Wedding Photography"). ``known``: names the
+    person gave up front, offered for reuse (the bench's ``--given-labels``)."""
     return [
         {"role": "system", "content": SYSTEM},
         {
@@ -232,6 +211,8 @@ def answer_messages(criterion: str, description: str) -> list[Message]:
                 "Answer the question in one to three words, the way you would name a folder for "
                 "such files. Answer the question asked, even when the file is mostly about "
                 "something else."
+                + (f"\nThe person's folders so far: {', '.join(json.dumps(k, ensure_ascii=False) for k in known)}. "
+                   "Use one of these names when it fits." if known else "")
             ),
         },
     ]

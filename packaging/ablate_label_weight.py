@@ -12,41 +12,34 @@ import hashlib
 import json
 import sqlite3
 import sys
-from collections import Counter
 
 import numpy as np
 from sklearn.cluster import KMeans
 
 from corral.engine import prompts
 from corral.engine.bench import load_dataset, metrics, stratified_sample
-from corral.engine.stages.labels import count_labels
-from corral.engine.stages.propose import MAX_CARRIED, PROPOSE_ITEM_CHARS
+from corral.engine.stages.propose import answer_payload
 from corral.models.embeddings import Embedder
 from corral.models.store import ModelStore
 
 
 def cache_key(model_id: str, payload: dict[str, object]) -> str:
-    blob = json.dumps({"stage": "propose", "v": prompts.VERSIONS["propose"], "model": model_id,
+    """stages/base.StageContext.cache_key for the propose stage's question (stage "answer")."""
+    blob = json.dumps({"stage": "answer", "v": prompts.VERSIONS["answer"], "model": model_id,
                        "in": payload, "embed": None}, sort_keys=True, ensure_ascii=False)
-    return "propose:" + hashlib.sha256(blob.encode()).hexdigest()
+    return "answer:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
 def labels_from_cache(con: sqlite3.Connection, texts: list[str], model_id: str, criterion: str) -> list[str]:
-    """Replays the propose stage's order (batches of 10, carried labels) to find each key."""
+    """Each text's cached answer under the criterion (stages/propose.py's key)."""
     labels: list[str] = []
-    seen: Counter[str] = Counter()
-    texts = [" ".join(text.split()) for text in texts]  # as the describe stage stores them
-    for start in range(0, len(texts), 10):
-        known = [label for label, _ in seen.most_common(MAX_CARRIED)]
-        found = []
-        for text in texts[start : start + 10]:
-            key = cache_key(model_id, {"criterion": criterion, "known": known, "text": text[:PROPOSE_ITEM_CHARS]})
-            row = con.execute("select value from cache where key = ?", [key]).fetchone()
-            if row is None:
-                raise SystemExit(f"no cached label for {text!r}: run corral bench first")
-            found.append(json.loads(row[0]))
-        labels += found
-        seen.update(count_labels(found))
+    for text in texts:
+        text = " ".join(text.split())  # as the describe stage stores it
+        key = cache_key(model_id, answer_payload(criterion, text))
+        row = con.execute("select value from cache where key = ?", [key]).fetchone()
+        if row is None:
+            raise SystemExit(f"no cached label for {text!r}: run corral bench first")
+        labels.append(json.loads(row[0]))
     return labels
 
 

@@ -54,6 +54,9 @@ def default_chat(body: dict[str, Any]) -> str:
         count = int(re.search(r"List (\d+) common", prompt).group(1))  # type: ignore[union-attr]
         return json.dumps([f"common{n}" for n in range(count)])
     if "File:\n" in prompt:
+        word = prompt.split("File:\n", 1)[1].split()[0].strip(".,:;!?\"'").lower() or "item"
+        if grammar.startswith('root ::= "["'):  # one label as a JSON list (the answer prompt)
+            return json.dumps([word])
         return prompt.rsplit("File:\n", 1)[1].split()[0].strip(".,:;!?\"'").lower() or "item"
     if "(with counts): " in prompt:
         counts = json.loads(prompt.split("(with counts): ", 1)[1].split("\n", 1)[0])

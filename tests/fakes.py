@@ -39,9 +39,6 @@ class FakeLLM:
                  max_tokens: int = 256, cancel: object = None) -> str:
         prompt = messages[-1]["content"]
         self.usage.calls += 1
-        if "Give the file below a label" in prompt:
-            self.calls.append("propose")
-            return self.label_for(prompt.rsplit("File:\n", 1)[1])
         if "Question about this file:" in prompt:
             # One file's own answer to the criterion: its label, as a one-item JSON list.
             self.calls.append("answer")

@@ -265,4 +265,4 @@ def test_steer_values_reports_the_values_the_choices_and_the_weights(
     assert sorted(steering["values"]) == sorted(KINDS) and steering["used"] == 3
     assert steering["agreement"] < 0.2 and steering["text"] == 0.25  # the words carry projects
     assert kind["acc"] == 1.0 and kind["baseline_kmeans"]["acc"] < 0.7
-    assert "propose" not in llm.calls and llm.calls.count("values") == 1
+    assert llm.calls.count("values") == 1

@@ -127,7 +127,7 @@ def test_ctrl_c_keeps_finished_work_and_the_same_command_resumes(
         if project.exists():
             try:
                 done = sqlite3.connect(project).execute(
-                    "select count(*) from cache where stage='propose'").fetchone()[0]
+                    "select count(*) from cache where stage='answer'").fetchone()[0]
             except sqlite3.OperationalError:
                 continue
             if done >= 2:
@@ -137,7 +137,7 @@ def test_ctrl_c_keeps_finished_work_and_the_same_command_resumes(
     assert proc.returncode == 130, out + err
     assert "Interrupted" in err
     con = sqlite3.connect(project)
-    kept = con.execute("select count(*) from cache where stage='propose'").fetchone()[0]
+    kept = con.execute("select count(*) from cache where stage='answer'").fetchone()[0]
     assert kept >= 2
     assert con.execute("select status from runs order by id desc limit 1").fetchone()[0] == "interrupted"
     con.close()

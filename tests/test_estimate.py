@@ -25,7 +25,7 @@ def _folder(tmp_path: Path, n: int, start: int = 0) -> Path:
 
 def _organize(folder: Path, tmp_path: Path, **kw):  # type: ignore[no-untyped-def]
     events: list[ProgressEvent] = []
-    result = organize(RunRequest(folder, Settings(criterion="kind", k=2, batch_size=5), tmp_path / "p.corral", **kw),
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=2), tmp_path / "p.corral", **kw),
                       model=LazyModel("fake-model", lambda: FakeLLM()), progress=events.append)
     said = [e.message for e in events if e.stage == "estimate"]
     assert len(said) == 1  # once, before the model work

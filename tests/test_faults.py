@@ -48,9 +48,9 @@ def _count(project: Path, stage: str) -> int:
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("stage,after", [("propose", 3), ("assign", 3)])
+@pytest.mark.parametrize("stage,cached_as,after", [("propose", "answer", 3), ("assign", "assign", 3)])
 def test_kill_9_mid_run_keeps_the_project_intact_and_resumes(
-    tmp_path: Path, tiny_model_path: Path, stage: str, after: int
+    tmp_path: Path, tiny_model_path: Path, stage: str, cached_as: str, after: int
 ) -> None:
     folder = _folder(tmp_path / "docs")
     project = tmp_path / "p.corral"
@@ -60,12 +60,12 @@ def test_kill_9_mid_run_keeps_the_project_intact_and_resumes(
     env = {**os.environ}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None and _count(project, stage) < after:
+    while time.monotonic() < deadline and proc.poll() is None and _count(project, cached_as) < after:
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be killed; raise the item count"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    kept = _count(project, stage)
+    kept = _count(project, cached_as)
     assert kept >= after
     con = sqlite3.connect(project)
     assert con.execute("pragma integrity_check").fetchone()[0] == "ok"

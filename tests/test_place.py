@@ -34,7 +34,7 @@ def _by_group(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 
 def test_added_files_go_into_the_groups_the_folder_has_one_call_each(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    settings = Settings(criterion="kind", k=3, batch_size=5)
+    settings = Settings(criterion="kind", k=3)
     first, _ = _run(folder, tmp_path, settings)
     before = _by_group(first)
     for i in range(30, 34):
@@ -58,7 +58,7 @@ def test_added_files_go_into_the_groups_the_folder_has_one_call_each(tmp_path: P
 
 def test_removed_and_changed_files_and_the_persons_edits(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    settings = Settings(criterion="kind", k=3, batch_size=5)
+    settings = Settings(criterion="kind", k=3)
     first, _ = _run(folder, tmp_path, settings)
     with Project.open(tmp_path / "p.corral") as project:
         names = project.results.group_names(first.run_id)
@@ -79,16 +79,16 @@ def test_removed_and_changed_files_and_the_persons_edits(tmp_path: Path) -> None
 
 def test_many_new_files_or_regroup_group_everything_again(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    settings = Settings(criterion="kind", k=3, batch_size=5)
+    settings = Settings(criterion="kind", k=3)
     _run(folder, tmp_path, settings)
     for i in range(30, 40):  # 10 new of 30: more than a fifth
         (folder / f"f{i:02d}.txt").write_text(f"{KINDS[i % 3]} number {i} added later")
     result, fake = _run(folder, tmp_path, settings)
     assert "placed" not in result.stats and "grouped again" in result.stats["regrouped"]
-    assert fake.calls.count("propose") == 10
+    assert fake.calls.count("answer") == 10
     (folder / "f40.txt").write_text("letter number 40 added later")
     result, fake = _run(folder, tmp_path, settings, regroup=True)
-    assert "placed" not in result.stats and fake.calls.count("propose") == 1
+    assert "placed" not in result.stats and fake.calls.count("answer") == 1
     # another criterion is never placed into this one's groups
-    result, fake = _run(folder, tmp_path, Settings(criterion="which month", k=3, batch_size=5))
-    assert "placed" not in result.stats and fake.calls.count("propose") == 41
+    result, fake = _run(folder, tmp_path, Settings(criterion="which month", k=3))
+    assert "placed" not in result.stats and fake.calls.count("answer") == 41

@@ -40,6 +40,8 @@ from corral.models.remote_server import (
 from tests.fake_openai import FakeServer, Script
 
 REPO = Path(__file__).resolve().parents[1]
+# Plain words, not JSON: a grammar the server's answer is checked against.
+WORDS_GRAMMAR = 'root ::= word (" " word){0,3}\nword ::= [^" \\n,<>]{1,24}\n'
 
 
 def _free_port() -> int:
@@ -107,7 +109,7 @@ def test_option_probabilities_and_samples() -> None:
 
 
 def test_grammar_check_on_corral_grammars() -> None:
-    single = prompts.SINGLE_LABEL_GRAMMAR
+    single = WORDS_GRAMMAR
     assert gbnf.check(single, "medical bills")
     assert gbnf.check(single, "a b c d e") is False
     assert gbnf.check(single, "<html>oops</html>") is False
@@ -198,24 +200,24 @@ def test_a_server_that_ignores_grammars_is_refused() -> None:
 def test_garbage_and_off_grammar_answers_are_rejected() -> None:
     script = Script(chat=lambda body: "<html>Bad gateway</html>")
     with FakeServer(script) as fake, RemoteLLM.connect(_options(fake.url)) as llm:
-        msgs = prompts.propose_messages("kind", [], "Dear Anna")
+        msgs = prompts.answer_messages("kind", "Dear Anna")
         with pytest.raises(ServerAnswerError, match="does not follow the grammar"):
-            llm.generate(msgs, grammar=prompts.SINGLE_LABEL_GRAMMAR, max_tokens=24)
+            llm.generate(msgs, grammar=WORDS_GRAMMAR, max_tokens=24)
         with pytest.raises(ServerAnswerError):
             llm.choose(msgs, ["a", "b"])
         fake.script.raw = "this is not json"
         with pytest.raises(ServerAnswerError, match="not JSON"):
-            llm.generate(msgs, grammar=prompts.SINGLE_LABEL_GRAMMAR)
+            llm.generate(msgs, grammar=WORDS_GRAMMAR)
         fake.script.raw = None
         fake.script.chat = lambda body: "letter"
-        assert llm.generate(msgs, grammar=prompts.SINGLE_LABEL_GRAMMAR) == "letter"
+        assert llm.generate(msgs, grammar=WORDS_GRAMMAR) == "letter"
 
 
 def test_errors_and_slowness_are_retried_with_backoff_then_reported() -> None:
     with FakeServer() as fake, RemoteLLM.connect(_options(fake.url, retries=2)) as llm:
-        msgs = prompts.propose_messages("kind", [], "Dear Anna")
+        msgs = prompts.answer_messages("kind", "Dear Anna")
         fake.script.fail = [503, 502]
-        assert llm.generate(msgs, grammar=prompts.SINGLE_LABEL_GRAMMAR) == "dear"
+        assert llm.generate(msgs, grammar=WORDS_GRAMMAR) == "dear"
         fake.script.fail = [500, 500, 500]
         with pytest.raises(ServerUnreachable, match="3 tries.*HTTP 500.*resume"):
             llm.generate(msgs)
@@ -232,8 +234,8 @@ def test_the_context_size_is_learnt_from_a_refusal_and_the_prompt_fitted() -> No
             RemoteLLM.connect(_options(fake.url, n_ctx=4096)) as llm:
         assert llm.n_ctx == 4096  # llama-cpp-python's server does not say
         long_text = "Dear Anna, " + "word " * 2000
-        label = llm.generate(prompts.propose_messages("kind", [], long_text),
-                             grammar=prompts.SINGLE_LABEL_GRAMMAR, max_tokens=24)
+        label = llm.generate(prompts.answer_messages("kind", long_text),
+                             grammar=WORDS_GRAMMAR, max_tokens=24)
         assert label == "dear" and llm.n_ctx == 256
         sent = [b for p, b, _ in fake.script.requests if p == "POST /v1/chat/completions"][-1]
         assert sum(len(m["content"]) for m in sent["messages"]) <= 1200
@@ -243,7 +245,7 @@ def test_another_model_behind_the_url_is_detected_mid_run() -> None:
     port = _free_port()
     first = FakeServer(port=port).start()
     llm = RemoteLLM.connect(_options(first.url, retries=3, backoff_s=1.0))
-    msgs = prompts.propose_messages("kind", [], "Dear Anna")
+    msgs = prompts.answer_messages("kind", "Dear Anna")
     assert llm.generate(msgs) == "dear"
     first.stop()  # "restarted" with another model: the next request fails once, then verifies
     second: list[FakeServer] = []  # made (and listening) only once the timer fires
@@ -262,7 +264,7 @@ def test_another_model_behind_the_url_is_detected_mid_run() -> None:
 
 def test_a_silent_swap_is_caught_by_the_periodic_check() -> None:
     with FakeServer() as fake, RemoteLLM.connect(_options(fake.url, verify_every_s=0.0)) as llm:
-        msgs = prompts.propose_messages("kind", [], "Dear Anna")
+        msgs = prompts.answer_messages("kind", "Dear Anna")
         assert llm.generate(msgs) == "dear"
         fake.script.fingerprint = "another model's words"
         with pytest.raises(ServerModelChanged):
@@ -361,14 +363,14 @@ def test_organize_through_a_real_server_killed_mid_run_then_resumed(
     try:
         run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and run.poll() is None and _cached(project, "propose") < 3:
+        while time.monotonic() < deadline and run.poll() is None and _cached(project, "answer") < 3:
             time.sleep(0.05)
         assert run.poll() is None, "the run finished before the server could be killed"
         _stop(server)  # killed mid-run
         out, err = run.communicate(timeout=300)
         assert run.returncode == 1, out + err
         assert "run the same command to resume" in err and "Traceback" not in err
-        kept = _cached(project, "propose")
+        kept = _cached(project, "answer")
         assert kept >= 3
 
         server = _start_server(tiny_model_path, port)  # same model: same identity, cache reused
@@ -419,13 +421,13 @@ def test_cached_many_keeps_order_bounds_the_flight_and_keeps_finished_answers(tm
     with Project.open(tmp_path / "p.corral") as project:
         ctx = StageContext(project, LazyModel("m", Model), Settings(criterion="c"))
         jobs = [job(i) for i in range(6)] + [job(0)]  # the last asks what the first asks
-        out = cached_many(ctx, "propose", jobs)
+        out = cached_many(ctx, "answer", jobs)
         assert [a for a, _ in out] == [f"answer {i}" for i in range(6)] + ["answer 0"]
         assert [c for _, c in out] == [True] * 6 + [False]
         assert state["calls"] == 6 and 2 <= state["peak"] <= 3
-        again = cached_many(ctx, "propose", jobs)
+        again = cached_many(ctx, "answer", jobs)
         assert [c for _, c in again] == [False] * 7 and state["calls"] == 6
         with pytest.raises(RuntimeError, match="server gone"):
-            cached_many(ctx, "propose", [job(10), job(11), job(12, fail=True), job(13)])
-        kept = cached_many(ctx, "propose", [job(10), job(11)])
+            cached_many(ctx, "answer", [job(10), job(11), job(12, fail=True), job(13)])
+        kept = cached_many(ctx, "answer", [job(10), job(11)])
         assert [c for _, c in kept] == [False, False]  # finished before the failure: kept

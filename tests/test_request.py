@@ -20,9 +20,8 @@ def _config(values: dict[str, object]) -> None:
 def test_settings_come_from_the_defaults_then_the_config_then_what_was_given() -> None:
     assert run_settings("kind", k=3) == Settings(criterion="kind", k=3)
     _config({"ocr": False, "image_names": True, "model": "ignored-here"})
-    settings = run_settings("kind", batch_size=4, method="llm", ocr=None)
-    assert (settings.ocr, settings.image_names, settings.batch_size, settings.method) == (
-        False, True, 4, "llm")
+    settings = run_settings("kind", method="llm", ocr=None)
+    assert (settings.ocr, settings.image_names, settings.method) == (False, True, "llm")
     assert run_settings("kind", ocr=True).ocr is True  # a flag beats the file
     assert run_settings("kind", config=False) == Settings(criterion="kind")  # bench
     with pytest.raises(TypeError, match="unknown settings: colour"):

@@ -91,16 +91,16 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0] + "s")
     lazy = LazyModel("fake", lambda: fake)
-    settings = Settings(criterion="kind", k=3, batch_size=3, summaries=True)
+    settings = Settings(criterion="kind", k=3, summaries=True)
     result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=lazy)
     assert sorted(g.name for g in result.groups) == ["letters", "receipts", "recipes"]
     assert sum(g.size for g in result.groups) == 7
-    assert fake.calls.count("propose") == 7 and fake.calls.count("summary") == 1
+    assert fake.calls.count("answer") == 7 and fake.calls.count("summary") == 1
     assert fake.closed
 
     again = FakeLLM()
     lazy2 = LazyModel("fake", lambda: again)
-    result2 = organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3, summaries=True),
+    result2 = organize(RunRequest(folder, Settings(criterion="kind", k=3, summaries=True),
                                   tmp_path / "p.corral"), model=lazy2)
     assert again.calls == [] and not result2.model_loaded
     assert [(g.name, g.size) for g in result2.groups] == [(g.name, g.size) for g in result.groups]
@@ -109,19 +109,19 @@ def test_organize_then_rerun_does_no_model_work(tmp_path: Path) -> None:
 def test_a_changed_criterion_redoes_only_what_it_affects(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     project_path = tmp_path / "p.corral"
-    organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3, summaries=True),
+    organize(RunRequest(folder, Settings(criterion="kind", k=3, summaries=True),
                         project_path),
              model=LazyModel("fake", lambda: FakeLLM(label_for=lambda t: t.split()[0])))
     fake = FakeLLM(label_for=lambda t: t.split()[0])
-    organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3, summaries=True),
+    organize(RunRequest(folder, Settings(criterion="topic", k=3, summaries=True),
                         project_path), model=LazyModel("fake", lambda: fake))
     # The summary of the long document depends on the criterion; short texts need no model.
     assert fake.calls.count("summary") == 1
-    assert fake.calls.count("propose") == 7
+    assert fake.calls.count("answer") == 7
     # A changed file is re-described, the others come from the cache.
     (folder / "a.txt").write_text("letter to a friend about a trip")
     fake2 = FakeLLM(label_for=lambda t: t.split()[0])
-    result = organize(RunRequest(folder, Settings(criterion="topic", k=3, batch_size=3, summaries=True),
+    result = organize(RunRequest(folder, Settings(criterion="topic", k=3, summaries=True),
                                  project_path), model=LazyModel("fake", lambda: fake2))
     assert result.scan.changed == ["a.txt"]
     assert fake2.calls.count("summary") == 0
@@ -131,9 +131,9 @@ def test_long_documents_are_described_by_their_beginning_by_default(tmp_path: Pa
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0] + "s")
     project_path = tmp_path / "p.corral"
-    organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3), project_path),
+    organize(RunRequest(folder, Settings(criterion="kind", k=3), project_path),
              model=LazyModel("fake", lambda: fake))
-    assert fake.calls.count("summary") == 0 and fake.calls.count("propose") == 7
+    assert fake.calls.count("summary") == 0 and fake.calls.count("answer") == 7
     with Project.open(project_path, create=False) as project:
         run = project.runs.latest()
         long_desc = [m.description for m in review.members(project, run.id)
@@ -144,7 +144,7 @@ def test_long_documents_are_described_by_their_beginning_by_default(tmp_path: Pa
 def test_unsure_items_are_flagged(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     fake = FakeLLM(label_for=lambda t: t.split()[0], choose_for=lambda text, opts: 0)
-    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, batch_size=3, unsure_below=0.5),
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=3, unsure_below=0.5),
                                  tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake))
     flags = [(m.path, m.unsure) for g in result.groups for m in g.members]
     assert any(u for _, u in flags) and not all(u for _, u in flags)
@@ -293,25 +293,24 @@ def test_clusters_the_model_named_alike_are_merged() -> None:
     assert kept == [0, 1, 2, 3]  # the judge says the pair is not one group: kept apart
 
 
-def test_files_added_to_a_folder_cost_one_label_each_however_they_shift_the_batches(tmp_path: Path) -> None:
-    """Issue 13: items go in content-hash order, B to a prompt that carries the labels found
-    so far, so new files shift the mini-batches of every later item. Each item's label is
-    remembered under the criterion and its own text: only the new files are asked."""
+def test_files_added_to_a_folder_cost_one_label_each(tmp_path: Path) -> None:
+    """Issue 13: an item's label is cached under the criterion and its own text, whatever
+    the other files are, so a re-grouping with four new files asks about those four only."""
     folder = tmp_path / "grows"
     folder.mkdir()
     kinds = ["receipt", "recipe", "letter"]
     for i in range(30):
         (folder / f"f{i:02d}.txt").write_text(f"{kinds[i % 3]} number {i} with a few more words")
-    settings = Settings(criterion="kind", k=3, batch_size=5, steer="labels")
+    settings = Settings(criterion="kind", k=3, steer="labels")
     first = FakeLLM(label_for=lambda t: t.split()[0])
     organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: first))
-    assert first.calls.count("propose") == 30
+    assert first.calls.count("answer") == 30
     for i in range(30, 34):
         (folder / f"f{i:02d}.txt").write_text(f"{kinds[i % 3]} number {i} added later")
     again = FakeLLM(label_for=lambda t: t.split()[0])
     result = organize(RunRequest(folder, settings, tmp_path / "p.corral", regroup=True),
                       model=LazyModel("fake", lambda: again))
-    assert again.calls.count("propose") == 4  # the four new files, not every shifted batch
+    assert again.calls.count("answer") == 4  # the four new files, not every shifted batch
     assert result.stats["propose"]["calls"] == 4 and result.stats["propose"]["cached"] == 30
     assert sorted(g.size for g in result.groups) == [11, 11, 12]
 

@@ -62,7 +62,6 @@ class Settings:
 
     criterion: str
     k: int | None = None
-    batch_size: int = 10  # items per label-proposal prompt (seed 000 uses 15 with GPT-3.5)
     summaries: bool = False  # long documents: an LLM summary (True) or their beginning
     summary_input_tokens: int = 600  # how much of a long document the summariser reads
     max_merge_labels: int = 80  # most frequent raw labels shown to the merge prompt

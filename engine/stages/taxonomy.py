@@ -48,14 +48,12 @@ from .assign import Assignment, assign_items
 from .autok import min_group_size, spread_sample
 from .base import StageContext
 from .cluster import AGREEMENT_FULL, criterion_agreement, unit_rows
-from .inflight import cached_many
 from .labels import count_labels, is_vague, label_key, normalize_label
-from .propose import parse_label_list
+from .propose import item_answers, parse_label_list
 
 SAMPLE_MIN = 24  # files the values are read from (at least; two per group asked for)
 SAMPLE_MAX = 60
 SAMPLE_CHARS = 6000  # the sample's share of the prompt, split among its files
-ANSWER_CHARS = 1200  # of one file, asked on its own (as the assign stage shows it)
 TEXT_FLOOR = 0.25  # the text always breaks ties among items with the same choice
 GENERIC_VALUES = 12  # common answers asked of the model's own knowledge
 MAX_CANDIDATES = 30  # values the items choose among in the first pass
@@ -106,25 +104,12 @@ def read_values(ctx: StageContext, descriptions: list[str], text: np.ndarray, si
 
 
 def free_answers(ctx: StageContext, descriptions: list[str], text: np.ndarray, size: int) -> dict[str, int]:
-    """The answers of ``size`` files spread over ``text``, each file asked on its own (cached on
-    its criterion and text, so a file's answer does not depend on the others), counted under
-    their most frequent spelling."""
+    """The answers of ``size`` files spread over ``text``, each file asked on its own (the
+    propose stage's question and cache, so a file's answer does not depend on the others),
+    counted under their most frequent spelling."""
     unit = unit_rows(text)
     picked = sorted(spread_sample(unit, unit.mean(axis=0), min(size, len(descriptions))))
-    criterion = ctx.settings.criterion
-    jobs = []
-    for i in picked:
-        body = descriptions[i][:ANSWER_CHARS]
-
-        def ask(body: str = body) -> str:
-            answer = ctx.model.get().generate(
-                prompts.answer_messages(criterion, body), grammar=prompts.label_grammar(1),
-                max_tokens=24, cancel=ctx.cancel)
-            return (parse_label_list(answer) or [""])[0]
-
-        jobs.append(({"criterion": criterion, "text": body}, ask))
-    answers = [str(a) for a, _ in cached_many(ctx, "answer", jobs)]
-    return count_labels(answers)
+    return count_labels([answer for answer, _ in item_answers(ctx, [descriptions[i] for i in picked])])
 
 
 def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], text: np.ndarray) -> list[str]:
