@@ -194,7 +194,9 @@ class MembersModel(_RowsTable):
         blank = QPixmap(self.thumbs.size, self.thumbs.size)
         blank.fill(Qt.GlobalColor.transparent)
         self._waiting = QIcon(blank)  # a picture being made: same size, nothing to see yet
-        session.sig_changed.connect(self.reload)
+        # No reload on the session's sig_changed: the review page chooses the group again
+        # after every change (GroupsPane.reselect -> show_group), which reloads; a second
+        # reload cost a third of a move at 20,000 files (docs/benchmarks.md).
 
     def show_group(self, group_idx: int | None) -> None:
         if group_idx != self.group_idx:

@@ -161,7 +161,24 @@ class ProjectSession(QObject):
         return review.compare_runs(self.project, other_run, self.run_id)
 
     # -- editing -------------------------------------------------------------------------
-    def _edit(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def _reload_groups(self, idxs: set[int]) -> None:
+        """Read again only the groups ``idxs`` (UNASSIGNED: the files in none) after an edit
+        that changed nothing else: a move among two groups of a 20,000-file run reads those
+        two, not all twenty."""
+        assert self.project is not None and self.run_id is not None
+        names = review.group_names(self.project, self.run_id)
+        for idx in idxs:
+            members = review.members(self.project, self.run_id, idx)
+            self._members[idx] = members
+            self._group_of.update((m.item_id, idx) for m in members)
+            if idx != UNASSIGNED:
+                fresh = Group(idx, names[idx], members)
+                self.groups = [fresh if g.idx == idx else g for g in self.groups]
+        self._find()
+
+    def _edit(self, fn: Callable[..., Any], *args: Any, touches: set[int | None] | None = None) -> Any:
+        """Make an edit of the shown run, then read again what it changed: the groups
+        ``touches`` (item moves, pins), or everything (None)."""
         if self.project is None or self.run_id is None:
             self.sig_refused.emit("Open a project with a finished run first.")
             return None
@@ -172,7 +189,10 @@ class ProjectSession(QObject):
             self.sig_refused.emit(str(exc))
             return None
         self.runs = review.list_runs(self.project)
-        self._load()
+        if touches is None or None in touches:
+            self._load()
+        else:
+            self._reload_groups({idx for idx in touches if idx is not None})
         self.sig_changed.emit()
         done = review.undo_name(self.project, self.run_id)
         if fn not in (review.undo, review.redo) and done is not None and done != last:
@@ -192,13 +212,14 @@ class ProjectSession(QObject):
         return self._edit(review.delete_group, idx, move_to)
 
     def move_items(self, item_ids: list[int], to_group: int) -> int | None:
-        return self._edit(review.move_items, item_ids, to_group)
+        touched = {to_group} | {self._group_of.get(i) for i in item_ids}
+        return self._edit(review.move_items, item_ids, to_group, touches=touched)
 
     def pin_item(self, item_id: int) -> str | None:
-        return self._edit(review.pin_item, item_id)
+        return self._edit(review.pin_item, item_id, touches={self._group_of.get(item_id)})
 
     def unpin_item(self, item_id: int) -> None:
-        self._edit(review.unpin_item, item_id)
+        self._edit(review.unpin_item, item_id, touches={self._group_of.get(item_id)})
 
     def undo(self) -> str | None:
         """Take back the shown run's last hand edit; returns its name (None: nothing to undo)."""

@@ -106,6 +106,12 @@ def group_summaries(project: Project, run_id: int) -> list[Group]:
     return project.results.groups(run_id)
 
 
+def group_names(project: Project, run_id: int) -> dict[int, str]:
+    """The run's group names by index."""
+    _check_run(project, run_id, editable=False)
+    return project.results.group_names(run_id)
+
+
 def members(project: Project, run_id: int, group_idx: int | None = None) -> list[Member]:
     """Assigned items of the run (of one group if given), by path, each with a text snippet."""
     _check_run(project, run_id, editable=False)
@@ -176,11 +182,12 @@ def _q(name: str) -> str:
 
 
 @contextmanager
-def _recorded(project: Project, run_id: int, action: str) -> Iterator[None]:
-    """Keep the edit made in the block in the project's undo history, named ``action``."""
-    before = project.history.snapshot(run_id)
+def _recorded(project: Project, run_id: int, action: str, items: list[int] | None = None) -> Iterator[None]:
+    """Keep the edit made in the block in the project's undo history, named ``action``.
+    ``items``: the block changes only these items' rows (and the groups)."""
+    before = project.history.snapshot(run_id, items)
     yield
-    project.history.record(run_id, action, before, project.history.snapshot(run_id))
+    project.history.record(run_id, action, before, project.history.snapshot(run_id, items))
 
 
 def _files(project: Project, item_ids: list[int]) -> str:
@@ -297,7 +304,7 @@ def move_items(project: Project, run_id: int, item_ids: Iterable[int], to_group:
     _check_run(project, run_id)
     target = None if to_group == UNASSIGNED else _check_group(project, run_id, to_group)
     ids = list(dict.fromkeys(item_ids))
-    known = {item.id for item in project.items("ok")}
+    known = project.readable(ids)
     for item_id in ids:
         if item_id not in known:
             raise ReviewError(f"Item {item_id} is not a readable file of this project.")
@@ -306,7 +313,7 @@ def move_items(project: Project, run_id: int, item_ids: Iterable[int], to_group:
     if not ids:
         return 0
     action = f"Move {_files(project, ids)} to {_q(target) if target else 'no group'}"
-    with _recorded(project, run_id, action), project.transaction():
+    with _recorded(project, run_id, action, ids), project.transaction():
         for item_id in ids:
             if target is None:
                 project.edits.unassign(run_id, item_id)
@@ -333,7 +340,7 @@ def pin_item(project: Project, run_id: int, item_id: int) -> str:
     if idx is None:
         raise ReviewError("Only an item that is in a group can be pinned; move it to one first.")
     name = _check_group(project, run_id, idx)
-    with _recorded(project, run_id, f"Pin {_files(project, [item_id])}"), project.transaction():
+    with _recorded(project, run_id, f"Pin {_files(project, [item_id])}", [item_id]), project.transaction():
         project.pins.set(item_id, name)
         project.edits.mark_pinned(run_id, item_id)
     _touch(project, run_id)
@@ -344,7 +351,7 @@ def unpin_item(project: Project, run_id: int, item_id: int) -> None:
     """Forget the pin; the item stays where it is in this run with the verdict it had before
     it was pinned (the model's confidence, or the person's move)."""
     _check_run(project, run_id)
-    with _recorded(project, run_id, f"Unpin {_files(project, [item_id])}"), project.transaction():
+    with _recorded(project, run_id, f"Unpin {_files(project, [item_id])}", [item_id]), project.transaction():
         project.pins.remove(item_id)
         project.edits.unmark_pinned(run_id, item_id)
     _touch(project, run_id)

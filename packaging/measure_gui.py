@@ -98,9 +98,18 @@ def main() -> None:
     if len(members.selected()) != 1:
         raise SystemExit("no file selected to move")
     before = window.session.groups[1].size
+    profile = os.environ.get("CORRAL_PROFILE_MOVE")  # a file for cProfile's stats of the move
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     begun = time.perf_counter()
     members.move_selected(1)
     app.processEvents()
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     moved = window.session.groups[1].size - before
     print(f"move one file to another group: {time.perf_counter() - begun:.2f} s ({moved} moved)", flush=True)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

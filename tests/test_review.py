@@ -361,3 +361,20 @@ def test_find_across_groups_by_name_text_doubt_and_kind(proj):
     with pytest.raises(ReviewError):
         review.find(project, run_id, kind="video")
     assert review.find(project, run_id, "100%") == set()  # no wildcards
+
+
+def test_an_edit_of_some_files_snapshots_only_their_rows(proj):
+    """A move's undo record reads the moved files' rows (and the groups), not the whole run:
+    at 20,000 files the whole-run snapshot took most of a move (docs/benchmarks.md)."""
+    from corral.engine.store import history
+
+    project, run_id = proj
+    letter = item_id(project, "letter_1.txt")
+    scoped = project.history.snapshot(run_id, [letter])
+    assert list(scoped["assignments"]) == [letter] and len(scoped["groups"]) == 2
+    assert len(project.history.snapshot(run_id)["assignments"]) == 6
+    too_many = list(range(history.SCOPED_MAX + 1))
+    assert len(project.history.snapshot(run_id, too_many)["assignments"]) == 6  # then the whole run
+    review.move_item(project, run_id, letter, 1)
+    assert review.undo(project, run_id) == "Move \u201cletter_1.txt\u201d to \u201cRecipes\u201d"
+    assert [m.path for m in review.members(project, run_id, 0)][-1] == "letter_1.txt"

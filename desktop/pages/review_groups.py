@@ -31,6 +31,7 @@ class GroupsPane(QWidget):
         self.session, self.asker = session, asker
         self.model = GroupsModel(session)
         self._chosen: int | None = None  # the chosen group's index
+        self._chosen_count = 0  # how many times a group was chosen (select_row)
 
         self.view = QTableView()
         self.view.setAccessibleName("Groups")
@@ -73,15 +74,18 @@ class GroupsPane(QWidget):
     def select_row(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
             index = self.model.index(row, 0)
+            told = self._chosen_count
             self.view.selectionModel().setCurrentIndex(
                 index,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
-            self._row_chosen(index)
+            if self._chosen_count == told:  # the current row did not change: no signal came
+                self._row_chosen(index)
         else:
             self._row_chosen(QModelIndex())
 
     def _row_chosen(self, index: QModelIndex) -> None:
+        self._chosen_count += 1  # the group's files are listed once per choice (select_row)
         group = self.model.group_at(index.row()) if index.isValid() else None
         self._chosen = group.idx if group else None
         real = self.group_chosen()

@@ -131,6 +131,9 @@ class MembersPane(QWidget):
         header = table.horizontalHeader()
         for col in (0, 1, 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Fit the columns to the rows on screen, not to all of them: Qt reads up to 1,000 rows
+        # by default, each time the list is reloaded (100,000 data() calls per edit).
+        header.setResizeContentsPrecision(0)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         table.setColumnHidden(MembersModel.PICTURE_COL, True)
         table.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -24,6 +24,7 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 Snapshot = dict[str, dict[int, dict[str, Any]]]
+SCOPED_MAX = 500  # items an edit's snapshot names one by one (SQLite's variable limit is 999)
 
 
 class History:
@@ -32,12 +33,19 @@ class History:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._db = db
 
-    def snapshot(self, run_id: int) -> Snapshot:
-        """The rows an edit of the run can change, by table and key."""
+    def snapshot(self, run_id: int, item_ids: list[int] | None = None) -> Snapshot:
+        """The rows an edit of the run can change, by table and key; with ``item_ids``, an
+        edit of those items only: their assignments and pins, and the run's groups (a move
+        of one file in a 20,000-file run then reads a few rows, not every one)."""
+        if item_ids is not None and len(item_ids) > SCOPED_MAX:
+            item_ids = None
         state: Snapshot = {}
         for table, (key, columns) in _TABLES.items():
-            where = "" if table == "pins" else " where run_id = ?"
-            args = [] if table == "pins" else [run_id]
+            conditions, args = ([], []) if table == "pins" else (["run_id = ?"], [run_id])
+            if item_ids is not None and table != "groups":
+                conditions.append(f"item_id in ({', '.join('?' * len(item_ids))})")
+                args += item_ids
+            where = f" where {' and '.join(conditions)}" if conditions else ""
             sql = f"select {key}, {', '.join(columns)} from {table}{where}"
             state[table] = {row[key]: {c: row[c] for c in columns} for row in self._db.query(sql, args)}
         return state

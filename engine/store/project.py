@@ -143,6 +143,15 @@ class Project:
     def item(self, item_id: int) -> ItemRow:
         return ItemRow.from_row(self._db.table("items").get(item_id))
 
+    def readable(self, item_ids: list[int]) -> set[int]:
+        """Which of ``item_ids`` are readable files of the project (status ok)."""
+        found: set[int] = set()
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start:start + 500]
+            sql = f"select id from items where status = 'ok' and id in ({', '.join('?' * len(chunk))})"
+            found.update(row["id"] for row in self._db.query(sql, chunk))
+        return found
+
     # -- extracted text ------------------------------------------------------------------
     def get_extract(self, content_hash: str) -> dict[str, Any] | None:
         rows = list(self._db.table("extracts").rows_where("content_hash = ?", [content_hash]))
