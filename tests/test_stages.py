@@ -353,3 +353,26 @@ def test_large_sets_take_the_lobpcg_eigensolver_and_find_the_same_groups(monkeyp
     large = cluster.partition(vectors, 4)
     assert solvers == [None, "lobpcg"]  # ARPACK (sklearn's default), then LOBPCG above the size
     assert adjusted_rand_score(truth, small) == 1.0 and adjusted_rand_score(truth, large) == 1.0
+
+
+def test_each_file_answers_on_its_own_and_given_labels_are_offered(tmp_path: Path) -> None:
+    """The propose stage asks each file alone (no other file's label in its prompt), caches
+    the answer on the criterion and the file's text, and names labels given up front."""
+    from dataclasses import replace
+
+    from corral.engine.stages.propose import propose_labels
+
+    prompts_seen: list[str] = []
+    fake = FakeLLM(label_for=lambda t: t.split()[0])
+    inner = fake.generate
+    fake.generate = lambda messages, **kw: prompts_seen.append(messages[-1]["content"]) or inner(messages, **kw)  # type: ignore[method-assign]
+    ctx = _ctx(tmp_path, fake, 2)
+    rows = [(1, "h1", "invoice total 4 euro"), (2, "h2", "letter dear Anna"), (3, "h3", "invoice total 9 euro")]
+    assert propose_labels(ctx, rows) == {1: "invoice", 2: "letter", 3: "invoice"}
+    assert all("invoice" not in p for p in prompts_seen if "letter dear" in p)  # no carried labels
+    assert ctx.stats["propose"] == {"calls": 3, "cached": 0, "distinct": 2}
+    propose_labels(ctx, rows[::-1])  # another order: every answer from the cache
+    assert ctx.stats["propose"]["calls"] == 0 and len(prompts_seen) == 3
+    given = StageContext(ctx.project, ctx.model, replace(ctx.settings, seed_labels=["Receipts"]))
+    propose_labels(given, rows[:1])  # labels given up front: another question, asked anew
+    assert given.stats["propose"]["calls"] == 1 and '"Receipts"' in prompts_seen[-1]
