@@ -1410,3 +1410,17 @@ def test_the_start_page_offers_the_faster_mode_for_big_folders(window, tmp_path)
     page.sample_spin.setValue(300)
     request = page.build_request()
     assert request is not None and request.settings.llm_sample == 300
+
+
+def test_the_start_page_offers_the_criterions_values_first(window, tmp_path):
+    page = window.start_page
+    page.fill(make_docs(tmp_path / "docs"), "what kind of document is this", 2)
+    request = page.build_request()
+    assert request is not None and request.settings.steer == "labels"  # the default
+    page.sample_check.setChecked(True)
+    page.values_check.setChecked(True)
+    assert not page.sample_check.isEnabled()  # the faster mode samples free labels only
+    request = page.build_request()
+    assert request is not None and request.settings.steer == "values" and request.settings.llm_sample == 0
+    page.values_check.setChecked(False)
+    assert page.sample_check.isEnabled() and page.build_request().settings.llm_sample == 500

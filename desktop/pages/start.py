@@ -70,6 +70,14 @@ class StartPage(QWidget):
         self.criterion_edit.setAccessibleName("Criterion: how to group the files")
         self.criterion_edit.setPlaceholderText(f"For example: {EXAMPLE_CRITERION}")
         self.criterion_edit.setMaximumHeight(80)
+        self.values_check = QCheckBox("The files rarely say it in words: find the criterion\u2019s values first")
+        self.values_check.setToolTip(
+            "For criteria about something other than what the files are about, such as what kind "
+            "of document each one is: the model first lists the criterion's values from a sample of "
+            "the files, then every file chooses one of them (IC|TC's criterion-first way). Measured "
+            "on household documents by kind: 70% right instead of 32%. Where the criterion is what "
+            "the files are about it does worse (198 MASSIVE requests by topic: 42% instead of 53%), "
+            "so it is off by default.")
         self.k_chooser = KChooser(None)
         self.sample_check = QCheckBox("Faster: the model reads")
         self.sample_check.setToolTip(
@@ -83,6 +91,8 @@ class StartPage(QWidget):
         self.sample_spin.setAccessibleName("Files the model reads")
         self.sample_spin.setEnabled(False)
         self.sample_check.toggled.connect(self.sample_spin.setEnabled)
+        # the faster mode samples the free labels; with values first every file chooses
+        self.values_check.toggled.connect(lambda on: self.sample_check.setEnabled(not on))
         self.model_combo = QComboBox()
         self.model_combo.setAccessibleName("Model")
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -108,6 +118,7 @@ class StartPage(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Folder:", _row(self.folder_edit, browse))
         form.addRow("Group the files by:", self.criterion_edit)
+        form.addRow("", self.values_check)
         form.addRow("Number of groups:", self.k_chooser)
         form.addRow("Big folders:", _row(self.sample_check, self.sample_spin, QLabel("files"), stretch=True))
         form.addRow("Model:", _row(self.model_combo, model_file, stretch=True))
@@ -275,7 +286,9 @@ class StartPage(QWidget):
                 project_path=self.project_edit.text().strip() or None,
                 model=model, runtime=self.settings.runtime(),
                 server=self.settings.server_options(),
-                llm_sample=self.sample_spin.value() if self.sample_check.isChecked() else None,
+                llm_sample=(self.sample_spin.value() if self.sample_check.isChecked()
+                            and not self.values_check.isChecked() else None),
+                steer="values" if self.values_check.isChecked() else None,
             )
         except ValueError as exc:  # e.g. a vision model without its projector in settings.json
             self.show_error(str(exc))
