@@ -193,14 +193,16 @@ def values_messages(criterion: str, samples: list[str], k: int | None) -> list[M
     ]
 
 
-def answer_messages(criterion: str, description: str, known: Sequence[str] = ()) -> list[Message]:
+def answer_messages(criterion: str, description: str, known: Sequence[str] = (),
+                    broader: str | None = None) -> list[Message]:
     """One file's own answer to the criterion as a question, asked about that file alone (no
     labels of other files, so the answer is the file's and can be cached on its text).
     Measured with the 1.5B model on household_docs (docs/benchmarks.md): asked one file at a
     time it named kinds ("Invoice", "To Do List", "Contract", "Letter", "Checklist") where
     one list for 24 files named "Weather, Document, Call"; by project its answers were
     specific and varied ("My Car", "Finance", "Wedding Photography"). ``known``: names the
-    person gave up front, offered for reuse (the bench's ``--given-labels``)."""
+    person gave up front, offered for reuse (the bench's ``--given-labels``). ``broader``: an
+    answer many files gave, too broad to tell them apart (stages/propose.py)."""
     return [
         {"role": "system", "content": SYSTEM},
         {
@@ -213,6 +215,8 @@ def answer_messages(criterion: str, description: str, known: Sequence[str] = ())
                 "something else."
                 + (f"\nThe person's folders so far: {', '.join(json.dumps(k, ensure_ascii=False) for k in known)}. "
                    "Use one of these names when it fits." if known else "")
+                + (f"\nMany files answer {json.dumps(broader, ensure_ascii=False)}: that is too broad. "
+                   "Give a more specific answer." if broader else "")
             ),
         },
     ]

@@ -376,3 +376,32 @@ def test_each_file_answers_on_its_own_and_given_labels_are_offered(tmp_path: Pat
     given = StageContext(ctx.project, ctx.model, replace(ctx.settings, seed_labels=["Receipts"]))
     propose_labels(given, rows[:1])  # labels given up front: another question, asked anew
     assert given.stats["propose"]["calls"] == 1 and '"Receipts"' in prompts_seen[-1]
+
+
+def test_an_answer_too_broad_for_k_groups_is_asked_again_more_specifically(tmp_path: Path) -> None:
+    """With K given, an answer many more files gave than a group's share ("Banking" for
+    what a bank's customers want) is asked again of those files, and a specific answer
+    replaces it; answers of a group's size are left alone."""
+    from corral.engine.stages.propose import propose_labels
+
+    fake = FakeLLM(label_for=lambda t: "Banking" if "bank" in t else t.split()[0])
+    inner = fake.generate
+
+    def generate(messages, **kw):  # type: ignore[no-untyped-def]
+        prompt = messages[-1]["content"]
+        if "too broad" in prompt:
+            fake.calls.append("again")
+            return '["' + prompt.split("File:\n", 1)[1].split()[1] + '"]'  # the specific word
+        return inner(messages, **kw)
+
+    fake.generate = generate  # type: ignore[method-assign]
+    ctx = _ctx(tmp_path, fake, 3)
+    kinds = ["card", "loan", "transfer"]
+    rows = [(i, f"h{i}", f"bank {kinds[i % 3]} question {i}") for i in range(9)]
+    rows += [(9 + i, f"g{i}", f"{w} other words") for i, w in enumerate(["letter", "letter", "memo"])]
+    raw = propose_labels(ctx, rows)
+    assert fake.calls.count("again") == 9 and ctx.stats["propose"]["too_broad"] == {"answers": ["banking"], "files": 9}
+    assert [raw[i] for i in range(9)] == [kinds[i % 3] for i in range(9)] and raw[9] == "letter"
+    assert ctx.stats["propose"]["calls"] == 20  # 11 texts (two letters alike) and 9 again
+    propose_labels(ctx, rows)  # all from the cache, the second question too
+    assert ctx.stats["propose"]["calls"] == 0 and fake.calls.count("again") == 9

@@ -17,12 +17,19 @@ criterion is the topic and no worse where it is not: massive_scenario 500 ACC 0.
 
 Labels given up front (``Settings.seed_labels``, the bench's ``--given-labels``) are named in
 the question as the person's folders so far.
+
+With K given, an answer that many more files gave than a group's share (``CATCH_ALL`` times
+n / K) is too broad to tell groups apart: asked of banking77's 770 queries "what the customer
+wants from the bank", 82 answered "Banking". Those files are asked again, told that this
+answer is too broad (the values mode reads its catch-all values the same way,
+stages/taxonomy.py); a more specific answer replaces the broad one.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,9 +37,10 @@ from .. import prompts
 from ..jobs import StageProgress
 from .base import StageContext
 from .inflight import cached_many
-from .labels import count_labels, normalize_label
+from .labels import count_labels, label_key, normalize_label
 
 ANSWER_CHARS = 1200  # of one file, asked on its own (as the assign stage shows it)
+CATCH_ALL = 2.0  # an answer given by this many times a group's share of the files is too broad
 
 
 def parse_label_list(text: str, expected: int | None = None) -> list[str]:
@@ -51,12 +59,15 @@ def parse_label_list(text: str, expected: int | None = None) -> list[str]:
     return labels
 
 
-def answer_payload(criterion: str, description: str, known: Sequence[str] = ()) -> dict[str, Any]:
+def answer_payload(criterion: str, description: str, known: Sequence[str] = (),
+                   broader: str | None = None) -> dict[str, Any]:
     """What an item's answer is cached under: the criterion and the item's own text (and the
-    labels given up front, if any), never other items' answers."""
+    labels given up front, the answer found too broad, if any), never other items' answers."""
     payload: dict[str, Any] = {"criterion": criterion, "text": description[:ANSWER_CHARS]}
     if known:
         payload["known"] = list(known)
+    if broader:
+        payload["broader"] = broader
     return payload
 
 
@@ -66,18 +77,21 @@ def answer_key(ctx: StageContext, description: str) -> str:
 
 
 def item_answers(ctx: StageContext, descriptions: Sequence[str],
-                 on_done: Callable[[], None] | None = None) -> list[tuple[str, bool]]:
+                 on_done: Callable[[], None] | None = None,
+                 broader: Sequence[str] | None = None) -> list[tuple[str, bool]]:
     """(answer, asked now) per description: its own answer to the criterion, one to three
-    words, from the cache where it was asked before."""
+    words, from the cache where it was asked before. ``broader``: per description, an answer
+    found too broad, to be bettered."""
     criterion = ctx.settings.criterion
     known = list(ctx.settings.seed_labels)
     jobs = []
-    for description in descriptions:
-        payload = answer_payload(criterion, description, known)
+    for n, description in enumerate(descriptions):
+        too_broad = broader[n] if broader is not None else None
+        payload = answer_payload(criterion, description, known, too_broad)
 
-        def ask(body: str = payload["text"]) -> str:
+        def ask(body: str = payload["text"], too_broad: str | None = too_broad) -> str:
             answer = ctx.model.get().generate(
-                prompts.answer_messages(criterion, body, known), grammar=prompts.label_grammar(1),
+                prompts.answer_messages(criterion, body, known, too_broad), grammar=prompts.label_grammar(1),
                 max_tokens=24, cancel=ctx.cancel)
             return (parse_label_list(answer) or [""])[0]
 
@@ -92,6 +106,20 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
     answers = item_answers(ctx, [desc for _, _, desc in ordered], bar.advance)
     raw = {item_id: normalize_label(label) for (item_id, _, _), (label, _) in zip(ordered, answers, strict=True)}
     calls = sum(computed for _, computed in answers)
-    ctx.stats["propose"] = {"calls": calls, "cached": len(answers) - calls,
-                            "distinct": len(count_labels(list(raw.values())))}
+    stats: dict[str, Any] = {"calls": calls, "cached": len(answers) - calls}
+    k = ctx.settings.k
+    counts = Counter(label_key(label) for label in raw.values())
+    broad = {key for key, count in counts.items()
+             if key and k and count > max(CATCH_ALL * len(ordered) / k, 3)}
+    if broad:
+        again = [(item_id, desc) for item_id, _, desc in ordered if label_key(raw[item_id]) in broad]
+        better = item_answers(ctx, [desc for _, desc in again], None, [raw[i] for i, _ in again])
+        for (item_id, _), (label, computed) in zip(again, better, strict=True):
+            stats["calls"] += computed
+            stats["cached"] += not computed
+            if label_key(label) and label_key(label) not in broad:
+                raw[item_id] = normalize_label(label)
+        stats["too_broad"] = {"answers": sorted(broad), "files": len(again)}
+    stats["distinct"] = len(count_labels(list(raw.values())))
+    ctx.stats["propose"] = stats
     return raw

@@ -49,7 +49,7 @@ from .autok import min_group_size, spread_sample
 from .base import StageContext
 from .cluster import AGREEMENT_FULL, criterion_agreement, unit_rows
 from .labels import count_labels, is_vague, label_key, normalize_label
-from .propose import item_answers, parse_label_list
+from .propose import CATCH_ALL, item_answers, parse_label_list
 
 SAMPLE_MIN = 24  # files the values are read from (at least; two per group asked for)
 SAMPLE_MAX = 60
@@ -59,7 +59,6 @@ GENERIC_VALUES = 12  # common answers asked of the model's own knowledge
 MAX_CANDIDATES = 30  # values the items choose among in the first pass
 ANSWERS = 12  # members of a catch-all that answer the criterion one by one
 NOT_ANSWERS = {"yes", "no", "true", "false", "maybe", "none", "unknown"}
-CATCH_ALL = 2.0  # a value chosen this many times its share of the items is read again
 
 
 @dataclass
