@@ -115,14 +115,13 @@ def test_ctrl_c_keeps_finished_work_and_the_same_command_resumes(
     build_folder(folder)
     project = tmp_path / "p.corral"
     args = [sys.executable, "-m", "corral", "organize", str(folder), "--criterion", "topic",
-            "--k", "4", "--project", str(project), "--model", str(small_model_path), "--threads", "2",
-            "--batch-size", "6"]
+            "--k", "4", "--project", str(project), "--model", str(small_model_path), "--threads", "2"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     # Wait until some label batches are cached, then interrupt as Ctrl-C does.
     deadline = time.monotonic() + 600
     import sqlite3
 
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.5)
         if project.exists():
             try:
@@ -132,6 +131,7 @@ def test_ctrl_c_keeps_finished_work_and_the_same_command_resumes(
                 continue
             if done >= 2:
                 break
+    assert proc.poll() is None, "the run ended before it could be interrupted: " + proc.communicate()[1]
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err

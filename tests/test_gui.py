@@ -288,7 +288,7 @@ def test_theme_geometry_and_recent_projects_persist(qtbot, window, tmp_path):
     window.set_theme("dark")
     qtbot.wait(10)
     assert window.palette().window().color().lightness() < 100
-    window.resize(760, 560)
+    window.resize(780, 590)  # the offscreen screen is 800 x 600; the start page needs 583 px
     project = built_project(tmp_path)
     with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
         window.open_project(project)
@@ -298,7 +298,7 @@ def test_theme_geometry_and_recent_projects_persist(qtbot, window, tmp_path):
     assert state.recent == [str(project.resolve())]
     again = MainWindow()
     qtbot.addWidget(again)
-    assert (again.width(), again.height()) == (760, 560)
+    assert (again.width(), again.height()) == (780, 590)
     assert again.start_page.recent_list.item(0).data(Qt.ItemDataRole.UserRole) == str(project.resolve())
     assert [a.isChecked() for a in again.theme_actions.actions()] == [False, False, True]
     again.set_theme("system")
