@@ -117,7 +117,8 @@ def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> di
         for (item_id, _), (label, computed) in zip(again, better, strict=True):
             stats["calls"] += computed
             stats["cached"] += not computed
-            if label_key(label) and label_key(label) not in broad:
+            key = label_key(label)
+            if key and key not in broad:
                 raw[item_id] = normalize_label(label)
         stats["too_broad"] = {"answers": sorted(broad), "files": len(again)}
     stats["distinct"] = len(count_labels(list(raw.values())))
