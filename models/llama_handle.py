@@ -55,7 +55,9 @@ def open_llama(path: Path, advice: str, *, role: str | None = None, **params: An
     """``llama_cpp.Llama(model_path=path, **params)`` with every failure a ModelError that
     names the file: missing, not GGUF, or refused by llama.cpp (then ``advice`` says what to do).
 
-    ``n_gpu_layers=None`` is resolved by models/gpu.py. Before the first in-process load of a
+    ``n_gpu_layers=None`` is resolved by models/gpu.py; ``n_threads`` and ``n_threads_batch``
+    None (or absent) become the physical cores (models/cpu.py), not llama-cpp-python's half
+    of the logical CPUs. Before the first in-process load of a
     model on this installation, models/probe.py loads it in a child process, so a build that
     crashes on this CPU is caught there and the load falls back to what works.
     """
@@ -64,11 +66,15 @@ def open_llama(path: Path, advice: str, *, role: str | None = None, **params: An
         from llama_cpp import Llama
     except ImportError as exc:  # pragma: no cover - dependency is required
         raise ModelError("llama-cpp-python is not installed; run `pip install llama-cpp-python`.") from exc
+    from .cpu import physical_cores
     from .gpu import resolve_gpu_layers
     from .llama_adapter import model_params
     from .probe import ProbeCache
 
     params["n_gpu_layers"], _ = resolve_gpu_layers(params.get("n_gpu_layers"), path)
+    for key in ("n_threads", "n_threads_batch"):
+        if params.get(key) is None:
+            params[key] = physical_cores()
     verdict = ProbeCache().verdict(path, params)
     try:
         with quiet_stderr(), model_params(**verdict.load_params()):

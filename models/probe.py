@@ -254,10 +254,13 @@ def _child(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from llama_cpp import Llama
 
+    from .cpu import physical_cores
+
+    threads = physical_cores()  # as open_llama: a crash on a worker thread needs the workers
     overrides = {"use_extra_bufts": False} if args.no_extra_bufts else {}
     with model_params(**overrides):
         llm = Llama(model_path=args.model, n_ctx=TIMED_TOKENS + 64, n_batch=PROBE_TOKENS,
-                    n_threads=None, n_gpu_layers=args.gpu_layers, embedding=args.embedding,
+                    n_threads=threads, n_threads_batch=threads, n_gpu_layers=args.gpu_layers, embedding=args.embedding,
                     verbose=False)
     text = " ".join(["The quick brown fox jumps over the lazy dog."] * 64)
     tokens = llm.tokenize(text.encode())[:PROBE_TOKENS]

@@ -49,7 +49,7 @@ from .text_model import (
 @dataclass(frozen=True)
 class RuntimeSettings:
     n_ctx: int = 4096
-    n_threads: int | None = None  # None: all physical cores llama.cpp sees
+    n_threads: int | None = None  # None: the physical cores (models/cpu.py)
     n_gpu_layers: int | None = None  # None: auto (models/gpu.py); 0: CPU; -1: every layer
     n_batch: int = 512
     seed: int = 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from corral.models import llama_adapter
+from corral.models.cpu import parse_cpuinfo, physical_cores
 from corral.models import probe as probe_mod
 from corral.models.errors import ModelError
 from corral.models.gpu import Device, decide_gpu_layers, parse_gpu_layers
@@ -103,6 +104,32 @@ def test_sigill_in_the_child_falls_back_to_no_repacking(tiny_model_path: Path, t
         from llama_cpp import llama_cpp as lib
         assert lib.llama_model_default_params().use_extra_bufts is False
     assert lib.llama_model_default_params().use_extra_bufts is True  # restored after the load
+
+
+def _cpuinfo(rows: list[tuple[int, int, int]]) -> str:
+    return "\n\n".join(f"processor\t: {cpu}\nphysical id\t: {pkg}\ncore id\t\t: {core}\nflags\t: avx2"
+                       for cpu, pkg, core in rows) + "\n"
+
+
+def test_physical_cores_counts_cores_not_hardware_threads() -> None:
+    # Two packages, two cores each, two hardware threads per core: 4 physical cores.
+    smt = _cpuinfo([(cpu, cpu // 4, (cpu // 2) % 2) for cpu in range(8)])
+    assert parse_cpuinfo(smt, set(range(8))) == 4
+    assert parse_cpuinfo(smt, {0, 1, 2}) == 2  # only the CPUs this process may run on
+    # No SMT (the 2-core VMs): one thread per core, where llama-cpp-python would take one.
+    assert parse_cpuinfo(_cpuinfo([(0, 0, 0), (1, 0, 1)]), {0, 1}) == 2
+    # No core ids (some ARM and virtual machines): unknown, the caller counts logical CPUs.
+    assert parse_cpuinfo("processor\t: 0\nBogoMIPS\t: 50\n\nprocessor\t: 1\n", {0, 1}) is None
+    assert 1 <= physical_cores() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.model
+def test_a_loaded_model_runs_on_every_physical_core(tiny_model_path: Path) -> None:
+    with LocalLLM.load(tiny_model_path, settings=RuntimeSettings(n_ctx=512, n_gpu_layers=0)) as llm:
+        params = llm._require().context_params
+        assert (params.n_threads, params.n_threads_batch) == (physical_cores(), physical_cores())
+    with LocalLLM.load(tiny_model_path, settings=RuntimeSettings(n_ctx=512, n_gpu_layers=0, n_threads=1)) as llm:
+        assert llm._require().context_params.n_threads == 1
 
 
 @pytest.mark.model
