@@ -27,7 +27,7 @@ VERSIONS = {
     "coherence": "c1",
     "values": "v2",
     "generic": "g1",
-    "answer": "q1",
+    "answer": "q2",
 }
 
 SYSTEM = (
@@ -67,6 +67,12 @@ def label_grammar(count: int) -> str:
     """A JSON list of exactly ``count`` labels of one to four words each."""
     rest = f' ("," " "? item){{{count - 1}}}' if count > 1 else ""
     return f'root ::= "[" item{rest} "]"\n' + _LABEL_RULES
+
+
+def words_grammar() -> str:
+    """One label of one to four words, bare: the answer prompt's. A one-item JSON list costs
+    two decode steps more (``["`` and ``"]``), a third of the answer's generated tokens."""
+    return 'root ::= word (" " word){0,3}\n' + _LABEL_RULES.split("\n", 1)[1]
 
 
 def label_range_grammar(low: int, high: int) -> str:
@@ -202,14 +208,17 @@ def answer_messages(criterion: str, description: str, known: Sequence[str] = (),
     one list for 24 files named "Weather, Document, Call"; by project its answers were
     specific and varied ("My Car", "Finance", "Wedding Photography"). ``known``: names the
     person gave up front, offered for reuse (the bench's ``--given-labels``). ``broader``: an
-    answer many files gave, too broad to tell them apart (stages/propose.py)."""
+    answer many files gave, too broad to tell them apart (stages/propose.py).
+
+    The question and the rules come before the file, the same for every file of a run, so
+    llama.cpp keeps them in its KV cache and evaluates only the file and a one-line reminder
+    of the question (version q2; q1 put the file first and every rule after it)."""
     return [
         {"role": "system", "content": SYSTEM},
         {
             "role": "user",
             "content": (
-                f"File:\n{description}\n\n"
-                f"Question about this file: {question(criterion)}\n"
+                f"Question about the file below: {question(criterion)}\n"
                 "Answer the question in one to three words, the way you would name a folder for "
                 "such files. Answer the question asked, even when the file is mostly about "
                 "something else."
@@ -217,6 +226,7 @@ def answer_messages(criterion: str, description: str, known: Sequence[str] = (),
                    "Use one of these names when it fits." if known else "")
                 + (f"\nMany files answer {json.dumps(broader, ensure_ascii=False)}: that is too broad. "
                    "Give a more specific answer." if broader else "")
+                + f"\n\nFile:\n{description}\n\nQuestion: {question(criterion)}"
             ),
         },
     ]

@@ -39,10 +39,10 @@ class FakeLLM:
                  max_tokens: int = 256, cancel: object = None) -> str:
         prompt = messages[-1]["content"]
         self.usage.calls += 1
-        if "Question about this file:" in prompt:
-            # One file's own answer to the criterion: its label, as a one-item JSON list.
+        if "Question about the file below:" in prompt:
+            # One file's own answer to the criterion: its label, bare words.
             self.calls.append("answer")
-            return json.dumps([self.label_for(prompt.split("File:\n", 1)[1].split("\n\nQuestion about", 1)[0])])
+            return self.label_for(prompt.split("File:\n", 1)[1].rsplit("\n\nQuestion: ", 1)[0])
         if "Answer the question for each file in your head" in prompt:
             # The criterion's values: the labels of the sample's files, in order, K of them.
             self.calls.append("values")

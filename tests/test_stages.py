@@ -13,7 +13,7 @@ from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel, Settings, StageContext
 from corral.engine.stages.labels import count_labels, display_name, label_key, normalize_label
 from corral.engine.stages.merge import merge_labels
-from corral.engine.stages.propose import parse_label_list
+from corral.engine.stages.propose import parse_answer, parse_label_list
 from corral.engine.store import Project
 from tests.fakes import FakeLLM
 
@@ -31,6 +31,12 @@ def test_label_normalisation_folds_spellings() -> None:
     assert label_key("Receipts") == label_key("receipt") == label_key("RECEIPTS!")
     counts = count_labels(["Receipts", "receipt", "Receipts", "Letters", "misc", "Other", ""])
     assert counts == {"Receipts": 3, "Letters": 1}
+
+
+def test_parse_answer_takes_bare_words_or_a_list() -> None:
+    assert parse_answer(" Refund Request\n") == "Refund Request"
+    assert parse_answer('["Refund Request"]') == "Refund Request"  # a server that ignored the grammar
+    assert parse_answer("") == "" and parse_answer("[oops") == ""
 
 
 def test_parse_label_list_tolerates_a_cut_off_answer() -> None:

@@ -182,9 +182,9 @@ def test_a_value_that_takes_far_more_than_its_share_is_read_again_on_its_members
         if "then list the 3 " in prompt:  # the whole sample: one kind and a catch-all
             fake.calls.append("values")
             return '["invoice", "paper", "other stuff"]'
-        if "Question about this file:" in prompt and "assign" not in fake.calls:
+        if "Question about the file below:" in prompt and "assign" not in fake.calls:
             fake.calls.append("answer")  # before any choice: the sample's files say "paper"
-            return '["invoice"]' if "invoice" in prompt.split("File:\n", 1)[1].split()[0] else '["paper"]'
+            return "invoice" if "invoice" in prompt.split("File:\n", 1)[1].split()[0] else "paper"
         return original(messages, **kw)  # the catch-all's members not asked yet: their own kinds
 
     fake.generate = values_once  # type: ignore[method-assign]

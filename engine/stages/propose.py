@@ -59,6 +59,15 @@ def parse_label_list(text: str, expected: int | None = None) -> list[str]:
     return labels
 
 
+def parse_answer(text: str) -> str:
+    """The label in an answer to ``prompts.words_grammar``: its first line. A server that
+    answered with a JSON list instead still gives its first label."""
+    text = text.strip()
+    if text.startswith("["):
+        return (parse_label_list(text) or [""])[0]
+    return normalize_label(text.splitlines()[0] if text else "")
+
+
 def answer_payload(criterion: str, description: str, known: Sequence[str] = (),
                    broader: str | None = None) -> dict[str, Any]:
     """What an item's answer is cached under: the criterion and the item's own text (and the
@@ -91,9 +100,9 @@ def item_answers(ctx: StageContext, descriptions: Sequence[str],
 
         def ask(body: str = payload["text"], too_broad: str | None = too_broad) -> str:
             answer = ctx.model.get().generate(
-                prompts.answer_messages(criterion, body, known, too_broad), grammar=prompts.label_grammar(1),
+                prompts.answer_messages(criterion, body, known, too_broad), grammar=prompts.words_grammar(),
                 max_tokens=24, cancel=ctx.cancel)
-            return (parse_label_list(answer) or [""])[0]
+            return parse_answer(answer)
 
         jobs.append((payload, ask))
     return [(str(answer), computed) for answer, computed in cached_many(ctx, "answer", jobs, on_done)]

@@ -26,7 +26,7 @@ for label, layers, threads, n in (("gpu-auto", None, None, 200), ("cpu-16", 0, 1
     before = (u.prompt_tokens, u.cached_tokens, u.generated_tokens)
     t = time.perf_counter()
     for text in texts[:n]:
-        llm.generate(prompts.answer_messages(CRIT, text), grammar=prompts.label_grammar(1), max_tokens=24)
+        llm.generate(prompts.answer_messages(CRIT, text), grammar=prompts.words_grammar(), max_tokens=24)
     res["answer"] = {"n": n, "s_per_item": (time.perf_counter() - t) / n,
                      "prompt_tokens": u.prompt_tokens - before[0], "cached_tokens": u.cached_tokens - before[1],
                      "generated_tokens": u.generated_tokens - before[2]}
