@@ -42,12 +42,13 @@ class Estimate:
     exact: bool  # False: the count is an upper bound (the choices' cache is unknown ahead)
     offer: bool = False  # many files: the faster mode is offered
     faster: float | None = None  # its seconds with --llm-sample OFFER_SAMPLE, when timed
+    at_least: bool = False  # K given: files whose answer is too broad are asked again (propose)
 
     def message(self) -> str:
         files = sum(self.calls.values())
         if not files:
             return "Every per-file answer is in the project already."
-        bound = "" if self.exact else "up to "
+        bound = "at least " if self.at_least else "" if self.exact else "up to "
         what = f"{bound}{files} model questions about files"
         if self.seconds is None:
             said = f"{what}; no earlier run of this model here to time them from."
@@ -93,17 +94,18 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
                 calls[stage] = uncached_labels(ctx, described)
             else:  # the names or values chosen among are not known yet, nor their cache
                 calls[stage], exact = len(described), False
+    at_least = exact and bool(calls.get("propose")) and bool(ctx.settings.k) and ctx.settings.steer == "labels"
     offer = (placing is None and hybrid and ctx.settings.steer == "labels" and not ctx.settings.llm_sample
              and calls.get("propose", 0) > OFFER_ABOVE)
     known = read_json_object(speed_path()).get(model_id)
     if not isinstance(known, dict):
-        return Estimate(calls, None, exact, offer)
+        return Estimate(calls, None, exact, offer, at_least=at_least)
     try:
         timed = {stage: float(known[stage]) for stage in PER_FILE if stage in known}
     except (TypeError, ValueError):
-        return Estimate(calls, None, exact, offer)
+        return Estimate(calls, None, exact, offer, at_least=at_least)
     if not timed:
-        return Estimate(calls, None, exact, offer)
+        return Estimate(calls, None, exact, offer, at_least=at_least)
     # a stage not timed yet: a file's question costs about the same in every stage (one
     # prompt evaluation of the file, a few tokens out), so the others' mean stands in
     stand_in = sum(timed.values()) / len(timed)
@@ -113,7 +115,7 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
     if placing is None and any(calls.values()):
         seconds += per_run
     faster = OFFER_SAMPLE * per_call["propose"] + per_run if offer else None
-    return Estimate(calls, seconds, exact, offer, faster)
+    return Estimate(calls, seconds, exact, offer, faster, at_least)
 
 
 def record(model_id: str, stats: dict[str, Any]) -> None:

@@ -70,7 +70,11 @@ def test_the_estimate_multiplies_uncached_files_by_the_remembered_seconds(tmp_pa
         rows = [(i, f"h{i}", f"text {i}") for i in range(45)]
         ahead = estimate.estimate(ctx, rows, "m", hybrid=True)
         assert ahead.calls == {"propose": 45} and ahead.seconds == pytest.approx(45 * 2.0 + 20.0)
-        assert ahead.message() == "45 model questions about files, about 2 min in all (timed on this model's earlier runs here)."
+        # K given: files whose answer is too broad for K groups are asked again (stages/propose.py)
+        assert ahead.message() == ("at least 45 model questions about files, about 2 min in all (timed on "
+                                   "this model's earlier runs here).")
+        free = StageContext(project, ctx.model, Settings(criterion="kind"))
+        assert estimate.estimate(free, rows, "m", hybrid=True).message().startswith("45 model questions")
         values = StageContext(project, ctx.model, Settings(criterion="kind", k=3, steer="values"))
         ahead = estimate.estimate(values, rows, "m", hybrid=True)  # choices not timed yet: the labels' figure
         assert not ahead.exact and ahead.message().startswith("up to 45 model questions")
