@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     def runtime_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", default=os.environ.get("CORRAL_MODEL", DEFAULT_MODEL),
                        help="catalog name or path to a .gguf file (default: %(default)s)")
-        p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+        p.add_argument("--threads", type=int, default=None, help="CPU threads (default: every physical core)")
         p.add_argument("--gpu-layers", type=parse_gpu_layers, default=None, metavar="auto|N",
                        help="layers on the GPU: auto (default: all when a GPU build sees a GPU "
                             "the model fits in, else none), -1 (all) or N")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 from corral.models.catalog import CATALOG, DEFAULT_EMBED_MODEL, DEFAULT_MODEL
+from corral.models.cpu import physical_cores
 from corral.models.errors import ModelError
 from corral.models.paths import data_dir, read_json_object, settings_path
 
@@ -93,7 +94,7 @@ def check(model: str = DEFAULT_MODEL, *, verify_models: bool = True, probe: bool
                or "none (CPU build or no GPU); see the rebuild commands below")
 
     settings = read_json_object(settings_path())
-    threads = settings.get("threads") or "all cores"
+    threads = settings.get("threads") or f"{physical_cores()} (every physical core)"
     layers = settings.get("gpu_layers")
     report.add("ok", "Settings", f"threads {threads}, GPU layers "
                                  f"{'auto' if layers is None else layers}, context "

@@ -32,7 +32,7 @@ class RunRequest:
     settings: Settings  # everything that shapes the result, the criterion and K included
     project_path: Path | None = None  # None: organize uses the folder's default project file
     model: str = DEFAULT_MODEL  # a catalog name or a .gguf path
-    runtime: RuntimeSettings | None = None  # None: the model's own context size, all cores
+    runtime: RuntimeSettings | None = None  # None: the model's own context size, every physical core
     include_hidden: bool = False  # also read hidden and system files
     # The model on a server (a models.remote_server.ServerOptions) instead of ``model`` in
     # this process; None: in this process, and no network code runs.

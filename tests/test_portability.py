@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from corral.models import llama_adapter
-from corral.models.cpu import parse_cpuinfo, physical_cores
 from corral.models import probe as probe_mod
+from corral.models.cpu import parse_cpuinfo, physical_cores
 from corral.models.errors import ModelError
 from corral.models.gpu import Device, decide_gpu_layers, parse_gpu_layers
 from corral.models.llama_adapter import model_params
