@@ -278,6 +278,22 @@ def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path
     assert len(set(found[:6].tolist())) == 1 and found[0] != found[6]
 
 
+def test_automatic_k_counts_the_concepts_above_the_tail_of_own_word_answers() -> None:
+    """Five projects, each named by most of its files alike, and a tail of answers in the
+    files' own words: the fixed 1% share counted the tail too; the noise floor does not."""
+    from corral.engine.stages.autok import estimate_k, noise_floor
+
+    def concepts(sizes: list[int]) -> list[int]:
+        return [c for c, size in enumerate(sizes) for _ in range(size)]
+
+    projects = [10, 8, 7, 5, 4, 2, 2, 2, 2] + [1] * 18  # household_docs by project, prompt q2
+    assert estimate_k(concepts(projects), min_share=0.01, k_max=100) == 5
+    assert noise_floor([5, 5, 5]) == 0 and estimate_k(concepts([5, 5, 5]), 0.01, 100) == 3
+    # One big group does not hide the smaller ones: a concept with 5% of the files counts.
+    assert estimate_k(concepts([100, 30, 10, 10, 1, 1, 1]), 0.01, 100) == 4
+    assert estimate_k(concepts([30, 10]), 0.01, 100) == 2
+
+
 def test_coarse_labels_weigh_less_than_fine_ones() -> None:
     from corral.engine.stages.cluster import label_block_weight
 

@@ -7,7 +7,8 @@ the decision follows the papers instead:
 1. **Labels propose K** (seed 000's merge, done with embeddings): the raw labels the LLM
    wrote under the criterion are merged when their embeddings are closer than a cosine
    distance ``merge_distance`` (seed 001's post-correction threshold on label embeddings);
-   every merged label group that holds at least ``min_share`` of the items is one group.
+   every merged label group above the sizes' noise floor (:func:`noise_floor`) and holding
+   at least ``min_share`` of the items is one group.
 2. **Coherence check** (seed 001, section 3.1): for each cluster the LLM reads a
    spread-out sample of its members and answers Good (one intent/category under the
    criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
@@ -38,6 +39,10 @@ from .labels import label_key
 Embed = Callable[[list[str]], np.ndarray]
 
 SAMPLE_MEMBERS = 5
+# A label concept given by this share of the files is a group, whatever the noise floor: a
+# tail of answers in the files' own words does not put 5% of a folder on one wording, and
+# without this cap one big group (a long trip among short ones) lifts the floor above the rest.
+NOISE_SHARE_MAX = 0.05
 
 
 def label_concepts(raw_labels: list[str], embed: Embed, merge_distance: float) -> list[int]:
@@ -62,11 +67,41 @@ def min_group_size(n: int, min_share: float) -> int:
     return max(2, int(np.ceil(min_share * n)))
 
 
+def noise_floor(sizes: list[int]) -> int:
+    """The size that parts a folder's label concepts into groups and noise, with no constant:
+    the two-class threshold on the concepts' log sizes, each concept weighted by its items,
+    that maximises the between-class variance (Otsu's method); 0 when all sizes are equal.
+
+    Answers asked one file at a time come as a few big concepts and a long tail of small
+    ones, where a file named its value in its own words ("My Car", "Vehicle Purchase" for one
+    project). A fixed share (``min_share``) counts too much of that tail when the answers are
+    specific: measured with prompt q2 (docs/benchmarks.md), 27 groups for MASSIVE's 18, 9 for
+    5 projects, 17 for 6 trips; with this floor 23, 5 and 5."""
+    values = sorted(set(sizes))
+    if len(values) < 2:
+        return 0
+    size = np.asarray(sizes, dtype=float)
+    logs = np.log(size)
+    best, floor = -1.0, 0
+    for t in values[1:]:
+        low = size < t
+        w0, w1 = size[low].sum(), size[~low].sum()
+        m0 = float((size[low] * logs[low]).sum() / w0)
+        m1 = float((size[~low] * logs[~low]).sum() / w1)
+        between = w0 * w1 * (m0 - m1) ** 2
+        if between > best:
+            best, floor = between, int(t)
+    return floor
+
+
 def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:
-    """The number of label concepts that hold at least ``min_share`` of the items (>= 2)."""
+    """The number of label concepts above the noise floor (:func:`noise_floor`, capped at
+    ``NOISE_SHARE_MAX`` of the items) and holding at least ``min_share`` of them; at least 2."""
     n = len(concepts)
-    min_size = min_group_size(n, min_share)
-    big = sum(1 for size in Counter(concepts).values() if size >= min_size)
+    sizes = list(Counter(concepts).values())
+    floor = min(noise_floor(sizes), int(np.ceil(NOISE_SHARE_MAX * n)))
+    min_size = max(min_group_size(n, min_share), floor)
+    big = sum(1 for size in sizes if size >= min_size)
     return int(min(max(2, big), k_max, max(2, n // 2)))
 
 
