@@ -113,32 +113,44 @@ def test_ctrl_c_keeps_finished_work_and_the_same_command_resumes(
 ) -> None:
     folder = tmp_path / "docs"
     build_folder(folder)
-    project = tmp_path / "p.corral"
-    args = [sys.executable, "-m", "corral", "organize", str(folder), "--criterion", "topic",
-            "--k", "4", "--project", str(project), "--model", str(small_model_path), "--threads", "2"]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    # Wait until some label batches are cached, then interrupt as Ctrl-C does.
-    deadline = time.monotonic() + 600
     import sqlite3
-
     from contextlib import closing
 
-    done, started = 0, time.monotonic()
-    # Polled often: with prompt q2 on both cores the small model answers 36 files in ~11 s.
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        if project.exists():
-            try:
-                with closing(sqlite3.connect(project, timeout=1)) as con:
-                    done = con.execute("select count(*) from cache where stage='answer'").fetchone()[0]
-            except sqlite3.OperationalError:
-                continue
-            if done >= 2:
-                break
-    assert proc.poll() is None, "the run ended before it could be interrupted: " + proc.communicate()[1]
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    seen = f"(interrupted {time.monotonic() - started:.1f} s in, {done} answers cached)\n"
+    def interrupt_mid_run(project: Path) -> tuple[list[str], subprocess.Popen[str], str, str, str]:
+        """Start the run, wait until some answers are cached, interrupt it as Ctrl-C does."""
+        args = [sys.executable, "-m", "corral", "organize", str(folder), "--criterion", "topic",
+                "--k", "4", "--project", str(project), "--model", str(small_model_path), "--threads", "2"]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.monotonic() + 600
+        done, errors, started = 0, [], time.monotonic()
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            if project.exists():
+                try:
+                    with closing(sqlite3.connect(project, timeout=1)) as con:
+                        done = con.execute("select count(*) from cache where stage='answer'").fetchone()[0]
+                except sqlite3.OperationalError as exc:
+                    errors.append(str(exc))
+                    continue
+                if done >= 2:
+                    break
+        assert proc.poll() is None, "the run ended before it could be interrupted: " + proc.communicate()[1]
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        seen = (f"(interrupted {time.monotonic() - started:.1f} s in, {done} answers cached, "
+                f"{len(errors)} failed reads {errors[-1:]})\n")
+        return args, proc, out, err, seen
+
+    # With prompt q2 on both cores the small model answers the 36 files in about 11 s. Twice
+    # in the full suite the cached answers showed only as the run ended, so the interrupt
+    # came too late; a run that finished first is tried again (a run that ignores Ctrl-C
+    # fails all three).
+    for attempt in range(3):
+        project = tmp_path / f"p{attempt}.corral"
+        args, proc, out, err, seen = interrupt_mid_run(project)
+        if proc.returncode == 130:
+            break
+        print("finished before the interrupt:", seen)
     assert proc.returncode == 130, seen + out + err
     assert "Interrupted" in err
     con = sqlite3.connect(project)
