@@ -56,11 +56,9 @@ root ::= [^\n<>]{20,600}
 """
 
 
-_LABEL_RULES = (
-    'item ::= "\\"" word (" " word){0,3} "\\""\n'
-    # Words: no quotes, brackets or list punctuation, so a label cannot smuggle structure.
-    'word ::= [^" \\\\\\n\\t,;:#*_=+|<>(){}\\[\\]]{1,24}\n'
-)
+# Words: no quotes, brackets or list punctuation, so a label cannot smuggle structure.
+_WORD_RULE = 'word ::= [^" \\\\\\n\\t,;:#*_=+|<>(){}\\[\\]]{1,24}\n'
+_LABEL_RULES = 'item ::= "\\"" word (" " word){0,3} "\\""\n' + _WORD_RULE
 
 
 def label_grammar(count: int) -> str:
@@ -72,7 +70,7 @@ def label_grammar(count: int) -> str:
 def words_grammar() -> str:
     """One label of one to four words, bare: the answer prompt's. A one-item JSON list costs
     two decode steps more (``["`` and ``"]``), a third of the answer's generated tokens."""
-    return 'root ::= word (" " word){0,3}\n' + _LABEL_RULES.split("\n", 1)[1]
+    return 'root ::= word (" " word){0,3}\n' + _WORD_RULE
 
 
 def label_range_grammar(low: int, high: int) -> str:

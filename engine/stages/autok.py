@@ -75,8 +75,9 @@ def noise_floor(sizes: list[int]) -> int:
     Answers asked one file at a time come as a few big concepts and a long tail of small
     ones, where a file named its value in its own words ("My Car", "Vehicle Purchase" for one
     project). A fixed share (``min_share``) counts too much of that tail when the answers are
-    specific: measured with prompt q2 (docs/benchmarks.md), 27 groups for MASSIVE's 18, 9 for
-    5 projects, 17 for 6 trips; with this floor 23, 5 and 5."""
+    specific: measured with prompt q2 (docs/benchmarks.md), 9 groups for 5 projects and 17
+    for 6 trips; with this floor 5 and 5. Where the sizes fall off smoothly (MASSIVE: 27 for
+    18) the floor is no higher than the share and changes nothing."""
     values = sorted(set(sizes))
     if len(values) < 2:
         return 0
