@@ -4,10 +4,23 @@ The model work of a run is one call per file that is not in the project's cache 
 a choice among values, or a place among existing groups), plus calls per run that do not
 grow with the folder (naming the groups, the coherence checks, the criterion's values).
 How long a call takes depends on the model, the machine and the files; so Corral remembers,
-per model, the seconds per call of each per-file stage and the per-run seconds of its last
-runs on this machine (``speed.json`` in the data folder, a moving average) and multiplies.
+per model, what its last runs on this machine took (``speed.json`` in the data folder):
+
+* for the calls that send a file's text (a label, a choice), a line seconds = a + b x
+  characters of the file, fitted by least squares on every call timed one at a time
+  (stages/inflight.py); the remembered sums are halved at each new run and the new run's
+  added, so the newest runs count most and runs of short and long files together pin down
+  both a and b. A prompt version change starts the line anew. Summed over the very files to
+  be asked, so a folder of long documents is timed as such;
+* the seconds per call of each per-file stage (a moving average), where no line is known
+  yet (a model on a server, whose calls overlap);
+* the per-run seconds (naming the groups and the other calls that do not grow with the folder).
+
 Without an earlier run of the model here there is no estimate; the progress line shows the
 time left once the first calls are timed.
+
+Measured (docs/benchmarks.md): one figure per call, averaged over earlier runs, said 1,769 s
+for 10,000 short texts whose model work took 419 s: the earlier runs were longer documents.
 """
 
 from __future__ import annotations
@@ -20,11 +33,17 @@ from typing import Any
 from corral.models.fileio import write_atomic
 from corral.models.paths import data_dir, read_json_object
 
+from . import prompts
+from .stages.assign import ASSIGN_ITEM_CHARS
 from .stages.base import Settings, StageContext
-from .stages.propose import answer_key
+from .stages.propose import ANSWER_CHARS, answer_key
 
 PER_FILE = ("propose", "choose", "assign", "place")  # stages with one call per uncached file
 KEEP = 0.5  # weight of the remembered figure when a new run's is averaged in
+# the cache stage whose calls a per-file stage makes (stages/inflight.py times them), and how
+# much of a file's text such a call sends
+CALLS = {"propose": ("answer", ANSWER_CHARS), "choose": ("assign", ASSIGN_ITEM_CHARS),
+         "assign": ("assign", ASSIGN_ITEM_CHARS), "place": ("assign", ASSIGN_ITEM_CHARS)}
 
 
 def speed_path() -> Path:
@@ -72,28 +91,69 @@ def per_file_stages(settings: Settings, hybrid: bool) -> list[str]:
     return ["choose"] if settings.steer == "values" else ["propose"]
 
 
-def uncached_labels(ctx: StageContext, described: list[tuple[int, str, str]]) -> int:
-    """Files whose answer to the criterion is not cached yet (stages/propose.py)."""
-    return sum(not ctx.project.cache_has(answer_key(ctx, desc)) for _, _, desc in described)
+def uncached_labels(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[str]:
+    """The descriptions whose answer to the criterion is not cached yet (stages/propose.py)."""
+    return [desc for _, _, desc in described if not ctx.project.cache_has(answer_key(ctx, desc))]
+
+
+def _spread(descs: list[str], count: int) -> list[str]:
+    """``count`` of ``descs`` taken evenly across the list (stand-ins for files not known yet)."""
+    if not descs or count <= 0:
+        return []
+    return [descs[int(i * len(descs) / count) % len(descs)] for i in range(count)]
+
+
+def fit_line(sums: list[float]) -> tuple[float, float] | None:
+    """(a, b) of seconds = a + b * characters from the sums [n, sum x, sum y, sum x^2, sum xy],
+    neither negative; a flat line at the mean where the lengths hardly vary; None without calls."""
+    n, sx, sy, sxx, sxy = (float(v) for v in sums)
+    if n <= 0:
+        return None
+    var = sxx / n - (sx / n) ** 2
+    if n < 2 or var <= (0.05 * sx / n) ** 2:  # lengths within about 5%: no slope to read
+        return sy / n, 0.0
+    b = (sxy / n - sx / n * sy / n) / var
+    a = sy / n - b * sx / n
+    if b < 0:
+        return sy / n, 0.0
+    if a < 0:
+        return 0.0, sy / sx
+    return a, b
+
+
+def _fitted(known: dict[str, Any], cache_stage: str) -> tuple[float, float] | None:
+    entry = known.get(f"fit:{cache_stage}")
+    if not isinstance(entry, dict) or entry.get("version") != prompts.VERSIONS[cache_stage]:
+        return None
+    sums = entry.get("sums")
+    if not isinstance(sums, list) or len(sums) != 5:
+        return None
+    try:
+        return fit_line([float(v) for v in sums])
+    except (TypeError, ValueError):
+        return None
 
 
 def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id: str, hybrid: bool,
              placing: int | None = None) -> Estimate:
     """The model work ahead for ``described`` (``placing``: the number of files placed into an
     earlier run's groups instead, engine/place.py)."""
-    if placing is not None:
-        calls, exact = {"place": placing}, True
+    everyone = [desc for _, _, desc in described]
+    asked: dict[str, list[str]] = {}  # per-file stage -> the descriptions it will send
+    if placing is not None:  # which files are new is not said here: timed at the folder's lengths
+        asked, exact = {"place": _spread(everyone, placing)}, True
     elif hybrid and ctx.settings.steer == "labels" and 0 < ctx.settings.llm_sample < len(described):
         # stages/sampled.py: labels for the sample (all of them if the neighbours turn out
-        # not to agree with its groups)
-        calls, exact = {"propose": ctx.settings.llm_sample}, False
+        # not to agree with its groups); the sample is spread over the folder
+        asked, exact = {"propose": _spread(everyone, ctx.settings.llm_sample)}, False
     else:
-        calls, exact = {}, True
+        exact = True
         for stage in per_file_stages(ctx.settings, hybrid):
             if stage == "propose":
-                calls[stage] = uncached_labels(ctx, described)
+                asked[stage] = uncached_labels(ctx, described)
             else:  # the names or values chosen among are not known yet, nor their cache
-                calls[stage], exact = len(described), False
+                asked[stage], exact = everyone, False
+    calls = {stage: len(descs) for stage, descs in asked.items()}
     at_least = exact and bool(calls.get("propose")) and bool(ctx.settings.k) and ctx.settings.steer == "labels"
     offer = (placing is None and hybrid and ctx.settings.steer == "labels" and not ctx.settings.llm_sample
              and calls.get("propose", 0) > OFFER_ABOVE)
@@ -109,12 +169,24 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
     # a stage not timed yet: a file's question costs about the same in every stage (one
     # prompt evaluation of the file, a few tokens out), so the others' mean stands in
     stand_in = sum(timed.values()) / len(timed)
-    per_call = {stage: timed.get(stage, stand_in) for stage in calls if calls[stage]}
-    seconds = sum(calls[s] * per_call[s] for s in per_call)
+    seconds = 0.0
+    mean_call: dict[str, float] = {}  # seconds per call of each stage, for these files
+    for stage, descs in asked.items():
+        if not descs:
+            continue
+        cache_stage, limit = CALLS[stage]
+        line = _fitted(known, cache_stage)
+        if line is not None:
+            a, b = line
+            stage_seconds = sum(a + b * min(len(d), limit) for d in descs)
+        else:
+            stage_seconds = len(descs) * timed.get(stage, stand_in)
+        seconds += stage_seconds
+        mean_call[stage] = stage_seconds / len(descs)
     per_run = float(known.get("per_run", 0.0))
     if placing is None and any(calls.values()):
         seconds += per_run
-    faster = OFFER_SAMPLE * per_call["propose"] + per_run if offer else None
+    faster = OFFER_SAMPLE * mean_call["propose"] + per_run if offer else None
     return Estimate(calls, seconds, exact, offer, faster, at_least)
 
 
@@ -139,8 +211,19 @@ def record(model_id: str, stats: dict[str, Any]) -> None:
     data = read_json_object(speed_path())
     remembered = data.get(model_id)
     old: dict[str, Any] = remembered if isinstance(remembered, dict) else {}
-    data[model_id] = {**old, **{k: round(KEEP * float(old[k]) + (1 - KEEP) * v, 3) if k in old else round(v, 3)
-                                for k, v in fresh.items()}}
+    merged: dict[str, Any] = {**old, **{k: round(KEEP * float(old[k]) + (1 - KEEP) * v, 3) if k in old else round(v, 3)
+                                        for k, v in fresh.items()}}
+    for cache_stage, sums in (stats.get("call_fit") or {}).items():
+        if cache_stage not in prompts.VERSIONS:
+            continue
+        version = prompts.VERSIONS[cache_stage]
+        entry = old.get(f"fit:{cache_stage}")
+        before = entry.get("sums") if isinstance(entry, dict) and entry.get("version") == version else None
+        if not isinstance(before, list) or len(before) != 5:
+            before = [0.0] * 5
+        merged[f"fit:{cache_stage}"] = {"version": version, "sums": [
+            round(KEEP * float(b) + float(v), 3) for b, v in zip(before, sums, strict=True)]}
+    data[model_id] = merged
     try:
         speed_path().parent.mkdir(parents=True, exist_ok=True)
         write_atomic(speed_path(), json.dumps(data, indent=1))

@@ -97,3 +97,53 @@ def test_many_files_are_offered_the_faster_mode(tmp_path: Path, monkeypatch) -> 
         sampled = StageContext(project, ctx.model, Settings(criterion="kind", k=3, llm_sample=20))
         assert not estimate.estimate(sampled, rows, "m", hybrid=True).offer  # already the faster mode
         assert not estimate.estimate(ctx, rows[:30], "m", hybrid=True).offer  # few files
+
+
+def test_fit_line_reads_seconds_per_character_and_stays_sane() -> None:
+    def sums(points: list[tuple[int, float]]) -> list[float]:
+        out = [0.0] * 5
+        for x, y in points:
+            for i, v in enumerate((1, x, y, x * x, x * y)):
+                out[i] += v
+        return out
+
+    a, b = estimate.fit_line(sums([(x, 0.3 + 0.002 * x) for x in (50, 200, 400, 1200)]))  # type: ignore[misc]
+    assert a == pytest.approx(0.3) and b == pytest.approx(0.002)
+    assert estimate.fit_line(sums([(100, 1.0), (100, 2.0)])) == (1.5, 0.0)  # one length: the mean
+    assert estimate.fit_line(sums([(100, 2.0), (1000, 1.0)])) == (1.5, 0.0)  # longer yet faster: noise
+    a, b = estimate.fit_line(sums([(100, 0.1), (1000, 3.0)]))  # type: ignore[misc]
+    assert a == 0.0 and b == pytest.approx(3.1 / 1100)  # no negative fixed cost
+    assert estimate.fit_line([0, 0, 0, 0, 0]) is None
+
+
+def test_calls_are_timed_by_length_and_long_files_are_estimated_longer(tmp_path: Path) -> None:
+    from corral.engine.stages.base import StageContext
+    from corral.engine.store import Project
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"f{i}.txt").write_text(f"receipt {i} " + "words " * (10 + 40 * i))
+    result, _ = _organize(folder, tmp_path)
+    fit = result.stats["call_fit"]["answer"]  # every label asked, one call at a time
+    assert fit[0] == result.stats["propose"]["calls"] == 6
+    assert 6 * 60 < fit[1] <= 6 * 1200  # the characters sent: the descriptions, cut at 1,200
+    remembered = json.loads(estimate.speed_path().read_text())["fake-model"]
+    assert remembered["fit:answer"]["version"] == "q2" and remembered["fit:answer"]["sums"][0] == 6
+
+    # a remembered line of 0.2 s + 1 ms a character: long files cost more than short ones
+    data = json.loads(estimate.speed_path().read_text())
+    data["m"] = {"propose": 5.0, "fit:answer": {"version": "q2", "sums": [
+        2, 1100, 0.2 * 2 + 0.001 * 1100, 100**2 + 1000**2, 100 * 0.3 + 1000 * 1.2]}}
+    estimate.speed_path().write_text(json.dumps(data))
+    with Project.open(tmp_path / "e.corral") as project:
+        ctx = StageContext(project, LazyModel("m", lambda: FakeLLM()), Settings(criterion="kind"))
+        short = estimate.estimate(ctx, [(i, f"h{i}", "x" * 100) for i in range(10)], "m", hybrid=True)
+        long = estimate.estimate(ctx, [(i, f"h{i}", "y" * 5000) for i in range(10)], "m", hybrid=True)
+        assert short.seconds == pytest.approx(10 * 0.3)
+        assert long.seconds == pytest.approx(10 * (0.2 + 0.001 * 1200))  # a label reads 1,200 characters
+        # the line of another prompt version is not used: the per-call figure stands in
+        data["m"]["fit:answer"]["version"] = "q1"
+        estimate.speed_path().write_text(json.dumps(data))
+        assert estimate.estimate(ctx, [(i, f"h{i}", "x" * 100) for i in range(10)], "m",
+                                 hybrid=True).seconds == pytest.approx(10 * 5.0)

@@ -6,12 +6,18 @@ answers are taken from the project; the rest are computed ``model.concurrency`` 
 stored in the project the moment it arrives, so an interrupted run keeps every finished
 one. A model whose ``concurrency`` is 1 (the in-process runtime, one call at a time anyway)
 computes them one by one in order, exactly as a loop over :meth:`StageContext.cached` would.
+
+Each call computed one at a time is timed against the length of the file's text it sent
+(``payload["text"]``): the sums of a least-squares line, seconds = a + b * characters, go
+into ``ctx.stats["call_fit"][stage]``, from which engine/estimate.py learns what a call
+costs per character of file on this machine (calls in flight together are not timed alone).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from time import perf_counter
 from typing import Any
 
 from .base import StageContext
@@ -45,10 +51,28 @@ def cached_many(
         if workers <= 1 or len(todo) == 1:
             for key, idxs in todo.items():
                 ctx.cancel.check()
-                _store(ctx, stage, key, idxs, jobs[idxs[0]][1](), out, done)
+                payload, compute = jobs[idxs[0]]
+                started = perf_counter()
+                value = compute()
+                add_timing(ctx.stats, stage, text_chars(payload), perf_counter() - started)
+                _store(ctx, stage, key, idxs, value, out, done)
         else:
             _parallel(ctx, stage, jobs, todo, out, done, workers)
     return [row for row in out if row is not None]
+
+
+def text_chars(payload: Any) -> int:
+    """Characters of the file's text a call sends (0 for calls without one)."""
+    text = payload.get("text") if isinstance(payload, dict) else None
+    return len(text) if isinstance(text, str) else 0
+
+
+def add_timing(stats: dict[str, Any], stage: str, chars: int, seconds: float) -> None:
+    """Add one call to the stage's sums [n, sum x, sum y, sum x^2, sum xy] (x: characters,
+    y: seconds), kept in the run's stats (engine/estimate.py fits the line)."""
+    sums = stats.setdefault("call_fit", {}).setdefault(stage, [0, 0.0, 0.0, 0.0, 0.0])
+    for i, value in enumerate((1, chars, seconds, chars * chars, chars * seconds)):
+        sums[i] += value
 
 
 def _store(ctx: StageContext, stage: str, key: str, idxs: list[int], value: Any,
