@@ -85,3 +85,26 @@ def test_the_sample_covers_every_dense_region_and_votes_follow_neighbours() -> N
     assert (best == rows).all() and (share > 0.7).all()
     own, _ = neighbour_votes(unit, sample, groups, 4, np.array(sample), leave_out=True)
     assert (own == groups).all()
+
+
+def test_pictures_are_placed_by_their_features_and_moments_at_the_samples_weights(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from corral.engine.stages import sampled
+    from corral.engine.stages.base import StageContext
+    from corral.engine.store import Project
+
+    text = np.array([[1.0, 0.0]] * 4)  # the descriptions say nothing apart
+    vis = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])  # the pictures do
+    # taken in two bursts a month apart; the second burst has no sampled picture
+    times = np.array([[1, 0.0, 0, 0, 0], [1, 1.0, 0, 0, 0], [1, 2.0, 0, 0, 0], [1, 900.0, 0, 0, 0]])
+    monkeypatch.setattr(sampled, "when_where", lambda project, settings, hashes: times)
+    with Project.open(tmp_path / "p.corral") as project:
+        ctx = StageContext(project, LazyModel("m", lambda: FakeLLM()), Settings(criterion="object", k=2))
+        ctx.stats["blocks"] = {"text": {"weight": 1.0}, "label": {"weight": 0.5}, "visual": {"weight": 2.0},
+                               "moments": {"weight": 0.5, "gap_hours": 24}}
+        unit = sampled.placing_vectors(ctx, ["a", "b", "c", "d"], text, vis, sample=[0, 1])
+        assert unit.shape == (4, 2 + 2 + 1)  # text, pictures, and one moment column: the sampled one
+        assert np.allclose(np.linalg.norm(unit, axis=1), 1.0)
+        assert unit[2] @ unit[0] > unit[2] @ unit[1] > 0  # the same picture features count most
+        assert unit[3, 4] == 0 and unit[0, 4] > 0 and unit[1, 4] > 0  # no sampled picture in its moment
+        ctx.stats["blocks"] = {"text": {"weight": 1.0}, "visual": {"weight": 0.0}}  # gated off on the sample
+        assert np.allclose(sampled.placing_vectors(ctx, ["a", "b", "c", "d"], text, vis, sample=[0, 1]), text)

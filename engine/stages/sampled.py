@@ -8,8 +8,11 @@ Issue 13: with one model call per file, 10,000 files take hours on a laptop CPU.
    where its files are, unlike farthest points, which pick outliers).
 2. **The sample is grouped as usual** (labels, clustering, names: stages/cluster.py).
 3. **The rest by their neighbours**: every other file takes the group most of its
-   ``NEIGHBOURS`` nearest sampled files (by the description embedding, weighted by
-   similarity) are in, with that vote's share as its confidence.
+   ``NEIGHBOURS`` nearest sampled files (weighted by similarity) are in, with that vote's
+   share as its confidence. Near by the description's embedding and, for pictures, by their
+   visual features and moments in time, each at the weight the sample's grouping gave it
+   (``cluster.criterion_vectors``: the labels are known for the sample only). For pictures
+   the sample is spread over the description and the visual features together.
 
 Whether the neighbours can be trusted is measured per run on the sample itself: each sampled
 file is placed by its sampled neighbours (leaving itself out) and compared with the group the
@@ -31,7 +34,8 @@ import numpy as np
 
 from .assign import Assignment
 from .base import StageContext
-from .cluster import Embed, hybrid_groups, unit_rows
+from ..describers.runner import visual_vectors, when_where
+from .cluster import Embed, combine, hybrid_groups, moments, unit_rows, visual_block
 
 NEIGHBOURS = 10
 TRUSTED = 0.5  # how far beyond chance the neighbours must put the sample back in its groups
@@ -77,17 +81,47 @@ def neighbour_votes(unit: np.ndarray, sample: list[int], groups: np.ndarray, k: 
     return best, share
 
 
+def placing_vectors(ctx: StageContext, hashes: list[str], text: np.ndarray,
+                    vis: np.ndarray | None, sample: list[int]) -> np.ndarray:
+    """Every file's vector for the neighbour vote: the blocks the sample's grouping used, at
+    the weights it gave them (``ctx.stats["blocks"]``), but the labels. A moment is a column
+    only where a sampled file was taken in it (no other moment can give a file a sampled
+    neighbour), so the block stays at most as wide as the sample."""
+    blocks = ctx.stats.get("blocks") or {}
+    parts: dict[str, tuple[np.ndarray, float]] = {"text": (text, float(blocks.get("text", {}).get("weight", 1.0)))}
+    if vis is not None and blocks.get("visual", {}).get("weight", 0) > 0:
+        parts["visual"] = (vis, float(blocks["visual"]["weight"]))
+    moment = blocks.get("moments") or {}
+    times = when_where(ctx.project, ctx.settings, hashes) if moment.get("weight", 0) > 0 else None
+    if times is not None:
+        found = moments(times, float(moment["gap_hours"]))
+        column = {m: c for c, m in enumerate(sorted({int(found[i]) for i in sample if found[i] >= 0}))}
+        onehot = np.zeros((len(found), max(1, len(column))))
+        for row, m in enumerate(found.tolist()):
+            if m in column:
+                onehot[row, column[m]] = 1.0
+        parts["moments"] = (onehot, float(moment["weight"]))
+    return unit_rows(text) if len(parts) == 1 else combine(parts)
+
+
 def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw_for,  # type: ignore[no-untyped-def]
                    text: np.ndarray, embed: Embed) -> tuple[list[str], dict[int, Assignment]] | None:
     """Groups for ``described`` with the model reading ``ctx.settings.llm_sample`` of them, or
     None when the neighbours do not agree with the sample's groups (then the model must read
     every file). ``raw_for(rows)`` gives the sampled rows' labels (the propose stage);
     ``text``: the descriptions' embeddings."""
-    unit = unit_rows(text)
-    sample = representative_sample(unit, ctx.settings.llm_sample)
+    hashes = [h for _, h, _ in described]
+    vis = visual_block(visual_vectors(ctx.project, ctx.settings, hashes), len(described))
+    if vis is None or ctx.settings.visual_weight <= 0:
+        vis, spread = None, unit_rows(text)
+    else:
+        spread = combine({"text": (text, 1.0), "visual": (vis, ctx.settings.visual_weight)})
+    sample = representative_sample(spread, ctx.settings.llm_sample)
+    del spread
     sampled = [described[i] for i in sample]
     names, on_sample = hybrid_groups(ctx, sampled, raw_for(sampled), embed, text=text[sample])
     groups = np.array([on_sample[item_id].group_idx for item_id, _, _ in sampled])
+    unit = placing_vectors(ctx, hashes, text, vis, sample)
     k = len(names)
     own, _ = neighbour_votes(unit, sample, groups, k, np.array(sample), leave_out=True)
     shares = np.bincount(groups, minlength=k) / len(groups)
