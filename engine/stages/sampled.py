@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..describers.runner import visual_vectors, when_where
 from .assign import Assignment
 from .base import StageContext
-from ..describers.runner import visual_vectors, when_where
 from .cluster import Embed, combine, hybrid_groups, moments, unit_rows, visual_block
 
 NEIGHBOURS = 10
