@@ -113,12 +113,12 @@ def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw
     every file). ``raw_for(rows)`` gives the sampled rows' labels (the propose stage);
     ``text``: the descriptions' embeddings."""
     hashes = [h for _, h, _ in described]
+    # no features without pictures or with visual_weight 0 (visual_vectors gives none then)
     vis = visual_block(visual_vectors(ctx.project, ctx.settings, hashes), len(described))
-    if vis is not None:  # single precision, as the text's: 10,000 pictures' features in 51 MB
+    if vis is None:
+        spread = unit_rows(text)
+    else:  # single precision, as the text's: 10,000 pictures' features in 51 MB
         vis = vis.astype(np.float32)
-    if vis is None or ctx.settings.visual_weight <= 0:
-        vis, spread = None, unit_rows(text)
-    else:
         spread = combine({"text": (text, 1.0), "visual": (vis, ctx.settings.visual_weight)})
     sample = representative_sample(spread, ctx.settings.llm_sample)
     del spread
