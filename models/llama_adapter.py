@@ -36,6 +36,8 @@ REQUIRED: tuple[tuple[str, str], ...] = (
     ("llama_cpp.llama_cpp", "llama_model_default_params"),
     ("llama_cpp.llama_cpp", "llama_get_logits_ith"),
     ("llama_cpp.llama_cpp", "llama_get_embeddings_seq"),
+    ("llama_cpp.llama_cpp", "llama_get_embeddings_ith"),
+    ("llama_cpp.llama_cpp", "llama_set_embeddings"),
     ("llama_cpp._internals.LlamaModel", "token_get_text"),
     ("llama_cpp._internals.LlamaContext", "kv_cache_clear"),
     ("llama_cpp._internals.LlamaContext", "decode"),
@@ -122,6 +124,33 @@ def last_logits(llama: Any, n_vocab: int) -> np.ndarray:
     return np.ctypeslib.as_array(ptr, shape=(n_vocab,)).copy()
 
 
+def hidden_states(llama: Any, start: int, dim: int) -> np.ndarray:
+    """The last layer's hidden state (after the output norm: what the logits are read from)
+    at the first and the last of the cached tokens from ``start`` on, as a (2, ``dim``)
+    array. Those tokens are evaluated once more with embeddings switched on for that one
+    decode (a few tokens in one batch: about one generated token's time); the keys and
+    values they leave in the cache are the same as before."""
+    import llama_cpp
+
+    tokens = cached_tokens(llama)[start:]
+    if not tokens:
+        raise ValueError("hidden_states needs at least one cached token from start on")
+    ctx = llama._ctx.ctx
+    keep_cached(llama, start)
+    llama_cpp.llama_set_embeddings(ctx, True)
+    try:
+        llama.eval(tokens)
+        rows = []
+        for i in (0, len(tokens) - 1):
+            ptr = llama_cpp.llama_get_embeddings_ith(ctx, i)
+            if not ptr:
+                raise ModelError("llama.cpp returned no hidden state for the answer.")
+            rows.append(np.ctypeslib.as_array(ptr, shape=(dim,)).copy())
+    finally:
+        llama_cpp.llama_set_embeddings(ctx, False)
+    return np.stack(rows)
+
+
 def decode_pooled(llama: Any, sequences: Sequence[list[int]], dim: int, name: str) -> list[np.ndarray]:
     """One ``llama_decode`` of several token lists, each its own sequence; the pooled
     embedding of each (``dim`` floats), as llama.cpp computed it. ``name`` is the model's, for
@@ -191,6 +220,7 @@ __all__ = [
     "cached_tokens",
     "decode_pooled",
     "flattening_handler_class",
+    "hidden_states",
     "keep_cached",
     "last_logits",
     "library_dir",

@@ -240,6 +240,29 @@ class LocalLLM(LlamaHandle):
                 cancel.check()
             return "".join(pieces)
 
+    def generate_with_state(
+        self,
+        messages: Sequence[Message],
+        *,
+        grammar: str | None = None,
+        max_tokens: int = 256,
+        cancel: Cancel | None = None,
+    ) -> tuple[str, np.ndarray]:
+        """:meth:`generate`, and the model's hidden state where it starts the answer and
+        after the answer's last token, as a (2, n_embd) float32 array: the file read under
+        the question the prompt asks (InBedder's criterion-conditioned vector; Cluster-R1's
+        baselines). Costs one more decode of the answer's few tokens."""
+        with self._lock:
+            text = self.generate(messages, grammar=grammar, max_tokens=max_tokens, cancel=cancel)
+            _, prompt = self.fit_messages(messages, reserve=max_tokens + 4)
+            llm = self._require()
+            cached = llama_adapter.cached_tokens(llm)
+            if cached[: len(prompt)] != prompt:
+                raise ModelError("The model's cache does not hold the prompt just answered.")
+            states = llama_adapter.hidden_states(llm, len(prompt) - 1, int(llm.n_embd()))
+            self.usage.generated_tokens += 1
+            return text, states.astype(np.float32)
+
     def measure_speed(self, prompt_tokens: int = 256, gen_tokens: int = 32) -> SpeedReport:
         """Raw prompt-evaluation and generation speed, with no cache reuse."""
         with self._lock:

@@ -87,3 +87,18 @@ class FakeLLM:
 
     def close(self) -> None:
         self.closed = True
+
+
+class FakeStateLLM(FakeLLM):
+    """A FakeLLM that also gives a hidden state with each answer, as the in-process runtime's
+    ``generate_with_state`` does: ``state_for(file text)`` gives the (2, dim) array."""
+
+    def __init__(self, *, state_for: Callable[[str], object], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.state_for = state_for
+
+    def generate_with_state(self, messages: Sequence[Message], *, grammar: str | None = None,
+                            max_tokens: int = 256, cancel: object = None) -> tuple[str, object]:
+        text = self.generate(messages, grammar=grammar, max_tokens=max_tokens, cancel=cancel)
+        body = messages[-1]["content"].split("File:\n", 1)[1].rsplit("\n\nQuestion: ", 1)[0]
+        return text, self.state_for(body)

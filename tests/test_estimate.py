@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corral.engine import estimate
+from corral.engine import estimate, prompts
 from corral.engine.jobs import ProgressEvent
 from corral.engine.pipeline import organize
 from corral.engine.request import RunRequest
@@ -129,11 +129,11 @@ def test_calls_are_timed_by_length_and_long_files_are_estimated_longer(tmp_path:
     assert fit[0] == result.stats["propose"]["calls"] == 6
     assert 6 * 60 < fit[1] <= 6 * 1200  # the characters sent: the descriptions, cut at 1,200
     remembered = json.loads(estimate.speed_path().read_text())["fake-model"]
-    assert remembered["fit:answer"]["version"] == "q2" and remembered["fit:answer"]["sums"][0] == 6
+    assert remembered["fit:answer"]["version"] == prompts.VERSIONS["answer"] and remembered["fit:answer"]["sums"][0] == 6
 
     # a remembered line of 0.2 s + 1 ms a character: long files cost more than short ones
     data = json.loads(estimate.speed_path().read_text())
-    data["m"] = {"propose": 5.0, "fit:answer": {"version": "q2", "sums": [
+    data["m"] = {"propose": 5.0, "fit:answer": {"version": prompts.VERSIONS["answer"], "sums": [
         2, 1100, 0.2 * 2 + 0.001 * 1100, 100**2 + 1000**2, 100 * 0.3 + 1000 * 1.2]}}
     estimate.speed_path().write_text(json.dumps(data))
     with Project.open(tmp_path / "e.corral") as project:

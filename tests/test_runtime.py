@@ -61,6 +61,24 @@ def test_words_grammar_on_the_answer_prompt(llm: LocalLLM) -> None:
     assert not any(c in out for c in '",[]{}\n')
 
 
+def test_answer_with_hidden_state(llm: LocalLLM) -> None:
+    import numpy as np
+
+    messages = prompts.answer_messages("kind of document", "Total: $4.20, thank you")
+    plain = llm.generate(messages, grammar=prompts.words_grammar(), max_tokens=24)
+    text, states = llm.generate_with_state(messages, grammar=prompts.words_grammar(), max_tokens=24)
+    again, same = llm.generate_with_state(messages, grammar=prompts.words_grammar(), max_tokens=24)
+    assert text == plain == again  # the state's extra decode leaves the cache as it was
+    assert states.shape == (2, llm._require().n_embd()) and states.dtype == np.float32
+    assert np.isfinite(states).all() and not np.allclose(states[0], states[1])
+    # the same prompt gives the same state; another question about the same file another one
+    assert np.allclose(states, same, atol=1e-2 * float(np.abs(states).max()))
+    _, other = llm.generate_with_state(prompts.answer_messages("which year", "Total: $4.20, thank you"),
+                                       grammar=prompts.words_grammar(), max_tokens=24)
+    assert not np.allclose(states[0], other[0], atol=1e-2 * float(np.abs(states).max()))
+    assert llm.generate(messages, grammar=prompts.words_grammar(), max_tokens=24) == plain
+
+
 def test_context_guard_cuts_instead_of_crashing(llm: LocalLLM) -> None:
     huge = "word " * 5000  # far more than the 1024-token window
     before = llm.usage.prompt_tokens + llm.usage.cached_tokens

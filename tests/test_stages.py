@@ -427,3 +427,45 @@ def test_an_answer_too_broad_for_k_groups_is_asked_again_more_specifically(tmp_p
     assert ctx.stats["propose"]["calls"] == 20  # 11 texts (two letters alike) and 9 again
     propose_labels(ctx, rows)  # all from the cache, the second question too
     assert ctx.stats["propose"]["calls"] == 0 and fake.calls.count("again") == 9
+
+
+def test_the_answers_hidden_states_are_cached_and_steer_the_grouping(tmp_path: Path) -> None:
+    """A model that gives its hidden state with each answer (the in-process runtime): the
+    states are cached with the answers and group the files where neither the text's embedding
+    (the same for every file here) nor the labels (one for all) can."""
+    from tests.fakes import FakeStateLLM
+
+    axes = {"receipt": 0, "recipe": 1, "letter": 2}
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 2, 24))
+
+    def state_for(text: str) -> np.ndarray:
+        kind = next(axis for word, axis in axes.items() if word in text)
+        return centres[kind] + 0.1 * rng.normal(size=(2, 24))
+
+    folder = _three_kinds(tmp_path)
+    settings = Settings(criterion="kind", k=3)
+    fake = FakeStateLLM(label_for=lambda t: "document", state_for=state_for)
+    result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
+                      embedder=_keyword_embedder({}))
+    groups = sorted(sorted({m.path[0] for m in g.members}) for g in result.groups)
+    assert groups == [["c"], ["l"], ["r"]]
+    assert result.stats["blocks"]["state_start"]["weight"] == 1.0
+
+    # Again with a model that gives no states: nothing asked, the cached states group alike.
+    again = FakeLLM()
+    result2 = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: again),
+                       embedder=_keyword_embedder({}))
+    assert again.calls == [] and not result2.model_loaded
+    assert sorted(sorted({m.path[0] for m in g.members}) for g in result2.groups) == groups
+
+    # A model without states (a server): no state block, and the files cannot be told apart.
+    plain = FakeLLM(label_for=lambda t: "document")
+    result3 = organize(RunRequest(folder, settings, tmp_path / "q.corral"), model=LazyModel("fake", lambda: plain),
+                       embedder=_keyword_embedder({}))
+    assert "state_start" not in result3.stats["blocks"]
+    for name, with_state in [("p.corral", True), ("q.corral", False)]:
+        with Project.open(tmp_path / name) as project:
+            values = [value for _, value in project.iter_cache("answer")]
+            # 18 answers, and 18 more: "document" is too broad, so every file was asked again
+            assert len(values) == 36 and all(("state" in v) == with_state for v in values)

@@ -79,6 +79,27 @@ def test_picture_features_that_do_not_follow_the_criterion_lose_their_weight() -
     assert report["visual"]["weight"] == 6.0
 
 
+def test_the_models_hidden_state_carries_the_criterion_the_text_lacks() -> None:
+    """Grouped by kind, the text clusters by project and the labels say nothing (one label for
+    all): the model's hidden states, which cluster by kind under a few huge dimensions shared
+    by every file (as a real model's have), decide."""
+    descriptions = [f"doc {i}" for i in range(120)]
+    table = dict(zip(descriptions, _clustered(PROJECT), strict=True))
+    table["document"] = _clustered([0], noise=0.0)[0]
+    states = np.stack([_clustered(KIND, dim=32), _clustered(KIND, dim=32, noise=0.3)], axis=1)
+    states[:, :, :2] += np.array([400.0, -250.0])  # outlier dimensions, alike in every file
+
+    def grouped(with_states: bool) -> float:
+        vectors, report = criterion_vectors(descriptions, ["document"] * 120, [0] * 120, _embed_for(table),
+                                            0.5, [None] * 120, 6.0, None,
+                                            states=states if with_states else None)
+        assert ("state_start" in report) == with_states
+        return metrics([str(k) for k in KIND], partition(vectors, 4).tolist())["acc"]
+
+    assert grouped(True) == 1.0
+    assert grouped(False) < 0.6
+
+
 def _trips() -> tuple[np.ndarray, list[int]]:
     """Six trips of 20 photos over 2-4 days each, months apart; one photo without a time."""
     rows, trip = [], []

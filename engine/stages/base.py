@@ -81,6 +81,11 @@ class Settings:
     # model reads those their neighbours disagree on). 0: the model reads every file.
     llm_sample: int = 0
     label_weight: float = 0.5  # weight of the LLM label's embedding next to the text's
+    # Weight of each of the two blocks of the model's hidden state (where it starts its
+    # answer, and after it: stages/cluster.py), next to the text's 1. Measured offline on
+    # cached states (docs/benchmarks.md, issue 11): household_docs by kind 0.317 -> 0.650,
+    # project, MASSIVE, banking77 and the captions kept or raised. 0: without them.
+    state_weight: float = 1.0
     # Weight of a picture's visual vector (the classifier's pooled features) next to the
     # text's. Chosen on held-out pictures (sklearn's 8x8 digits, not the CIFAR benchmark):
     # best of 0..8 and visual-only there; equal blocks (1.0) barely moved k-means

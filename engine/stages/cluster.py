@@ -34,7 +34,7 @@ from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, label_concepts
 from .base import StageContext
 from .labels import display_name, label_key
-from .propose import parse_label_list
+from .propose import answer_states, parse_label_list
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -361,6 +361,15 @@ def gate(agreement: float) -> float:
     return min(1.0, agreement / AGREEMENT_FULL)
 
 
+def standard_rows(block: np.ndarray) -> np.ndarray:
+    """Each column centred and scaled to unit variance over the run's items, then rows unit
+    length. A language model's hidden state has a few dimensions hundreds of times larger
+    than the rest, the same for every input, which would otherwise decide every cosine."""
+    block = np.asarray(block, dtype=np.float64)
+    spread = block.std(axis=0)
+    return unit_rows((block - block.mean(axis=0)) / np.where(spread > 0, spread, 1.0))
+
+
 def criterion_vectors(
     descriptions: list[str],
     labels: list[str],
@@ -372,6 +381,8 @@ def criterion_vectors(
     times: np.ndarray | None,
     text: np.ndarray | None = None,
     steering: tuple[np.ndarray, float, float] | None = None,
+    states: np.ndarray | None = None,
+    state_weights: tuple[float, float] = (1.0, 1.0),
 ) -> tuple[np.ndarray, dict]:
     """The vectors the grouping clusters: the description's embedding, the labels (the LLM's
     reading of the criterion) and, for pictures, their features and their moments in time,
@@ -381,7 +392,13 @@ def criterion_vectors(
 
     ``steering`` (criterion-first values, stages/taxonomy.py): each item's chosen value
     as an index, with the text's and the choices' weights as the pair arbitration set them;
-    the choices then stand in for the free labels (``label_weight`` 0)."""
+    the choices then stand in for the free labels (``label_weight`` 0).
+
+    ``states`` (items, 2, n_embd): the language model's hidden state where it starts each
+    file's answer and after the answer's last token (stages/propose.py), the file read
+    under the criterion (InBedder; Cluster-R1's baselines), each a block at its weight in
+    ``state_weights``. The answer's state says what the answer says, so like the label
+    block it is lowered when the answers name fewer concepts than K (``label_block_weight``)."""
     text = embed(descriptions) if text is None else text
     # The description's embedding keeps full weight: its agreement with the labels cannot
     # tell "the text does not carry the criterion" from "the labels are noise". Measured on
@@ -396,6 +413,11 @@ def criterion_vectors(
         blocks["choice"] = (np.eye(int(choice.max()) + 1)[choice], choice_weight)
     if label_weight > 0:
         blocks["label"] = (label_vectors(labels, embed), label_weight)
+    if states is not None:  # (items, 2, n_embd): the model's reading of each file
+        for n, name in enumerate(("state_start", "state_end")):
+            block = standard_rows(states[:, n, :])
+            agreement[name] = criterion_agreement(block, concepts)
+            blocks[name] = (block, state_weights[n])
     vis = visual_block(visual, len(descriptions))
     if vis is not None and visual_weight > 0:
         agreement["visual"] = criterion_agreement(vis, concepts)
@@ -455,7 +477,10 @@ def hybrid_groups(
     vectors, report = criterion_vectors(
         descriptions, labels, concepts, embed, weight,
         visual_vectors(ctx.project, ctx.settings, hashes), ctx.settings.visual_weight,
-        when_where(ctx.project, ctx.settings, hashes), text=text, steering=steering)
+        when_where(ctx.project, ctx.settings, hashes), text=text, steering=steering,
+        states=answer_states(ctx, descriptions) if raw is not None and ctx.settings.state_weight > 0 else None,
+        state_weights=(ctx.settings.state_weight,
+                       label_block_weight(ctx.settings.state_weight, len(set(concepts)), k)))
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:

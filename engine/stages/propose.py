@@ -27,6 +27,7 @@ stages/taxonomy.py); a more specific answer replaces the broad one.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections import Counter
@@ -90,7 +91,11 @@ def item_answers(ctx: StageContext, descriptions: Sequence[str],
                  broader: Sequence[str] | None = None) -> list[tuple[str, bool]]:
     """(answer, asked now) per description: its own answer to the criterion, one to three
     words, from the cache where it was asked before. ``broader``: per description, an answer
-    found too broad, to be bettered."""
+    found too broad, to be bettered.
+
+    A model that can give its hidden state (the in-process runtime's
+    ``generate_with_state``) answers with it, and both are cached together: the state is
+    the file read under the question, which stages/cluster.py groups by (``answer_states``)."""
     criterion = ctx.settings.criterion
     known = list(ctx.settings.seed_labels)
     jobs = []
@@ -98,14 +103,43 @@ def item_answers(ctx: StageContext, descriptions: Sequence[str],
         too_broad = broader[n] if broader is not None else None
         payload = answer_payload(criterion, description, known, too_broad)
 
-        def ask(body: str = payload["text"], too_broad: str | None = too_broad) -> str:
-            answer = ctx.model.get().generate(
-                prompts.answer_messages(criterion, body, known, too_broad), grammar=prompts.words_grammar(),
-                max_tokens=24, cancel=ctx.cancel)
-            return parse_answer(answer)
+        def ask(body: str = payload["text"], too_broad: str | None = too_broad) -> dict[str, Any]:
+            model = ctx.model.get()
+            messages = prompts.answer_messages(criterion, body, known, too_broad)
+            with_state = getattr(model, "generate_with_state", None)
+            if with_state is None:
+                text = model.generate(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
+                return {"answer": parse_answer(text)}
+            text, state = with_state(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
+            return {"answer": parse_answer(text), "state": encode_state(state)}
 
         jobs.append((payload, ask))
-    return [(str(answer), computed) for answer, computed in cached_many(ctx, "answer", jobs, on_done)]
+    return [(str(value.get("answer", "")) if isinstance(value, dict) else str(value), computed)
+            for value, computed in cached_many(ctx, "answer", jobs, on_done)]
+
+
+def encode_state(state: Any) -> str:
+    """Hidden states in the cache: half precision, base64 (6 KB a file for the 1.5B model)."""
+    import numpy as np
+
+    return base64.b64encode(np.asarray(state, dtype="<f2").tobytes()).decode("ascii")
+
+
+def answer_states(ctx: StageContext, descriptions: Sequence[str]) -> Any:
+    """The cached hidden states of the files' answers (``item_answers``) as an array
+    (files, 2, n_embd), or None unless every file has one (a model on a server gives none)."""
+    import numpy as np
+
+    rows = []
+    for description in descriptions:
+        value = ctx.project.cache_get(answer_key(ctx, description))
+        state = value.get("state") if isinstance(value, dict) else None
+        if not isinstance(state, str):
+            return None
+        rows.append(np.frombuffer(base64.b64decode(state), dtype="<f2").astype(np.float32))
+    if not rows or len({r.size for r in rows}) != 1 or rows[0].size % 2:
+        return None
+    return np.stack(rows).reshape(len(rows), 2, -1)
 
 
 def propose_labels(ctx: StageContext, ordered: list[tuple[int, str, str]]) -> dict[int, str]:
