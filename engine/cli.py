@@ -133,6 +133,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         folder, args.criterion, k=args.k, project_path=args.project, model=args.model,
         runtime=_runtime(args), include_hidden=args.include_hidden,
         method=args.method, steer=args.steer, llm_sample=args.llm_sample, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
+        state_weight=args.state_weight,
         summaries=True if args.summaries else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
         server=_server_options(args) if args.server else None, regroup=args.regroup,
@@ -277,7 +278,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "upper_bound_sample": args.upper_bound_sample,
         # bench measures Corral's defaults, not this machine's settings.json
         "settings": run_settings(criterion, method=args.method,
-                                 steer=args.steer, llm_sample=args.llm_sample, config=False),
+                                 steer=args.steer, llm_sample=args.llm_sample, state_weight=args.state_weight,
+                                 config=False),
         "progress": TerminalProgress(),
     }
     if multi:
@@ -431,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "file; default) or values (the criterion's values read off a sample, each "
                             "file choosing one: better where the files' text does not carry the "
                             "criterion, e.g. the kind of a document, see docs/benchmarks.md)")
+        p.add_argument("--state-weight", type=float, default=None, metavar="W",
+                       help="experimental: group by the model's hidden state where it starts each "
+                            "file's answer too, a block at weight W beside the text's 1 (default: 0, "
+                            "off; in-process models only; measured in docs/benchmarks.md)")
         p.add_argument("--llm-sample", type=int, default=None, metavar="N",
                        help="faster for big folders: the model reads N representative files and the "
                             "embeddings place the rest, the model reading those their neighbours "

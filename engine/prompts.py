@@ -27,7 +27,7 @@ VERSIONS = {
     "coherence": "c1",
     "values": "v2",
     "generic": "g1",
-    "answer": "q3",  # q2's prompt; the answer cached with the model's hidden state
+    "answer": "q2",
 }
 
 SYSTEM = (

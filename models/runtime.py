@@ -251,7 +251,8 @@ class LocalLLM(LlamaHandle):
         """:meth:`generate`, and the model's hidden state where it starts the answer and
         after the answer's last token, as a (2, n_embd) float32 array: the file read under
         the question the prompt asks (InBedder's criterion-conditioned vector; Cluster-R1's
-        baselines). Costs one more decode of the answer's few tokens."""
+        baselines). Costs one more decode of the answer's few tokens
+        (``llama_adapter.hidden_states``)."""
         with self._lock:
             text = self.generate(messages, grammar=grammar, max_tokens=max_tokens, cancel=cancel)
             _, prompt = self.fit_messages(messages, reserve=max_tokens + 4)

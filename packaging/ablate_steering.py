@@ -18,7 +18,10 @@ docs/benchmarks.md records what it printed. KEY picks a criterion of a two-crite
 from __future__ import annotations
 
 import argparse
+import contextlib
 import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,15 +51,44 @@ def _no_model() -> None:
     raise SystemExit("a model answer is not in the project's cache: run `corral bench` first")
 
 
-def main() -> None:
+@dataclass
+class Replay:
+    """A bench run's items as the pipeline saw them, from its project's cache."""
+
+    name: str
+    true: list[str]
+    k: int
+    settings: Settings
+    ctx: StageContext  # on the open project (the model raises if asked anything)
+    descriptions: list[str]
+    labels: list[str]
+    concepts: list[int]
+    label_weight: float  # the label block's weight after label_block_weight
+    visual: list
+    times: np.ndarray | None
+    embed: Callable[[list[str]], np.ndarray]
+
+    def score(self, vectors: np.ndarray) -> str:
+        """ACC / NMI / ARI at the true K, the pipeline's partition, mean of 3 seeds."""
+        runs = [metrics(self.true, cluster.partition(vectors, self.k, seed).tolist()) for seed in range(3)]
+        return " / ".join(f"{np.mean([r[m] for r in runs]):.3f}" for m in ("acc", "nmi", "ari"))
+
+
+def arguments(extra: Callable[[argparse.ArgumentParser], None] = lambda p: None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("project")
     parser.add_argument("dataset")
     parser.add_argument("key", nargs="?")
     parser.add_argument("--sample", type=int, default=0)
     parser.add_argument("--criterion")
-    parser.add_argument("--full", default="0.25,0.5,1.0")
-    args = parser.parse_args()
+    extra(parser)
+    return parser.parse_args()
+
+
+@contextlib.contextmanager
+def replay(args: argparse.Namespace, **settings: float) -> Iterator[Replay]:
+    """Describe and propose replayed from the project's cache for the bench's sample;
+    ``settings``: Settings fields the bench ran with (``state_weight``)."""
     dataset = Path(args.dataset)
     if is_multi_criteria(dataset):
         examples, specs = load_multi_dataset(dataset)
@@ -74,47 +106,54 @@ def main() -> None:
     k = len(set(true))
     spec_model = get_spec(DEFAULT_MODEL)
     model = LazyModel(f"{spec_model.name}:{spec_model.sha256[:16]}", _no_model)
-    settings = Settings(criterion=criterion, k=k)
+    settings = Settings(criterion=criterion, k=k, **settings)  # type: ignore[arg-type]
     embedder = Embedder.load(ModelStore().resolve("minilm-l6")[0])
     warnings.filterwarnings("ignore")
-    with Project.open(args.project, create=False) as project:
-        ids = _load_items(project, chosen)
-        ctx = StageContext(project, model, settings)
-        described, _ = describe_items(ctx, [project.item(i) for i in ids])
-        hashes = [project.item(i).content_hash for i in ids]
-        ordered = [(i, h, described[i]) for i, h in zip(ids, hashes, strict=True)]
-        raw = propose_labels(ctx, ordered)
-        visual = visual_vectors(project, settings, hashes)
-        times = when_where(project, settings, hashes)
-    descriptions = [described[i] for i in ids]
-    labels = [raw.get(i) or "unlabelled" for i in ids]
-    concepts = label_concepts(labels, embedder.embed, settings.label_merge_distance)
-    weight = cluster.label_block_weight(settings.label_weight, len(set(concepts)), k)
-    print(f"{dataset.name} {args.key or ''}: {len(ids)} items, K={k}, {len(set(concepts))} label "
-          f"concepts, criterion {criterion!r}")
+    try:
+        with Project.open(args.project, create=False) as project:
+            ids = _load_items(project, chosen)
+            ctx = StageContext(project, model, settings)
+            described, _ = describe_items(ctx, [project.item(i) for i in ids])
+            hashes = [project.item(i).content_hash for i in ids]
+            ordered = [(i, h, described[i]) for i, h in zip(ids, hashes, strict=True)]
+            raw = propose_labels(ctx, ordered)
+            labels = [raw.get(i) or "unlabelled" for i in ids]
+            concepts = label_concepts(labels, embedder.embed, settings.label_merge_distance)
+            yield Replay(f"{dataset.name} {args.key or ''}", true, k, settings, ctx, [described[i] for i in ids],
+                         labels, concepts, cluster.label_block_weight(settings.label_weight, len(set(concepts)), k),
+                         visual_vectors(project, settings, hashes), when_where(project, settings, hashes),
+                         embedder.embed)
+    finally:
+        embedder.close()
 
-    def score(vectors: np.ndarray) -> str:
-        runs = [metrics(true, cluster.partition(vectors, k, seed).tolist()) for seed in range(3)]
-        return " / ".join(f"{np.mean([r[m] for r in runs]):.3f}" for m in ("acc", "nmi", "ari"))
 
-    text = embedder.embed(descriptions)
-    lab = cluster.label_vectors(labels, embedder.embed)
-    vis = cluster.visual_block(visual, len(ids))
-    old = {"text": (text, 1.0), "label": (lab, weight)}
+def main() -> None:
+    args = arguments(lambda p: p.add_argument("--full", default="0.25,0.5,1.0"))
+    with replay(args) as run:
+        ablate(run, args.full)
+
+
+def ablate(run: Replay, full_at: str) -> None:
+    settings, n = run.settings, len(run.descriptions)
+    print(f"{run.name}: {n} items, K={run.k}, {len(set(run.concepts))} label "
+          f"concepts, criterion {settings.criterion!r}")
+    text = run.embed(run.descriptions)
+    lab = cluster.label_vectors(run.labels, run.embed)
+    vis = cluster.visual_block(run.visual, n)
+    old = {"text": (text, 1.0), "label": (lab, run.label_weight)}
     if vis is not None:
         old["visual"] = (vis, settings.visual_weight)
-    print(f"  before issue 11 (text 1, labels {weight:.2f}, pictures {settings.visual_weight:g}): "
-          f"{score(cluster.combine(old))}")
-    print(f"  labels only: {score(cluster.unit_rows(lab))}")
-    print(f"  text only: {score(text)}")
-    for full in (float(x) for x in args.full.split(",")):
+    print(f"  before issue 11 (text 1, labels {run.label_weight:.2f}, pictures {settings.visual_weight:g}): "
+          f"{run.score(cluster.combine(old))}")
+    print(f"  labels only: {run.score(cluster.unit_rows(lab))}")
+    print(f"  text only: {run.score(text)}")
+    for full in (float(x) for x in full_at.split(",")):
         cluster.AGREEMENT_FULL = full
-        vectors, report = cluster.criterion_vectors(descriptions, labels, concepts, lambda t: (
-            text if t is descriptions else embedder.embed(t)), weight, visual,
-            settings.visual_weight, times)
-        blocks = ", ".join(f"{n} a={r['agreement']} w={r['weight']}" for n, r in report.items())
-        print(f"  gated, full at {full:g}: {score(vectors)}   [{blocks}]")
-    embedder.close()
+        vectors, report = cluster.criterion_vectors(
+            run.descriptions, run.labels, run.concepts, lambda t: text if t is run.descriptions else run.embed(t),
+            run.label_weight, run.visual, settings.visual_weight, run.times)
+        blocks = ", ".join(f"{name} a={r['agreement']} w={r['weight']}" for name, r in report.items())
+        print(f"  gated, full at {full:g}: {run.score(vectors)}   [{blocks}]")
 
 
 if __name__ == "__main__":

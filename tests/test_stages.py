@@ -444,13 +444,14 @@ def test_the_answers_hidden_states_are_cached_and_steer_the_grouping(tmp_path: P
         return centres[kind] + 0.1 * rng.normal(size=(2, 24))
 
     folder = _three_kinds(tmp_path)
-    settings = Settings(criterion="kind", k=3)
+    settings = Settings(criterion="kind", k=3, state_weight=0.5)
     fake = FakeStateLLM(label_for=lambda t: "document", state_for=state_for)
     result = organize(RunRequest(folder, settings, tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
                       embedder=_keyword_embedder({}))
     groups = sorted(sorted({m.path[0] for m in g.members}) for g in result.groups)
     assert groups == [["c"], ["l"], ["r"]]
-    assert result.stats["blocks"]["state_start"]["weight"] == 1.0
+    assert result.stats["blocks"]["state_start"]["weight"] == 0.5
+    assert "state_end" not in result.stats["blocks"]  # the answer's state: off by default
 
     # Again with a model that gives no states: nothing asked, the cached states group alike.
     again = FakeLLM()
@@ -464,7 +465,12 @@ def test_the_answers_hidden_states_are_cached_and_steer_the_grouping(tmp_path: P
     result3 = organize(RunRequest(folder, settings, tmp_path / "q.corral"), model=LazyModel("fake", lambda: plain),
                        embedder=_keyword_embedder({}))
     assert "state_start" not in result3.stats["blocks"]
-    for name, with_state in [("p.corral", True), ("q.corral", False)]:
+    # By default the states are not asked for, not even of a model that can give them.
+    default = FakeStateLLM(label_for=lambda t: "document", state_for=state_for)
+    result4 = organize(RunRequest(folder, Settings(criterion="kind", k=3), tmp_path / "r.corral"),
+                       model=LazyModel("fake", lambda: default), embedder=_keyword_embedder({}))
+    assert "state_start" not in result4.stats["blocks"] and default.calls.count("answer") == 36
+    for name, with_state in [("p.corral", True), ("q.corral", False), ("r.corral", False)]:
         with Project.open(tmp_path / name) as project:
             values = [value for _, value in project.iter_cache("answer")]
             # 18 answers, and 18 more: "document" is too broad, so every file was asked again

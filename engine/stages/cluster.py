@@ -397,8 +397,7 @@ def criterion_vectors(
     ``states`` (items, 2, n_embd): the language model's hidden state where it starts each
     file's answer and after the answer's last token (stages/propose.py), the file read
     under the criterion (InBedder; Cluster-R1's baselines), each a block at its weight in
-    ``state_weights``. The answer's state says what the answer says, so like the label
-    block it is lowered when the answers name fewer concepts than K (``label_block_weight``)."""
+    ``state_weights`` (a block at 0 is left out)."""
     text = embed(descriptions) if text is None else text
     # The description's embedding keeps full weight: its agreement with the labels cannot
     # tell "the text does not carry the criterion" from "the labels are noise". Measured on
@@ -415,6 +414,8 @@ def criterion_vectors(
         blocks["label"] = (label_vectors(labels, embed), label_weight)
     if states is not None:  # (items, 2, n_embd): the model's reading of each file
         for n, name in enumerate(("state_start", "state_end")):
+            if state_weights[n] <= 0:
+                continue
             block = standard_rows(states[:, n, :])
             agreement[name] = criterion_agreement(block, concepts)
             blocks[name] = (block, state_weights[n])
@@ -474,13 +475,14 @@ def hybrid_groups(
         weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
         ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
     bar = StageProgress(ctx.progress, "cluster", 1)
+    state_weights = (ctx.settings.state_weight,
+                     label_block_weight(ctx.settings.answer_state_weight, len(set(concepts)), k))
     vectors, report = criterion_vectors(
         descriptions, labels, concepts, embed, weight,
         visual_vectors(ctx.project, ctx.settings, hashes), ctx.settings.visual_weight,
         when_where(ctx.project, ctx.settings, hashes), text=text, steering=steering,
-        states=answer_states(ctx, descriptions) if raw is not None and ctx.settings.state_weight > 0 else None,
-        state_weights=(ctx.settings.state_weight,
-                       label_block_weight(ctx.settings.state_weight, len(set(concepts)), k)))
+        states=answer_states(ctx, descriptions) if raw is not None and ctx.settings.wants_states else None,
+        state_weights=state_weights)
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:

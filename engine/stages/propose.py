@@ -70,10 +70,13 @@ def parse_answer(text: str) -> str:
 
 
 def answer_payload(criterion: str, description: str, known: Sequence[str] = (),
-                   broader: str | None = None) -> dict[str, Any]:
+                   broader: str | None = None, state: bool = False) -> dict[str, Any]:
     """What an item's answer is cached under: the criterion and the item's own text (and the
-    labels given up front, the answer found too broad, if any), never other items' answers."""
+    labels given up front, the answer found too broad, if any), never other items' answers;
+    ``state``: asked with the model's hidden state (``Settings.wants_states``)."""
     payload: dict[str, Any] = {"criterion": criterion, "text": description[:ANSWER_CHARS]}
+    if state:
+        payload["state"] = True
     if known:
         payload["known"] = list(known)
     if broader:
@@ -83,7 +86,8 @@ def answer_payload(criterion: str, description: str, known: Sequence[str] = (),
 
 def answer_key(ctx: StageContext, description: str) -> str:
     return ctx.cache_key("answer", prompts.VERSIONS["answer"],
-                         answer_payload(ctx.settings.criterion, description, ctx.settings.seed_labels))
+                         answer_payload(ctx.settings.criterion, description, ctx.settings.seed_labels,
+                                        state=ctx.settings.wants_states))
 
 
 def item_answers(ctx: StageContext, descriptions: Sequence[str],
@@ -93,20 +97,21 @@ def item_answers(ctx: StageContext, descriptions: Sequence[str],
     words, from the cache where it was asked before. ``broader``: per description, an answer
     found too broad, to be bettered.
 
-    A model that can give its hidden state (the in-process runtime's
-    ``generate_with_state``) answers with it, and both are cached together: the state is
-    the file read under the question, which stages/cluster.py groups by (``answer_states``)."""
+    When the settings weigh the model's hidden state (``Settings.wants_states``; off by
+    default) and the model can give it (the in-process runtime's ``generate_with_state``),
+    the answer comes with it and both are cached together: the state is the file read under
+    the question, which stages/cluster.py groups by (``answer_states``)."""
     criterion = ctx.settings.criterion
     known = list(ctx.settings.seed_labels)
     jobs = []
     for n, description in enumerate(descriptions):
         too_broad = broader[n] if broader is not None else None
-        payload = answer_payload(criterion, description, known, too_broad)
+        payload = answer_payload(criterion, description, known, too_broad, ctx.settings.wants_states)
 
         def ask(body: str = payload["text"], too_broad: str | None = too_broad) -> dict[str, Any]:
             model = ctx.model.get()
             messages = prompts.answer_messages(criterion, body, known, too_broad)
-            with_state = getattr(model, "generate_with_state", None)
+            with_state = getattr(model, "generate_with_state", None) if ctx.settings.wants_states else None
             if with_state is None:
                 text = model.generate(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
                 return {"answer": parse_answer(text)}
