@@ -204,11 +204,18 @@ class LocalLLM(LlamaHandle):
     ) -> str:
         """Greedy generation, optionally constrained by a GBNF grammar; returns the text.
         ``cancel`` is looked at after every token."""
-        from llama_cpp import LlamaGrammar
-
         with self._lock:
             start = time.perf_counter()
             _, prompt = self.fit_messages(messages, reserve=max_tokens + 4)
+            return self._complete(prompt, grammar, max_tokens, cancel, start)
+
+    def _complete(self, prompt: list[int], grammar: str | None, max_tokens: int, cancel: Cancel | None,
+                  start: float) -> str:
+        """:meth:`generate` on a prompt already fitted to the context window; the call's time
+        counts from ``start``."""
+        from llama_cpp import LlamaGrammar
+
+        with self._lock:
             compiled = None
             if grammar is not None:
                 with quiet_stderr():
@@ -254,8 +261,9 @@ class LocalLLM(LlamaHandle):
         baselines). Costs one more decode of the answer's few tokens
         (``llama_adapter.hidden_states``)."""
         with self._lock:
-            text = self.generate(messages, grammar=grammar, max_tokens=max_tokens, cancel=cancel)
+            start = time.perf_counter()
             _, prompt = self.fit_messages(messages, reserve=max_tokens + 4)
+            text = self._complete(prompt, grammar, max_tokens, cancel, start)
             llm = self._require()
             cached = llama_adapter.cached_tokens(llm)
             if cached[: len(prompt)] != prompt:
