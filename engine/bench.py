@@ -44,6 +44,7 @@ from .jobs import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from .pipeline import closing_models, run_stages
 from .stages.assign import assign_items
 from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
+from .stages.cluster import description_vectors
 from .stages.describe import describe_items
 from .store import Project
 
@@ -230,7 +231,7 @@ def kmeans_baseline(
 ) -> dict[str, float]:
     from sklearn.cluster import KMeans
 
-    vectors = embed(texts)
+    vectors = description_vectors(texts, embed)
     runs = [
         metrics(true, KMeans(n_clusters=k, n_init=10, random_state=s).fit_predict(vectors).tolist())
         for s in range(seeds)

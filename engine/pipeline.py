@@ -30,7 +30,7 @@ from .place import find_basis, place, recorded_settings
 from .request import RunRequest
 from .stages.assign import assign_items
 from .stages.base import LazyEmbedder, LazyModel, Settings, StageContext
-from .stages.cluster import hybrid_groups
+from .stages.cluster import description_vectors, hybrid_groups
 from .stages.describe import describe_items
 from .stages.labels import count_labels
 from .stages.merge import merge_labels
@@ -152,7 +152,7 @@ def run_stages(
             return proposed
 
         t = time.perf_counter()
-        text = embedder.embed([d for _, _, d in items_described])
+        text = description_vectors([d for _, _, d in items_described], embedder.embed)
         timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t
         t = time.perf_counter()
         grouped = sampled_groups(ctx, items_described, labels_of, text, embedder.embed)

@@ -26,11 +26,12 @@ from corral.engine.describers.loading import ImageSkip, load_image
 from corral.engine.describers.metadata import MetadataDescriber, read_exif
 from corral.engine.describers.ocr import OcrDescriber
 from corral.engine.describers.runner import VECTOR_STAGE, ImageDescriptions, visual_vectors
-from corral.engine.describers.tags import ImageNetDescriber
+from corral.engine.describers.tags import ImageNetDescriber, embedding_text
 from corral.engine.ingest import scan_folder
 from corral.engine.pipeline import model_provider, organize
 from corral.engine.request import RunRequest
 from corral.engine.stages.base import LazyModel, Settings, StageContext
+from corral.engine.stages.cluster import description_vectors
 from corral.engine.stages.describe import describe_items
 from corral.engine.store import Project
 from corral.engine.thumbnails import thumbnail_path
@@ -230,6 +231,22 @@ def test_the_classifier_tags_an_airplane_as_aircraft(tmp_path: Path, imagenet_mo
     text = tagger.describe(tmp_path / "plane.jpg", plane, "kind")
     assert text.startswith("Looks like: airliner (") and "%" in text
     assert not AIRCRAFT & {name for name, _ in tagger.top(text_picture("hello"))}
+
+
+def test_the_sentence_embedder_reads_the_tags_without_their_likelihoods() -> None:
+    photo = "Looks like: St. Bernard (25%), meerkat (3%). Text in the picture: SALE 50% (20%) off."
+    assert embedding_text(photo) == "Looks like: St. Bernard, meerkat. Text in the picture: SALE 50% (20%) off."
+    letter = "Dear Ann, the rent rises (5%). Looks like: rain (90%)."
+    assert embedding_text(letter) == letter  # only a picture's own tags sentence changes
+    assert embedding_text("Looks like: a cat.") == "Looks like: a cat."
+    seen: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.append(texts)
+        return np.ones((len(texts), 2))
+
+    description_vectors([photo, letter], embed)  # every embedding of descriptions goes through it
+    assert seen == [[embedding_text(photo), letter]]
 
 
 @pytest.mark.model

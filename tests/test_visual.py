@@ -10,6 +10,7 @@ import hashlib
 
 import numpy as np
 
+from corral.engine.describers.tags import embedding_text  # what the embedder reads of a description
 from corral.engine.stages.cluster import item_vectors, kmeans
 
 DIM = 16
@@ -24,13 +25,13 @@ def embed(texts: list[str]) -> np.ndarray:
     return np.stack(rows)
 
 
-DESCRIPTIONS = ["Looks like: airliner (40%).", "Looks like: tree frog (60%).", "A letter about rent."]
+DESCRIPTIONS = ["Looks like: airliner (40%).", "Looks like: tree frog (60%).", "A letter about rent."]  # tags read without the %
 LABELS = ["aircraft", "frog", "letter"]
 
 
 def text_only(label_weight: float) -> np.ndarray:
     """What item_vectors computed before visual vectors existed."""
-    text = embed(DESCRIPTIONS)
+    text = embed([embedding_text(d) for d in DESCRIPTIONS])
     if label_weight <= 0:
         return text
     out = np.hstack([text, label_weight * embed(LABELS)])
@@ -55,7 +56,7 @@ def test_visual_vectors_are_appended_normalised_and_weighted_documents_get_zeros
     got = item_vectors(DESCRIPTIONS, LABELS, embed, 1.0, [plane, frog, None], weight)
     assert got.shape == (3, 2 * DIM + 8)
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0)
-    text = embed(DESCRIPTIONS)
+    text = embed([embedding_text(d) for d in DESCRIPTIONS])
     labels = embed(LABELS)
     for row, vec in enumerate([plane, frog]):
         block = np.hstack([text[row], labels[row], weight * vec / np.linalg.norm(vec)])

@@ -15,6 +15,7 @@ still place it near similar pictures (docs/photos.md).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -30,6 +31,23 @@ from .base import DescriberUnavailable, ImageDescriber
 
 TOP_K = 5
 MIN_PROB = 0.02  # tags less likely than this are left out (the first one always stays)
+
+
+_LIKELIHOOD = re.compile(r" \(\d{1,3}%\)")
+
+
+def embedding_text(description: str) -> str:
+    """What the sentence embedder reads of a description: a picture's tags without their
+    likelihoods ("Looks like: langur, meerkat." for "Looks like: langur (25%), meerkat
+    (19%)."); any other text as it is. The numbers were half of MiniLM's tokens (40.6 -> 22.1
+    a picture) and carry nothing it can use; the language model still reads them."""
+    if not description.startswith("Looks like: "):
+        return description
+    end = description.find("%).")
+    if end < 0:
+        return description
+    end += len("%).")
+    return _LIKELIHOOD.sub("", description[:end]) + description[end:]
 
 
 def format_tags(ranked: list[tuple[str, float]]) -> str:

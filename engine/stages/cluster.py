@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import prompts
 from ..describers.runner import visual_vectors, when_where
+from ..describers.tags import embedding_text
 from ..jobs import StageProgress
 from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, label_concepts
@@ -77,13 +78,19 @@ def item_vectors(
     and, when some items have one, its L2-normalised visual vector (times
     ``visual_weight``; zeros for documents and pictures without one); rows unit length.
     Without visual vectors the result is exactly the text-only one."""
-    blocks = {"text": (embed(descriptions), 1.0)}
+    blocks = {"text": (description_vectors(descriptions, embed), 1.0)}
     if label_weight > 0:
         blocks["label"] = (label_vectors(raw_labels, embed), label_weight)
     vis = visual_block(visual or [], len(descriptions))
     if vis is not None and visual_weight > 0:
         blocks["visual"] = (vis, visual_weight)
     return combine(blocks)
+
+
+def description_vectors(descriptions: list[str], embed: Embed) -> np.ndarray:
+    """The descriptions' sentence embeddings, each read as :func:`embedding_text` gives it
+    (every place that embeds descriptions goes through here, the bench's k-means too)."""
+    return embed([embedding_text(d) for d in descriptions])
 
 
 def label_vectors(raw_labels: list[str], embed: Embed) -> np.ndarray:
@@ -398,7 +405,7 @@ def criterion_vectors(
     file's answer and after the answer's last token (stages/propose.py), the file read
     under the criterion (InBedder; Cluster-R1's baselines), each a block at its weight in
     ``state_weights`` (a block at 0 is left out)."""
-    text = embed(descriptions) if text is None else text
+    text = description_vectors(descriptions, embed) if text is None else text
     # The description's embedding keeps full weight: its agreement with the labels cannot
     # tell "the text does not carry the criterion" from "the labels are noise". Measured on
     # household_docs (docs/benchmarks.md): by kind the text agreed 0.18 with the labels and
@@ -457,7 +464,7 @@ def hybrid_groups(
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
 
     if text is None:
-        text = embed(descriptions)
+        text = description_vectors(descriptions, embed)
     steering = None
     if raw is None:  # criterion-first: values, each item's choice (stages/taxonomy.py)
         from .taxonomy import steer  # taxonomy uses this module's agreement

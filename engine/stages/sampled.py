@@ -45,17 +45,28 @@ TRUSTED = 0.5  # how far beyond chance the neighbours must put the sample back i
 
 def representative_sample(unit: np.ndarray, size: int, seed: int = 0) -> list[int]:
     """Indexes of ``size`` rows, the one nearest each centre of a k-means with ``size``
-    clusters (MiniBatchKMeans: linear in the rows)."""
+    clusters (MiniBatchKMeans: linear in the rows). One k-means++ start, scikit-learn's own
+    default for it: three took 43 s for 10,000 pictures (1,664 columns with the features), one
+    14 s, and the sample only has to be spread out."""
     from sklearn.cluster import MiniBatchKMeans
 
     if size >= len(unit):
         return list(range(len(unit)))
-    km = MiniBatchKMeans(n_clusters=size, random_state=seed, n_init=3, batch_size=2048).fit(unit)
+    km = MiniBatchKMeans(n_clusters=size, random_state=seed, n_init=1, batch_size=2048).fit(unit)
     picked: set[int] = set()
     for c in range(size):
         members = np.flatnonzero(km.labels_ == c)
         if len(members):
             picked.add(int(members[np.argmax(unit[members] @ km.cluster_centers_[c])]))
+    if len(picked) < size:  # empty clusters: fill up with the rows farthest from the sample
+        chosen = sorted(picked)
+        nearest = (unit @ unit[chosen].T).max(axis=1) if chosen else np.full(len(unit), -np.inf)
+        nearest[chosen] = np.inf
+        while len(picked) < size:
+            i = int(np.argmin(nearest))
+            picked.add(i)
+            nearest = np.maximum(nearest, unit @ unit[i])
+            nearest[i] = np.inf
     return sorted(picked)
 
 

@@ -182,10 +182,14 @@ class Project:
         return json.loads(rows[0]["value"]) if rows else None
 
     def cache_put(self, key: str, stage: str, value: Any) -> None:
-        self._db.table("cache").upsert(
-            {"key": key, "stage": stage, "value": json.dumps(value), "created": time.time()},
-            pk="key",
-        )
+        # One statement: sqlite-utils' upsert reads the table's columns first (0.6 ms a put,
+        # 13% of describing a picture, five puts each).
+        with self._db.atomic():
+            self._db.execute(
+                "insert into cache (key, stage, value, created) values (?, ?, ?, ?) on conflict(key) "
+                "do update set stage = excluded.stage, value = excluded.value, created = excluded.created",
+                [key, stage, json.dumps(value), time.time()],
+            )
 
     def cache_has(self, key: str) -> bool:
         return self._db.execute("select 1 from cache where key = ?", [key]).fetchone() is not None
