@@ -57,8 +57,10 @@ class TerminalProgress:
 
 
 def _runtime(args: argparse.Namespace) -> RuntimeSettings:
+    if args.parallel < 1:
+        raise ValueError("--parallel must be at least 1.")
     return RuntimeSettings(
-        n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers
+        n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers, parallel=args.parallel
     )
 
 
@@ -425,6 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="layers on the GPU: auto (default: all when a GPU build sees a GPU "
                             "the model fits in, else none), -1 (all) or N")
         p.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens")
+        p.add_argument("--parallel", type=int, default=RuntimeSettings.parallel, metavar="N",
+                       help="files' answers the in-process model decodes together (default: "
+                            "%(default)s; 1: one at a time)")
         p.add_argument("--method", choices=["hybrid", "llm"], default="hybrid",
                        help="hybrid: embeddings find groups, the LLM steers and names them; "
                             "llm: the papers' pure-LLM merge and assignment")

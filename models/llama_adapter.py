@@ -38,6 +38,23 @@ REQUIRED: tuple[tuple[str, str], ...] = (
     ("llama_cpp.llama_cpp", "llama_get_embeddings_seq"),
     ("llama_cpp.llama_cpp", "llama_get_embeddings_ith"),
     ("llama_cpp.llama_cpp", "llama_set_embeddings"),
+    ("llama_cpp.llama_cpp", "llama_context_default_params"),
+    ("llama_cpp.llama_cpp", "llama_get_memory"),
+    ("llama_cpp.llama_cpp", "llama_memory_seq_cp"),
+    ("llama_cpp.llama_cpp", "llama_memory_seq_rm"),
+    ("llama_cpp.llama_cpp", "llama_batch_init"),
+    ("llama_cpp.llama_cpp", "llama_batch_free"),
+    ("llama_cpp.llama_cpp", "llama_decode"),
+    ("llama_cpp.llama_cpp", "llama_model_get_vocab"),
+    ("llama_cpp.llama_cpp", "llama_vocab_is_eog"),
+    ("llama_cpp.llama_cpp", "llama_sampler_chain_init"),
+    ("llama_cpp.llama_cpp", "llama_sampler_chain_default_params"),
+    ("llama_cpp.llama_cpp", "llama_sampler_chain_add"),
+    ("llama_cpp.llama_cpp", "llama_sampler_init_grammar"),
+    ("llama_cpp.llama_cpp", "llama_sampler_init_greedy"),
+    ("llama_cpp.llama_cpp", "llama_sampler_sample"),
+    ("llama_cpp.llama_cpp", "llama_sampler_free"),
+    ("llama_cpp._internals.LlamaModel", "self.model"),
     ("llama_cpp._internals.LlamaModel", "token_get_text"),
     ("llama_cpp._internals.LlamaContext", "kv_cache_clear"),
     ("llama_cpp._internals.LlamaContext", "decode"),
@@ -66,7 +83,7 @@ def library_dir() -> Path:
     return Path(llama_cpp.__file__).parent / "lib"
 
 
-_params_lock = threading.Lock()
+_params_lock = threading.RLock()  # open_llama nests model_params in context_params
 
 
 @contextlib.contextmanager
@@ -76,13 +93,27 @@ def model_params(**overrides: Any) -> Iterator[None]:
     ``Llama.__init__`` takes its params from ``llama_model_default_params()`` and exposes no
     argument for ``use_extra_bufts``, so the defaults function is wrapped for the load.
     """
+    with _defaults("llama_model_default_params", overrides):
+        yield
+
+
+@contextlib.contextmanager
+def context_params(**overrides: Any) -> Iterator[None]:
+    """The same for llama_context_params (``n_seq_max``, ``kv_unified``: ``Llama`` has no
+    argument for either)."""
+    with _defaults("llama_context_default_params", overrides):
+        yield
+
+
+@contextlib.contextmanager
+def _defaults(function: str, overrides: dict[str, Any]) -> Iterator[None]:
     if not overrides:
         yield
         return
     from llama_cpp import llama_cpp as lib
 
     with _params_lock:
-        original = lib.llama_model_default_params
+        original = getattr(lib, function)
 
         def patched() -> Any:
             params = original()
@@ -90,11 +121,11 @@ def model_params(**overrides: Any) -> Iterator[None]:
                 setattr(params, name, value)
             return params
 
-        lib.llama_model_default_params = patched
+        setattr(lib, function, patched)
         try:
             yield
         finally:
-            lib.llama_model_default_params = original
+            setattr(lib, function, original)
 
 
 # ---- a loaded model -------------------------------------------------------------------------
@@ -114,7 +145,9 @@ def cached_tokens(llama: Any) -> list[int]:
 
 
 def keep_cached(llama: Any, n: int) -> None:
-    """Keep the first ``n`` cached tokens; the next ``eval`` continues from there."""
+    """Keep the first ``n`` cached tokens, drop the rest from the KV cache (every sequence's
+    cells from position ``n`` on); the next ``eval`` continues from there."""
+    llama._ctx.kv_cache_seq_rm(-1, n, -1)
     llama.n_tokens = n
 
 
@@ -160,6 +193,93 @@ def hidden_states(llama: Any, start: int, dim: int) -> np.ndarray:
         llama_cpp.llama_set_embeddings(ctx, False)
     llama.n_tokens = start + len(tokens)
     return np.stack(rows)
+
+
+def generate_batch(llama: Any, suffixes: Sequence[list[int]], start: int, grammar: str | None,
+                   max_tokens: int, cancelled: Any = None) -> list[list[int]]:
+    """Greedy answers to several prompts at once, each its own sequence: the generated tokens
+    of each (without the end-of-generation token).
+
+    The prompts share their first ``start`` tokens, which sequence 0 (the one ``Llama`` keeps)
+    must hold already; each prompt's own ``suffixes[i]`` is decoded as sequence i + 1 on a
+    copy of that prefix (a unified KV cache shares its cells), then every unfinished sequence
+    takes one step per ``llama_decode``. One step for eight sequences costs little more than
+    one for one on a CPU (the weights are read once), so the short answers of the propose
+    stage come out faster. ``grammar``: GBNF every answer follows. ``cancelled()`` is asked
+    between decodes; when it says yes the answers so far are returned. The extra sequences
+    are removed from the cache before returning, whatever happens."""
+    import llama_cpp as lib
+
+    ctx = llama._ctx.ctx
+    memory = lib.llama_get_memory(ctx)
+    vocab = lib.llama_model_get_vocab(llama._model.model)
+    n_batch = int(llama.n_batch)
+    n = len(suffixes)
+    batch = lib.llama_batch_init(n_batch, 0, 1)
+    samplers = []
+    out: list[list[int]] = [[] for _ in range(n)]
+    try:
+        for seq in range(n):
+            chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+            if grammar is not None:
+                rule = lib.llama_sampler_init_grammar(vocab, grammar.encode("utf-8"), b"root")
+                if not rule:
+                    lib.llama_sampler_free(chain)
+                    raise ModelError("llama.cpp could not parse the answer's grammar.")
+                lib.llama_sampler_chain_add(chain, rule)
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
+            samplers.append(chain)
+            lib.llama_memory_seq_cp(memory, 0, seq + 1, 0, start)
+        pending: dict[int, int] = {}  # sequence -> its logits' row in the last decode
+        live: set[int] = set()
+
+        def decode() -> None:
+            if lib.llama_decode(ctx, batch) != 0:
+                raise ModelError("llama.cpp could not decode a batch of answers (the context is full).")
+
+        def add(token: int, pos: int, seq: int, logits: bool) -> None:
+            i = batch.n_tokens
+            batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
+            batch.seq_id[i][0], batch.logits[i] = seq + 1, logits
+            if logits:
+                pending[seq] = i
+            batch.n_tokens += 1
+
+        def step() -> None:  # decode the batch, then each sequence with logits takes its token
+            decode()
+            for seq, row in sorted(pending.items()):
+                token = int(lib.llama_sampler_sample(samplers[seq], ctx, row))
+                if lib.llama_vocab_is_eog(vocab, token) or len(out[seq]) >= max_tokens:
+                    live.discard(seq)
+                else:
+                    out[seq].append(token)
+                    live.add(seq)
+            pending.clear()
+            batch.n_tokens = 0
+
+        # the prompts' own tokens, as many as a decode takes; each first token as soon as
+        # its prompt's last token is in
+        batch.n_tokens = 0
+        for seq, tokens in enumerate(suffixes):
+            for j, token in enumerate(tokens):
+                if batch.n_tokens == n_batch:
+                    step()
+                add(token, start + j, seq, j == len(tokens) - 1)
+        if batch.n_tokens:
+            step()
+        while live and not (cancelled is not None and cancelled()):
+            for seq in sorted(live):
+                add(out[seq][-1], start + len(suffixes[seq]) + len(out[seq]) - 1, seq, True)
+            step()
+    except RuntimeError as exc:
+        raise ModelError(f"llama.cpp failed while answering several prompts at once: {exc}") from exc
+    finally:
+        for seq in range(n):
+            lib.llama_memory_seq_rm(memory, seq + 1, -1, -1)
+        for chain in samplers:
+            lib.llama_sampler_free(chain)
+        lib.llama_batch_free(batch)
+    return out
 
 
 def decode_pooled(llama: Any, sequences: Sequence[list[int]], dim: int, name: str) -> list[np.ndarray]:

@@ -53,6 +53,7 @@ class RuntimeSettings:
     n_gpu_layers: int | None = None  # None: auto (models/gpu.py); 0: CPU; -1: every layer
     n_batch: int = 512
     seed: int = 0
+    parallel: int = 16  # answers decoded together by generate_many (1: one at a time)
 
 
 class LocalLLM(LlamaHandle):
@@ -87,17 +88,20 @@ class LocalLLM(LlamaHandle):
     def load(cls, path: str | Path, *, name: str | None = None, settings: RuntimeSettings | None = None) -> LocalLLM:
         path = Path(path)
         settings = settings or RuntimeSettings()
-        llama = open_llama(
-            path,
-            "reinstall it or choose another model",
-            n_ctx=settings.n_ctx,
-            n_threads=settings.n_threads,
-            n_threads_batch=settings.n_threads,  # else prompt evaluation uses every core
-            n_gpu_layers=settings.n_gpu_layers,
-            n_batch=settings.n_batch,
-            seed=settings.seed,
-            logits_all=False,
-        )
+        # room for generate_many's sequences beside the one Llama keeps, in one KV cache
+        # whose cells they share (the prompts' common prefix is held once)
+        with llama_adapter.context_params(n_seq_max=max(1, settings.parallel) + 1, kv_unified=True):
+            llama = open_llama(
+                path,
+                "reinstall it or choose another model",
+                n_ctx=settings.n_ctx,
+                n_threads=settings.n_threads,
+                n_threads_batch=settings.n_threads,  # else prompt evaluation uses every core
+                n_gpu_layers=settings.n_gpu_layers,
+                n_batch=settings.n_batch,
+                seed=settings.seed,
+                logits_all=False,
+            )
         return cls(llama, path, name or path.stem, settings)
 
     @property
@@ -246,6 +250,61 @@ class LocalLLM(LlamaHandle):
             if cancel is not None:
                 cancel.check()
             return "".join(pieces)
+
+    @property
+    def parallel(self) -> int:
+        """How many answers :meth:`generate_many` decodes together."""
+        return max(1, int(self.settings.parallel))
+
+    def generate_many(
+        self,
+        requests: Sequence[Sequence[Message]],
+        *,
+        grammar: str | None = None,
+        max_tokens: int = 256,
+        cancel: Cancel | None = None,
+    ) -> list[str]:
+        """:meth:`generate` for several prompts, decoded together ``parallel`` at a time
+        (``llama_adapter.generate_batch``): the same greedy answers, in order. Their common
+        beginning (the system prompt and the question) is evaluated once."""
+        with self._lock:
+            start = time.perf_counter()
+            llm = self._require()
+            prompts = [self.fit_messages(m, reserve=max_tokens + 4)[1] for m in requests]
+            if not prompts:
+                return []
+            shared = min(min(len(p) for p in prompts) - 1,
+                         min(_common_prefix(prompts[0], p) for p in prompts))
+            prefix = prompts[0][:shared]
+            reuse = _common_prefix(llama_adapter.cached_tokens(llm), prefix)
+            llama_adapter.keep_cached(llm, reuse)
+            if reuse < shared:
+                llm.eval(prefix[reuse:])
+            self.usage.prompt_tokens += shared - reuse
+            self.usage.cached_tokens += reuse + shared * (len(prompts) - 1)
+            texts: list[str] = []
+            cancelled = (lambda: cancel.cancelled) if cancel is not None else None
+            i = 0
+            while i < len(prompts) and not (cancel is not None and cancel.cancelled):
+                # as many as fit beside the prefix (each with room for its answer), up to parallel
+                used, j = shared, i
+                while j < len(prompts) and j - i < self.parallel:
+                    need = len(prompts[j]) - shared + max_tokens + 1
+                    if j > i and used + need > self.n_ctx:
+                        break
+                    used, j = used + need, j + 1
+                suffixes = [p[shared:] for p in prompts[i:j]]
+                answers = llama_adapter.generate_batch(llm, suffixes, shared, grammar, max_tokens, cancelled)
+                for tokens, suffix in zip(answers, suffixes, strict=True):
+                    texts.append(llm.detokenize(tokens).decode("utf-8", "ignore"))
+                    self.usage.prompt_tokens += len(suffix)
+                    self.usage.generated_tokens += len(tokens)
+                i = j
+            self.usage.calls += len(texts)
+            self.usage.seconds += time.perf_counter() - start
+            if cancel is not None:
+                cancel.check()
+            return texts
 
     def generate_with_state(
         self,

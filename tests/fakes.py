@@ -102,3 +102,19 @@ class FakeStateLLM(FakeLLM):
         text = self.generate(messages, grammar=grammar, max_tokens=max_tokens, cancel=cancel)
         body = messages[-1]["content"].split("File:\n", 1)[1].rsplit("\n\nQuestion: ", 1)[0]
         return text, self.state_for(body)
+
+
+class FakeBatchLLM(FakeLLM):
+    """A FakeLLM that answers several prompts in one call, as the in-process runtime's
+    ``generate_many`` does, ``parallel`` at a most; ``batches`` records each call's size."""
+
+    def __init__(self, *, parallel: int = 4, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.parallel = parallel
+        self.batches: list[int] = []
+
+    def generate_many(self, requests: Sequence[Sequence[Message]], *, grammar: str | None = None,
+                      max_tokens: int = 256, cancel: object = None) -> list[str]:
+        assert len(requests) <= self.parallel
+        self.batches.append(len(requests))
+        return [self.generate(m, grammar=grammar, max_tokens=max_tokens) for m in requests]

@@ -40,9 +40,10 @@ def test_every_private_name_the_adapter_uses_exists(where: str, name: str) -> No
                f"{llama_adapter.TESTED_VERSION})")
     owner = _resolve(where)
     if name.startswith("self.") or "(" in name:
-        # Set or called in Llama.__init__: only a loaded model has them, so read the source
-        # (of the class: the tests' model guard replaces __init__ itself).
-        source = inspect.getsource(llama_cpp.Llama)
+        # Set or called in __init__ (of Llama, or of the class named): only a loaded model has
+        # them, so read the source (of the class: the tests' model guard replaces __init__ itself).
+        source = inspect.getsource(owner if inspect.isclass(owner) and owner is not llama_cpp.Llama
+                                   else llama_cpp.Llama)
         pattern = re.escape(name) + (r"\s*(:[^=\n]*)?=" if name.startswith("self.") else "")
         assert re.search(pattern, source), (
             f"{upgrade}: Llama.__init__ no longer has {name!r}, which models/llama_adapter.py "
@@ -63,8 +64,8 @@ def test_the_installed_llama_cpp_python_is_the_one_the_adapter_was_written_for()
 
 # Private llama-cpp-python names; only the adapter may spell them.
 _PRIVATE = re.compile(
-    r"\._model\.token_|\._ctx\b|\._batch\b|\.n_tokens\s*=[^=]|\binput_ids\b|_init_mtmd_context|"
-    r"_convert_message_for_template|llama_model_default_params|llama_get_logits|"
+    r"\._model\.token_|\._model\.model\b|\._ctx\b|\._batch\b|\.n_tokens\s*=[^=]|\binput_ids\b|_init_mtmd_context|"
+    r"_convert_message_for_template|llama_model_default_params|llama_context_default_params|llama_get_logits|"
     r"llama_get_embeddings|llama_cpp\.__file__")
 
 

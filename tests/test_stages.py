@@ -429,6 +429,29 @@ def test_an_answer_too_broad_for_k_groups_is_asked_again_more_specifically(tmp_p
     assert ctx.stats["propose"]["calls"] == 0 and fake.calls.count("again") == 9
 
 
+def test_a_model_that_answers_several_at_once_gets_the_files_in_groups(tmp_path: Path) -> None:
+    """The runtime decodes several answers together (``generate_many``): the propose stage
+    hands it the uncached files ``parallel`` at a time, and the labels, the cache and the
+    progress are what one call per file gives."""
+    from corral.engine.stages.propose import answer_key, propose_labels
+    from tests.fakes import FakeBatchLLM
+
+    rows = [(i, f"h{i}", f"{['receipt', 'recipe', 'letter'][i % 3]} number {i}") for i in range(11)]
+    single = FakeLLM(label_for=lambda t: t.split()[0])
+    alone = propose_labels(_ctx(tmp_path / "a", single, 3), rows)
+    batch = FakeBatchLLM(parallel=4, label_for=lambda t: t.split()[0])
+    ctx = _ctx(tmp_path / "b", batch, 3)
+    ctx.project.cache_put(answer_key(ctx, rows[5][2]), "answer", {"answer": "letter"})  # asked before
+    seen: list[int] = []
+    ctx.progress = lambda event: seen.append(event.done) if event.stage == "propose" else None
+    together = propose_labels(ctx, rows)
+    assert together == alone and batch.batches == [4, 4, 2] and batch.calls.count("answer") == 10
+    assert ctx.stats["propose"]["calls"] == 10 and ctx.stats["propose"]["cached"] == 1
+    assert seen and seen[-1] == 11
+    assert ctx.stats["call_fit"]["answer"][0] == 10  # each timed, for the estimate
+    assert propose_labels(ctx, rows) == alone and batch.batches == [4, 4, 2]  # all cached now
+
+
 def test_the_answers_hidden_states_are_cached_and_steer_the_grouping(tmp_path: Path) -> None:
     """A model that gives its hidden state with each answer (the in-process runtime): the
     states are cached with the answers and group the files where neither the text's embedding

@@ -7,6 +7,11 @@ stored in the project the moment it arrives, so an interrupted run keeps every f
 one. A model whose ``concurrency`` is 1 (the in-process runtime, one call at a time anyway)
 computes them one by one in order, exactly as a loop over :meth:`StageContext.cached` would.
 
+A job whose computation is an :class:`Ask` (a prompt, a grammar and what to make of the
+answer) rather than a function can be answered together with others: a model that decodes
+several answers at once (the in-process runtime's ``generate_many``, ``parallel`` at a time)
+takes the uncached asks ``parallel`` at a time, and each answer is stored as its group ends.
+
 Each call computed one at a time is timed against the length of the file's text it sent
 (``payload["text"]``): the sums of a least-squares line, seconds = a + b * characters, go
 into ``ctx.stats["call_fit"][stage]``, from which engine/estimate.py learns what a call
@@ -17,10 +22,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from functools import partial
 from time import perf_counter
 from typing import Any
 
+from corral.models.text_model import Cancel, Message
+
 from .base import StageContext
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One generation a job needs: ``finish`` turns the answer's text into the value cached."""
+
+    messages: list[Message]
+    grammar: str | None
+    max_tokens: int
+    finish: Callable[[str], Any]
+
+    def run(self, model: Any, cancel: Cancel | None = None) -> Any:
+        return self.finish(model.generate(self.messages, grammar=self.grammar,
+                                          max_tokens=self.max_tokens, cancel=cancel))
 
 
 def cached_many(
@@ -47,7 +70,15 @@ def cached_many(
         else:
             todo[key] = [i]
     if todo:
-        workers = max(1, int(ctx.model.get().concurrency))
+        model = ctx.model.get()
+        workers = max(1, int(model.concurrency))
+        asks = [jobs[idxs[0]][1] for idxs in todo.values()]
+        together = max(1, int(getattr(model, "parallel", 1))) if hasattr(model, "generate_many") else 1
+        if (together > 1 and len(todo) > 1 and all(isinstance(a, Ask) for a in asks)
+                and len({(a.grammar, a.max_tokens) for a in asks}) == 1):
+            _together(ctx, stage, model, together, jobs, todo, out, done)
+            return [row for row in out if row is not None]
+        jobs = [(payload, partial(c.run, model, ctx.cancel) if isinstance(c, Ask) else c) for payload, c in jobs]
         if workers <= 1 or len(todo) == 1:
             for key, idxs in todo.items():
                 ctx.cancel.check()
@@ -59,6 +90,24 @@ def cached_many(
         else:
             _parallel(ctx, stage, jobs, todo, out, done, workers)
     return [row for row in out if row is not None]
+
+
+def _together(ctx: StageContext, stage: str, model: Any, size: int, jobs: Sequence[tuple[Any, Any]],
+              todo: dict[str, list[int]], out: list[tuple[Any, bool] | None], done: Callable[[], None]) -> None:
+    """The asks ``size`` at a time through ``model.generate_many``; each group's time is
+    shared out equally among its calls for the estimate's line."""
+    pending = list(todo.items())
+    for first in range(0, len(pending), size):
+        ctx.cancel.check()
+        group = pending[first:first + size]
+        asks = [jobs[idxs[0]][1] for _, idxs in group]
+        started = perf_counter()
+        texts = model.generate_many([a.messages for a in asks], grammar=asks[0].grammar,
+                                    max_tokens=asks[0].max_tokens, cancel=ctx.cancel)
+        each = (perf_counter() - started) / len(group)
+        for (key, idxs), ask, text in zip(group, asks, texts, strict=True):
+            add_timing(ctx.stats, stage, text_chars(jobs[idxs[0]][0]), each)
+            _store(ctx, stage, key, idxs, ask.finish(text), out, done)
 
 
 def text_chars(payload: Any) -> int:

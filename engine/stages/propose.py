@@ -34,10 +34,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from corral.models.text_model import Message
+
 from .. import prompts
 from ..jobs import StageProgress
 from .base import StageContext
-from .inflight import cached_many
+from .inflight import Ask, cached_many
 from .labels import count_labels, label_key, normalize_label
 
 ANSWER_CHARS = 1200  # of one file, asked on its own (as the assign stage shows it)
@@ -108,17 +110,20 @@ def item_answers(ctx: StageContext, descriptions: Sequence[str],
         too_broad = broader[n] if broader is not None else None
         payload = answer_payload(criterion, description, known, too_broad, ctx.settings.wants_states)
 
-        def ask(body: str = payload["text"], too_broad: str | None = too_broad) -> dict[str, Any]:
+        messages = prompts.answer_messages(criterion, payload["text"], known, too_broad)
+
+        def ask(messages: list[Message] = messages) -> dict[str, Any]:
             model = ctx.model.get()
-            messages = prompts.answer_messages(criterion, body, known, too_broad)
-            with_state = getattr(model, "generate_with_state", None) if ctx.settings.wants_states else None
+            with_state = getattr(model, "generate_with_state", None)
             if with_state is None:
                 text = model.generate(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
                 return {"answer": parse_answer(text)}
             text, state = with_state(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
             return {"answer": parse_answer(text), "state": encode_state(state)}
 
-        jobs.append((payload, ask))
+        # without the states, an Ask: the runtime answers several files together (inflight.py)
+        jobs.append((payload, ask if ctx.settings.wants_states
+                     else Ask(messages, prompts.words_grammar(), 24, lambda text: {"answer": parse_answer(text)})))
     return [(str(value.get("answer", "")) if isinstance(value, dict) else str(value), computed)
             for value, computed in cached_many(ctx, "answer", jobs, on_done)]
 
