@@ -10,8 +10,9 @@ per model, what its last runs on this machine took (``speed.json`` in the data f
   characters of the file, fitted by least squares on every call timed one at a time
   (stages/inflight.py); the remembered sums are halved at each new run and the new run's
   added, so the newest runs count most and runs of short and long files together pin down
-  both a and b. A prompt version change starts the line anew. Summed over the very files to
-  be asked, so a folder of long documents is timed as such;
+  both a and b. A prompt version change starts the line anew, and answers decoded several
+  at a time (``RuntimeSettings.parallel``) have a line of their own (``timing_version``).
+  Summed over the very files to be asked, so a folder of long documents is timed as such;
 * the seconds per call of each per-file stage (a moving average), where no line is known
   yet (a model on a server, whose calls overlap);
 * the per-run seconds (naming the groups and the other calls that do not grow with the folder).
@@ -121,9 +122,17 @@ def fit_line(sums: list[float]) -> tuple[float, float] | None:
     return a, b
 
 
-def _fitted(known: dict[str, Any], cache_stage: str) -> tuple[float, float] | None:
+def timing_version(cache_stage: str, together: int = 1) -> str:
+    """What a stage's line is remembered under: its prompt version, and how many calls were
+    decoded together (``/x16``): grouped calls take about half as long each
+    (docs/benchmarks.md), so the two are timed apart."""
+    version = prompts.VERSIONS[cache_stage]
+    return version if together <= 1 else f"{version}/x{together}"
+
+
+def _fitted(known: dict[str, Any], cache_stage: str, together: int = 1) -> tuple[float, float] | None:
     entry = known.get(f"fit:{cache_stage}")
-    if not isinstance(entry, dict) or entry.get("version") != prompts.VERSIONS[cache_stage]:
+    if not isinstance(entry, dict) or entry.get("version") != timing_version(cache_stage, together):
         return None
     sums = entry.get("sums")
     if not isinstance(sums, list) or len(sums) != 5:
@@ -135,9 +144,10 @@ def _fitted(known: dict[str, Any], cache_stage: str) -> tuple[float, float] | No
 
 
 def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id: str, hybrid: bool,
-             placing: int | None = None) -> Estimate:
+             placing: int | None = None, together: int = 1) -> Estimate:
     """The model work ahead for ``described`` (``placing``: the number of files placed into an
-    earlier run's groups instead, engine/place.py)."""
+    earlier run's groups instead, engine/place.py; ``together``: how many files' answers the
+    model decodes at once, ``RuntimeSettings.parallel``, 1 for a model on a server)."""
     everyone = [desc for _, _, desc in described]
     asked: dict[str, list[str]] = {}  # per-file stage -> the descriptions it will send
     if placing is not None:  # which files are new is not said here: timed at the folder's lengths
@@ -175,7 +185,7 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
         if not descs:
             continue
         cache_stage, limit = CALLS[stage]
-        line = _fitted(known, cache_stage)
+        line = _fitted(known, cache_stage, together if cache_stage == "answer" and not ctx.settings.wants_states else 1)
         if line is not None:
             a, b = line
             stage_seconds = sum(a + b * min(len(d), limit) for d in descs)
@@ -216,7 +226,7 @@ def record(model_id: str, stats: dict[str, Any]) -> None:
     for cache_stage, sums in (stats.get("call_fit") or {}).items():
         if cache_stage not in prompts.VERSIONS:
             continue
-        version = prompts.VERSIONS[cache_stage]
+        version = timing_version(cache_stage, int((stats.get("call_together") or {}).get(cache_stage, 1)))
         entry = old.get(f"fit:{cache_stage}")
         before = entry.get("sums") if isinstance(entry, dict) and entry.get("version") == version else None
         if not isinstance(before, list) or len(before) != 5:

@@ -147,3 +147,29 @@ def test_calls_are_timed_by_length_and_long_files_are_estimated_longer(tmp_path:
         estimate.speed_path().write_text(json.dumps(data))
         assert estimate.estimate(ctx, [(i, f"h{i}", "x" * 100) for i in range(10)], "m",
                                  hybrid=True).seconds == pytest.approx(10 * 5.0)
+
+
+def test_answers_decoded_together_are_timed_apart_from_one_at_a_time(tmp_path: Path) -> None:
+    """A model that decodes several answers at once takes about half as long a call: its line
+    is remembered under its own version and read only for runs decoded the same way."""
+    from corral.engine.stages.base import StageContext
+    from corral.engine.store import Project
+    from tests.fakes import FakeBatchLLM
+
+    folder = _folder(tmp_path, 8)
+    events: list[ProgressEvent] = []
+    result = organize(RunRequest(folder, Settings(criterion="kind", k=2), tmp_path / "p.corral"),
+                      model=LazyModel("batch-model", lambda: FakeBatchLLM(parallel=4)), progress=events.append)
+    assert result.stats["call_together"] == {"answer": 4} and result.stats["call_fit"]["answer"][0] == 8
+    remembered = json.loads(estimate.speed_path().read_text())["batch-model"]
+    assert remembered["fit:answer"]["version"] == prompts.VERSIONS["answer"] + "/x4"
+    data = json.loads(estimate.speed_path().read_text())
+    data["m"] = {"propose": 5.0, "fit:answer": {"version": estimate.timing_version("answer", 16),
+                                                "sums": [2, 200, 0.6, 20000, 60]}}  # 0.3 s a call
+    estimate.speed_path().write_text(json.dumps(data))
+    with Project.open(tmp_path / "e.corral") as project:
+        ctx = StageContext(project, LazyModel("m", lambda: FakeLLM()), Settings(criterion="kind"))
+        rows = [(i, f"h{i}", "x" * 100) for i in range(10)]
+        assert estimate.estimate(ctx, rows, "m", hybrid=True, together=16).seconds == pytest.approx(10 * 0.3)
+        # one at a time (a server, or --parallel 1): not that line, the per-call figure
+        assert estimate.estimate(ctx, rows, "m", hybrid=True).seconds == pytest.approx(10 * 5.0)

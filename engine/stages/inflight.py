@@ -97,6 +97,7 @@ def _together(ctx: StageContext, stage: str, model: Any, size: int, jobs: Sequen
     """The asks ``size`` at a time through ``model.generate_many``; each group's time is
     shared out equally among its calls for the estimate's line."""
     pending = list(todo.items())
+    ctx.stats.setdefault("call_together", {})[stage] = size  # timed apart (engine/estimate.py)
     for first in range(0, len(pending), size):
         ctx.cancel.check()
         group = pending[first:first + size]
