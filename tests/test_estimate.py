@@ -160,7 +160,7 @@ def test_answers_decoded_together_are_timed_apart_from_one_at_a_time(tmp_path: P
     events: list[ProgressEvent] = []
     result = organize(RunRequest(folder, Settings(criterion="kind", k=2), tmp_path / "p.corral"),
                       model=LazyModel("batch-model", lambda: FakeBatchLLM(parallel=4)), progress=events.append)
-    assert result.stats["call_together"] == {"answer": 4} and result.stats["call_fit"]["answer"][0] == 8
+    assert result.stats["call_together"] == {"answer": 4} and result.stats["call_fit"]["answer"][0] == 2 * 4 * 4
     remembered = json.loads(estimate.speed_path().read_text())["batch-model"]
     assert remembered["fit:answer"]["version"] == prompts.VERSIONS["answer"] + "/x4"
     data = json.loads(estimate.speed_path().read_text())
@@ -173,3 +173,21 @@ def test_answers_decoded_together_are_timed_apart_from_one_at_a_time(tmp_path: P
         assert estimate.estimate(ctx, rows, "m", hybrid=True, together=16).seconds == pytest.approx(10 * 0.3)
         # one at a time (a server, or --parallel 1): not that line, the per-call figure
         assert estimate.estimate(ctx, rows, "m", hybrid=True).seconds == pytest.approx(10 * 5.0)
+
+
+def test_groups_timed_together_give_the_line_of_their_calls() -> None:
+    """Groups of calls of about one length each (shortest first), timed as wholes, pin down
+    the same seconds = a + b x as the calls timed one by one would."""
+    from corral.engine.stages.inflight import add_timing
+
+    a, b = 0.4, 0.002
+    alone: dict = {}
+    grouped: dict = {}
+    lengths = sorted([30, 40, 50, 300, 320, 340, 900, 1000, 1100, 1150])
+    for x in lengths:
+        add_timing(alone, "answer", x, a + b * x)
+    for group in (lengths[0:4], lengths[4:8], lengths[8:10]):
+        add_timing(grouped, "answer", sum(group), sum(a + b * x for x in group), len(group))
+    for stats in (alone, grouped):
+        fitted = estimate.fit_line(stats["call_fit"]["answer"])
+        assert fitted is not None and fitted == pytest.approx((a, b))

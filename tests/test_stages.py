@@ -448,7 +448,7 @@ def test_a_model_that_answers_several_at_once_gets_the_files_in_groups(tmp_path:
     assert together == alone and batch.batches == [4, 4, 2] and batch.calls.count("answer") == 10
     assert ctx.stats["propose"]["calls"] == 10 and ctx.stats["propose"]["cached"] == 1
     assert seen and seen[-1] == 11
-    assert ctx.stats["call_fit"]["answer"][0] == 10  # each timed, for the estimate
+    assert ctx.stats["call_fit"]["answer"][0] == 4 * 4 + 4 * 4 + 2 * 2  # each group timed, for the estimate
     assert propose_labels(ctx, rows) == alone and batch.batches == [4, 4, 2]  # all cached now
 
 

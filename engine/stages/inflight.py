@@ -13,9 +13,10 @@ several answers at once (the in-process runtime's ``generate_many``, ``parallel`
 takes the uncached asks ``parallel`` at a time, and each answer is stored as its group ends.
 
 Each call computed one at a time is timed against the length of the file's text it sent
-(``payload["text"]``): the sums of a least-squares line, seconds = a + b * characters, go
-into ``ctx.stats["call_fit"][stage]``, from which engine/estimate.py learns what a call
-costs per character of file on this machine (calls in flight together are not timed alone).
+(``payload["text"]``), each group decoded together against its files' lengths in all: the
+sums of a least-squares line, seconds = a + b * characters, go into
+``ctx.stats["call_fit"][stage]``, from which engine/estimate.py learns what a call costs per
+character of file on this machine (calls in flight on a server are not timed).
 """
 
 from __future__ import annotations
@@ -94,9 +95,11 @@ def cached_many(
 
 def _together(ctx: StageContext, stage: str, model: Any, size: int, jobs: Sequence[tuple[Any, Any]],
               todo: dict[str, list[int]], out: list[tuple[Any, bool] | None], done: Callable[[], None]) -> None:
-    """The asks ``size`` at a time through ``model.generate_many``; each group's time is
-    shared out equally among its calls for the estimate's line."""
-    pending = list(todo.items())
+    """The asks ``size`` at a time through ``model.generate_many``, shortest texts first, so
+    that a group's files are of about one length: each group is timed as one observation
+    (``add_timing``), and groups of different lengths let the estimate's line read the cost
+    per character."""
+    pending = sorted(todo.items(), key=lambda item: text_chars(jobs[item[1][0]][0]))
     ctx.stats.setdefault("call_together", {})[stage] = size  # timed apart (engine/estimate.py)
     for first in range(0, len(pending), size):
         ctx.cancel.check()
@@ -105,9 +108,9 @@ def _together(ctx: StageContext, stage: str, model: Any, size: int, jobs: Sequen
         started = perf_counter()
         texts = model.generate_many([a.messages for a in asks], grammar=asks[0].grammar,
                                     max_tokens=asks[0].max_tokens, cancel=ctx.cancel)
-        each = (perf_counter() - started) / len(group)
+        add_timing(ctx.stats, stage, sum(text_chars(jobs[idxs[0]][0]) for _, idxs in group),
+                   perf_counter() - started, len(group))
         for (key, idxs), ask, text in zip(group, asks, texts, strict=True):
-            add_timing(ctx.stats, stage, text_chars(jobs[idxs[0]][0]), each)
             _store(ctx, stage, key, idxs, ask.finish(text), out, done)
 
 
@@ -117,11 +120,15 @@ def text_chars(payload: Any) -> int:
     return len(text) if isinstance(text, str) else 0
 
 
-def add_timing(stats: dict[str, Any], stage: str, chars: int, seconds: float) -> None:
-    """Add one call to the stage's sums [n, sum x, sum y, sum x^2, sum xy] (x: characters,
-    y: seconds), kept in the run's stats (engine/estimate.py fits the line)."""
+def add_timing(stats: dict[str, Any], stage: str, chars: int, seconds: float, calls: int = 1) -> None:
+    """Add one call, or a group of ``calls`` decoded together that sent ``chars`` characters in
+    all, to the stage's sums [n, sum x, sum y, sum x^2, sum xy] (x: characters, y: seconds),
+    kept in the run's stats (engine/estimate.py fits seconds = a + b x). A group counts as the
+    observation seconds = a * calls + b * chars: its terms [calls^2, calls*chars,
+    calls*seconds, chars^2, chars*seconds] give the same normal equations, so single calls and
+    groups share one line."""
     sums = stats.setdefault("call_fit", {}).setdefault(stage, [0, 0.0, 0.0, 0.0, 0.0])
-    for i, value in enumerate((1, chars, seconds, chars * chars, chars * seconds)):
+    for i, value in enumerate((calls * calls, calls * chars, calls * seconds, chars * chars, chars * seconds)):
         sums[i] += value
 
 
