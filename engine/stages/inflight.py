@@ -50,10 +50,11 @@ class Ask:
 def cached_many(
     ctx: StageContext,
     stage: str,
-    jobs: Sequence[tuple[Any, Callable[[], Any]]],
+    jobs: Sequence[tuple[Any, Callable[[], Any] | Ask]],
     on_done: Callable[[], None] | None = None,
 ) -> list[tuple[Any, bool]]:
-    """(answer, computed) for every (payload, compute) job, in order; ``on_done`` after each."""
+    """(answer, computed) for every (payload, compute) job, in order; ``on_done`` after each.
+    ``compute`` is a function, or an :class:`Ask` for the model."""
     from .. import prompts
 
     done = on_done or (lambda: None)
@@ -73,23 +74,24 @@ def cached_many(
     if todo:
         model = ctx.model.get()
         workers = max(1, int(model.concurrency))
-        asks = [jobs[idxs[0]][1] for idxs in todo.values()]
+        asks = [a for idxs in todo.values() if isinstance(a := jobs[idxs[0]][1], Ask)]
         together = max(1, int(getattr(model, "parallel", 1))) if hasattr(model, "generate_many") else 1
-        if (together > 1 and len(todo) > 1 and all(isinstance(a, Ask) for a in asks)
+        if (together > 1 and len(todo) > 1 and len(asks) == len(todo)
                 and len({(a.grammar, a.max_tokens) for a in asks}) == 1):
             _together(ctx, stage, model, together, jobs, todo, out, done)
             return [row for row in out if row is not None]
-        jobs = [(payload, partial(c.run, model, ctx.cancel) if isinstance(c, Ask) else c) for payload, c in jobs]
+        calls: list[tuple[Any, Callable[[], Any]]] = [
+            (payload, partial(c.run, model, ctx.cancel) if isinstance(c, Ask) else c) for payload, c in jobs]
         if workers <= 1 or len(todo) == 1:
             for key, idxs in todo.items():
                 ctx.cancel.check()
-                payload, compute = jobs[idxs[0]]
+                payload, compute = calls[idxs[0]]
                 started = perf_counter()
                 value = compute()
                 add_timing(ctx.stats, stage, text_chars(payload), perf_counter() - started)
                 _store(ctx, stage, key, idxs, value, out, done)
         else:
-            _parallel(ctx, stage, jobs, todo, out, done, workers)
+            _parallel(ctx, stage, calls, todo, out, done, workers)
     return [row for row in out if row is not None]
 
 
