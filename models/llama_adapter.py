@@ -2,7 +2,8 @@
 
 Corral needs a few things llama-cpp-python does not offer as public API: KV-cache reuse with
 the logits of the last position (``LocalLLM.choose`` walks a prefix tree token by token),
-several texts in one ``llama_decode`` (``Embedder``), the special tokens' text for the chat
+several texts in one ``llama_decode`` (``Embedder``), several answers decoded together,
+one sequence each (``LocalLLM.generate_many``), a context with room for those sequences, the special tokens' text for the chat
 template, loading an mmproj at model-load time, a chat handler that renders message parts
 as one string, and a ``llama_model_params`` field ``Llama`` has no argument for. Each is a
 function here; nothing else in Corral touches a private attribute of ``llama_cpp`` objects,

@@ -265,8 +265,11 @@ class LocalLLM(LlamaHandle):
         cancel: Cancel | None = None,
     ) -> list[str]:
         """:meth:`generate` for several prompts, decoded together ``parallel`` at a time
-        (``llama_adapter.generate_batch``): the same greedy answers, in order. Their common
-        beginning (the system prompt and the question) is evaluated once."""
+        (``llama_adapter.generate_batch``): greedy answers, in order. Their common beginning
+        (the system prompt and the question) is evaluated once. A group's numbers come out in
+        another order than one sequence's, so where the two best next tokens nearly tie an
+        answer can differ from :meth:`generate`'s (5 of 32 with the 1.5B model,
+        docs/benchmarks.md); ``parallel`` 1 gives generate's answers token for token."""
         with self._lock:
             start = time.perf_counter()
             llm = self._require()
