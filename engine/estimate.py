@@ -185,7 +185,8 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
         if not descs:
             continue
         cache_stage, limit = CALLS[stage]
-        line = _fitted(known, cache_stage, together if cache_stage == "answer" and not ctx.settings.wants_states else 1)
+        # the line of calls decoded together where this stage's were, else of single calls
+        line = _fitted(known, cache_stage, together) or _fitted(known, cache_stage)
         if line is not None:
             a, b = line
             stage_seconds = sum(a + b * min(len(d), limit) for d in descs)

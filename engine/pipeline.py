@@ -258,7 +258,8 @@ def organize(
                     stats["regrouped"] = why
                 sources: dict[int, str] = {}
                 hybrid = settings.method == "hybrid" and embedder is not None
-                together = 1 if request.server is not None else (request.runtime or RuntimeSettings()).parallel
+                together = (1 if request.server is not None or settings.wants_states  # one file at a time then
+                            else (request.runtime or RuntimeSettings()).parallel)
                 ahead = estimate(StageContext(project, lazy, settings, progress, cancel, stats), ordered,
                                  lazy.model_id, hybrid, len(basis.new) if basis is not None else None, together)
                 stats["estimate"] = {"calls": ahead.calls, "seconds": ahead.seconds, "exact": ahead.exact}

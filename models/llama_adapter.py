@@ -234,10 +234,6 @@ def generate_batch(llama: Any, suffixes: Sequence[list[int]], start: int, gramma
         pending: dict[int, int] = {}  # sequence -> its logits' row in the last decode
         live: set[int] = set()
 
-        def decode() -> None:
-            if lib.llama_decode(ctx, batch) != 0:
-                raise ModelError("llama.cpp could not decode a batch of answers (the context is full).")
-
         def add(token: int, pos: int, seq: int, logits: bool) -> None:
             i = batch.n_tokens
             batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
@@ -247,7 +243,8 @@ def generate_batch(llama: Any, suffixes: Sequence[list[int]], start: int, gramma
             batch.n_tokens += 1
 
         def step() -> None:  # decode the batch, then each sequence with logits takes its token
-            decode()
+            if lib.llama_decode(ctx, batch) != 0:
+                raise ModelError("llama.cpp could not decode a batch of answers (the context is full).")
             for seq, row in sorted(pending.items()):
                 token = int(lib.llama_sampler_sample(samplers[seq], ctx, row))
                 if lib.llama_vocab_is_eog(vocab, token) or len(out[seq]) >= max_tokens:
@@ -260,7 +257,6 @@ def generate_batch(llama: Any, suffixes: Sequence[list[int]], start: int, gramma
 
         # the prompts' own tokens, as many as a decode takes; each first token as soon as
         # its prompt's last token is in
-        batch.n_tokens = 0
         for seq, tokens in enumerate(suffixes):
             for j, token in enumerate(tokens):
                 if batch.n_tokens == n_batch:

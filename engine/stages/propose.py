@@ -34,8 +34,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from corral.models.text_model import Message
-
 from .. import prompts
 from ..jobs import StageProgress
 from .base import StageContext
@@ -110,20 +108,20 @@ def item_answers(ctx: StageContext, descriptions: Sequence[str],
         too_broad = broader[n] if broader is not None else None
         payload = answer_payload(criterion, description, known, too_broad, ctx.settings.wants_states)
 
-        messages = prompts.answer_messages(criterion, payload["text"], known, too_broad)
+        # an Ask: the runtime answers several files together (inflight.py)
+        plain = Ask(prompts.answer_messages(criterion, payload["text"], known, too_broad),
+                    prompts.words_grammar(), 24, lambda text: {"answer": parse_answer(text)})
 
-        def ask(messages: list[Message] = messages) -> dict[str, Any]:
+        def ask(plain: Ask = plain) -> dict[str, Any]:  # with the states: one file at a time
             model = ctx.model.get()
             with_state = getattr(model, "generate_with_state", None)
-            if with_state is None:
-                text = model.generate(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
-                return {"answer": parse_answer(text)}
-            text, state = with_state(messages, grammar=prompts.words_grammar(), max_tokens=24, cancel=ctx.cancel)
+            if with_state is None:  # a model on a server gives none
+                return plain.run(model, ctx.cancel)
+            text, state = with_state(plain.messages, grammar=plain.grammar, max_tokens=plain.max_tokens,
+                                     cancel=ctx.cancel)
             return {"answer": parse_answer(text), "state": encode_state(state)}
 
-        # without the states, an Ask: the runtime answers several files together (inflight.py)
-        jobs.append((payload, ask if ctx.settings.wants_states
-                     else Ask(messages, prompts.words_grammar(), 24, lambda text: {"answer": parse_answer(text)})))
+        jobs.append((payload, ask if ctx.settings.wants_states else plain))
     return [(str(value.get("answer", "")) if isinstance(value, dict) else str(value), computed)
             for value, computed in cached_many(ctx, "answer", jobs, on_done)]
 
