@@ -94,6 +94,10 @@ def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -
         from .stages.autok import explain_k
 
         print(f"  ({explain_k(run.stats['auto_k'])})")
+    if run.stats.get("text_check"):
+        from .stages.relevance import explain
+
+        print(f"  ({explain(run.stats['text_check'])})")
     for n, group in enumerate(groups, 1):
         extra = f", {group.unsure} unsure" if group.unsure else ""
         print(f"\n  {n}. {group.name}  ({group.size} item{'s' if group.size != 1 else ''}{extra})")
@@ -135,7 +139,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         folder, args.criterion, k=args.k, project_path=args.project, model=args.model,
         runtime=_runtime(args), include_hidden=args.include_hidden,
         method=args.method, steer=args.steer, llm_sample=args.llm_sample, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
-        state_weight=args.state_weight,
+        state_weight=args.state_weight, text_check=False if args.no_text_check else None,
         summaries=True if args.summaries else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
         server=_server_options(args) if args.server else None, regroup=args.regroup,
@@ -281,7 +285,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         # bench measures Corral's defaults, not this machine's settings.json
         "settings": run_settings(criterion, method=args.method,
                                  steer=args.steer, llm_sample=args.llm_sample, state_weight=args.state_weight,
-                                 config=False),
+                                 text_check=False if args.no_text_check else None, config=False),
         "progress": TerminalProgress(),
     }
     if multi:
@@ -442,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="experimental: group by the model's hidden state where it starts each "
                             "file's answer too, a block at weight W beside the text's 1 (default: 0, "
                             "off; in-process models only; measured in docs/benchmarks.md)")
+        p.add_argument("--no-text-check", action="store_true",
+                       help="skip asking a sample of files the criterion again to tell whether "
+                            "their text carries it (then the text always outweighs the labels)")
         p.add_argument("--llm-sample", type=int, default=None, metavar="N",
                        help="faster for big folders: the model reads N representative files and the "
                             "embeddings place the rest, the model reading those their neighbours "

@@ -28,6 +28,7 @@ VERSIONS = {
     "values": "v2",
     "generic": "g1",
     "answer": "q2",
+    "reask": "r1",
 }
 
 SYSTEM = (
@@ -225,6 +226,23 @@ def answer_messages(criterion: str, description: str, known: Sequence[str] = (),
                 + (f"\nMany files answer {json.dumps(broader, ensure_ascii=False)}: that is too broad. "
                    "Give a more specific answer." if broader else "")
                 + f"\n\nFile:\n{description}\n\nQuestion: {question(criterion)}"
+            ),
+        },
+    ]
+
+
+def reask_messages(criterion: str, description: str) -> list[Message]:
+    """The criterion asked of a file a second time, in other words (stages/relevance.py):
+    how often the two answers agree says how reliable the model's answers are in this run.
+    The question comes first, so files share the prompt's beginning (as in q2)."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": (
+                f"These files are being sorted into folders by one question: {question(criterion)}\n"
+                "Give the name of this file's folder, one to three words."
+                f"\n\nFile:\n{description}\n\nFolder name:"
             ),
         },
     ]

@@ -18,8 +18,10 @@ class FakeLLM:
         choose_for: Callable[[str, Sequence[str]], int] | None = None,
         coherent: Callable[[list[str]], bool] = lambda sample: True,
         generic_answer: list[str] | None = None,
+        reask_for: Callable[[str], str] | None = None,
     ) -> None:
         self.generic_answer = generic_answer or []
+        self.reask_for = reask_for or label_for  # the criterion asked again (stages/relevance.py)
         self.coherent = coherent
         self.label_for = label_for
         self.merge_answer = merge_answer
@@ -43,6 +45,9 @@ class FakeLLM:
             # One file's own answer to the criterion: its label, bare words.
             self.calls.append("answer")
             return self.label_for(prompt.split("File:\n", 1)[1].rsplit("\n\nQuestion: ", 1)[0])
+        if "These files are being sorted into folders by one question:" in prompt:
+            self.calls.append("reask")
+            return self.reask_for(prompt.split("File:\n", 1)[1].rsplit("\n\nFolder name:", 1)[0])
         if "Answer the question for each file in your head" in prompt:
             # The criterion's values: the labels of the sample's files, in order, K of them.
             self.calls.append("values")

@@ -89,6 +89,7 @@ def test_organize_show_and_rerun(tmp_path: Path, small_model_path: Path, env: di
     assert first.returncode == 0, first.stderr
     assert "Groups for" in first.stdout and "Skipped (3)" in first.stdout
     assert "binary.txt: binary content" in first.stdout
+    assert "36 files asked again" in first.stdout  # stages/relevance.py, the real model
 
     shown = corral("show", str(project), "--json", env=env)
     assert shown.returncode == 0, shown.stderr

@@ -29,6 +29,7 @@ STAGES = (
     ("describe", "Describe each file"),
     ("propose", "Propose labels"),
     ("merge", "Choose the groups"),  # the papers' pure-LLM method
+    ("reask", "Ask some files again"),  # does the text carry the criterion (stages/relevance.py)
     ("cluster", "Find the groups"),  # the hybrid method (embeddings)
     ("check", "Check each group (automatic K)"),  # the model's coherence checks, K not given
     ("name", "Name the groups"),

@@ -1,5 +1,6 @@
 """The review page's run chooser: show an earlier run, compare two runs, restore one; for a
-run whose K was chosen automatically, how it was chosen and "fewer / more groups"."""
+run whose K was chosen automatically, how it was chosen and "fewer / more groups"; a run
+whose files' text did not carry the criterion says so (stages/relevance.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from corral.engine.stages.autok import explain_k
+from corral.engine.stages.relevance import explain as explain_text_check
 
 from ..dialogs import Asker
 from ..session import ProjectSession
@@ -55,6 +57,9 @@ class RunsBar(QWidget):
         k_line.addWidget(self.fewer_button)
         k_line.addWidget(self.more_button)
         column.addWidget(self.k_row)
+        self.text_check = QLabel()  # only where the answers outweighed the text
+        self.text_check.setWordWrap(True)
+        column.addWidget(self.text_check)
         session.sig_runs_changed.connect(self._runs_changed)
         session.sig_changed.connect(self._shown_changed)
         self._runs_changed()
@@ -84,6 +89,11 @@ class RunsBar(QWidget):
         self.how_k.setText(how)
         self.k_row.setVisible(bool(how))
         self.fewer_button.setEnabled(bool(run and run.groups > 2))
+        check = run.stats.get("text_check") if run is not None else None
+        note = explain_text_check(check)
+        self.text_check.setText(note[:1].upper() + note[1:] + "." if check and not check.get("text_carries") else "")
+        self.text_check.setVisible(bool(self.text_check.text()))
+        self.combo.setToolTip("Show an earlier run of this project" + (f"\n({note})" if note else ""))
 
     def _regroup(self, step: int) -> None:
         run = self.session.run

@@ -81,6 +81,9 @@ class Settings:
     # model reads those their neighbours disagree on). 0: the model reads every file.
     llm_sample: int = 0
     label_weight: float = 0.5  # weight of the LLM label's embedding next to the text's
+    # Ask a sample of files the criterion again to tell whether the text carries it, and
+    # let the labels outweigh the text where it does not (stages/relevance.py).
+    text_check: bool = True
     # The model's hidden state where it starts each file's answer (stages/cluster.py): the
     # file read under the criterion, a block next to the text's 1. Off by default: measured
     # on the bench sets' cached states (docs/benchmarks.md, "The model's hidden state") at 0.5

@@ -36,6 +36,7 @@ from .autok import CoherenceJudge, auto_clusters, label_concepts
 from .base import StageContext
 from .labels import display_name, label_key
 from .propose import answer_states, parse_label_list
+from .relevance import block_weights, check_text
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -390,6 +391,7 @@ def criterion_vectors(
     steering: tuple[np.ndarray, float, float] | None = None,
     states: np.ndarray | None = None,
     state_weights: tuple[float, float] = (1.0, 1.0),
+    text_weight: float = 1.0,
 ) -> tuple[np.ndarray, dict]:
     """The vectors the grouping clusters: the description's embedding, the labels (the LLM's
     reading of the criterion) and, for pictures, their features and their moments in time,
@@ -404,7 +406,10 @@ def criterion_vectors(
     ``states`` (items, 2, n_embd): the language model's hidden state where it starts each
     file's answer and after the answer's last token (stages/propose.py), the file read
     under the criterion (InBedder; Cluster-R1's baselines), each a block at its weight in
-    ``state_weights`` (a block at 0 is left out)."""
+    ``state_weights`` (a block at 0 is left out).
+
+    ``text_weight``: the description's weight, lowered where the run found that the text
+    does not carry the criterion (stages/relevance.py)."""
     text = description_vectors(descriptions, embed) if text is None else text
     # The description's embedding keeps full weight: its agreement with the labels cannot
     # tell "the text does not carry the criterion" from "the labels are noise". Measured on
@@ -412,7 +417,7 @@ def criterion_vectors(
     # gating it raised ACC 0.31 -> 0.45, but by project the labels were the noisy side
     # (agreement 0.22, labels alone ACC 0.45) and gating dropped ACC 0.88 -> 0.33.
     agreement = {"text": criterion_agreement(text, concepts)}
-    blocks = {"text": (text, 1.0)}
+    blocks = {"text": (text, text_weight)}
     if steering is not None:
         choice, text_weight, choice_weight = steering
         blocks["text"] = (text, text_weight)
@@ -466,6 +471,7 @@ def hybrid_groups(
     if text is None:
         text = description_vectors(descriptions, embed)
     steering = None
+    text_weight = 1.0
     if raw is None:  # criterion-first: values, each item's choice (stages/taxonomy.py)
         from .taxonomy import steer  # taxonomy uses this module's agreement
 
@@ -479,7 +485,13 @@ def hybrid_groups(
     else:
         labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
         concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
-        weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+        weight = ctx.settings.label_weight
+        if ctx.settings.text_check and len(described) > 2:  # does the text carry the criterion?
+            checked = check_text(ctx, descriptions, labels, text, embed)
+            text_weight, factor = block_weights(checked.ratio)
+            weight *= factor
+            ctx.stats["text_check"] = checked.report()
+        weight = label_block_weight(weight, len(set(concepts)), k)
         ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
     bar = StageProgress(ctx.progress, "cluster", 1)
     state_weights = (ctx.settings.state_weight,
@@ -489,7 +501,7 @@ def hybrid_groups(
         visual_vectors(ctx.project, ctx.settings, hashes), ctx.settings.visual_weight,
         when_where(ctx.project, ctx.settings, hashes), text=text, steering=steering,
         states=answer_states(ctx, descriptions) if raw is not None and ctx.settings.wants_states else None,
-        state_weights=state_weights)
+        state_weights=state_weights, text_weight=text_weight)
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:

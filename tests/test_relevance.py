@@ -1,0 +1,121 @@
+"""Does the text carry the criterion (stages/relevance.py): the check's logic on a scripted
+model and vectors made to carry the criterion or not; the real model asks again in
+tests/test_e2e_real_model.py's runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from corral.engine.pipeline import organize
+from corral.engine.request import RunRequest
+from corral.engine.stages import relevance
+from corral.engine.stages.base import LazyModel, Settings, StageContext
+from corral.engine.store import Project
+from tests.fakes import FakeLLM
+from tests.test_stages import _keyword_embedder
+
+KINDS = ("invoice", "letter", "checklist")
+PROJECTS = ("kitchen", "garden", "wedding", "car")
+
+
+def _documents() -> list[str]:
+    return [f"{kind} {n} about the {project}" for kind in KINDS for project in PROJECTS for n in range(3)]
+
+
+def _one_hot(values: list[str]) -> np.ndarray:
+    """Each distinct string its own direction (so label concepts never merge)."""
+    index = {v: i for i, v in enumerate(sorted(set(values)))}
+    out = np.zeros((len(values), len(index)))
+    out[np.arange(len(values)), [index[v] for v in values]] = 1.0
+    return out
+
+
+def _embed(texts: list[str]) -> np.ndarray:
+    return _one_hot(list(texts))
+
+
+def _ctx(tmp_path: Path, fake: FakeLLM) -> StageContext:
+    return StageContext(Project.open(tmp_path / "p.corral"), LazyModel("fake", lambda: fake),
+                        Settings(criterion="what kind of document is this", k=3))
+
+
+def _by(docs: list[str], words: tuple[str, ...]) -> list[str]:
+    return [next(w for w in words if w in d) for d in docs]
+
+
+def test_a_text_that_groups_by_another_property_does_not_carry_the_criterion(tmp_path: Path) -> None:
+    docs = _documents()
+    kinds = _by(docs, KINDS)
+    fake = FakeLLM(label_for=lambda text: text.split()[0])  # asked again, the same answer
+    # the text's neighbours share the project, not the kind
+    checked = relevance.check_text(_ctx(tmp_path, fake), docs, kinds, _one_hot(_by(docs, PROJECTS)), _embed)
+    assert checked.reliability == 1.0 and checked.neighbours == 0.0 and not checked.carries
+    assert fake.calls.count("reask") == len(docs)  # a small folder: every file asked again
+
+
+def test_a_text_that_groups_by_the_criterion_carries_it(tmp_path: Path) -> None:
+    docs = _documents()
+    kinds = _by(docs, KINDS)
+    fake = FakeLLM(label_for=lambda text: text.split()[0])
+    checked = relevance.check_text(_ctx(tmp_path, fake), docs, kinds, _one_hot(kinds), _embed)
+    assert checked.carries and checked.ratio > 0.9
+
+
+def test_answers_that_do_not_agree_with_themselves_leave_the_text_in_charge(tmp_path: Path) -> None:
+    """Low neighbour agreement with noisy answers is no evidence against the text."""
+    docs = _documents()
+    kinds = _by(docs, KINDS)
+    fake = FakeLLM(reask_for=lambda text: f"folder {len(text) % 7}")  # unrelated second answers
+    checked = relevance.check_text(_ctx(tmp_path, fake), docs, kinds, _one_hot(_by(docs, PROJECTS)), _embed)
+    assert checked.reliability <= 0 and checked.carries
+
+
+def test_vague_answers_take_no_part(tmp_path: Path) -> None:
+    """A second answer such as "Documents" says nothing about the file: those files are left
+    out, and with too few clear answers left the text keeps its weight."""
+    docs = _documents()
+    kinds = _by(docs, KINDS)
+    projects = _one_hot(_by(docs, PROJECTS))
+    half = FakeLLM(label_for=lambda text: text.split()[0],
+                   reask_for=lambda text: "Documents" if text.startswith("letter") else text.split()[0])
+    checked = relevance.check_text(_ctx(tmp_path, half), docs, kinds, projects, _embed)
+    assert checked.reliability == 1.0 and not checked.carries  # the invoices and checklists judge
+    vague = FakeLLM(label_for=lambda text: text.split()[0], reask_for=lambda text: "Documents")
+    assert relevance.check_text(_ctx(tmp_path / "v", vague), docs, kinds, projects, _embed).carries
+
+
+def test_the_second_answers_are_cached_and_a_big_folder_is_sampled(tmp_path: Path) -> None:
+    docs = [f"{d} copy {c}" for c in range(6) for d in _documents()]  # 216 files
+    kinds = _by(docs, KINDS)
+    fake = FakeLLM(label_for=lambda text: text.split()[0])
+    ctx = _ctx(tmp_path, fake)
+    first = relevance.check_text(ctx, docs, kinds, _one_hot(kinds), _embed)
+    assert first.sampled == relevance.REASK_SAMPLE == fake.calls.count("reask")
+    assert relevance.check_text(ctx, docs, kinds, _one_hot(kinds), _embed) == first
+    assert fake.calls.count("reask") == relevance.REASK_SAMPLE  # the second time from the cache
+
+
+def test_where_the_text_does_not_carry_the_criterion_the_labels_decide(tmp_path: Path) -> None:
+    """A folder whose text groups by project, asked for kinds: the check finds the text does
+    not carry the criterion, and the labels' weight goes above the text's."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n, doc in enumerate(_documents()):
+        (folder / f"{n:02d}.txt").write_text(doc)
+    fake = FakeLLM(label_for=lambda text: text.split()[0] + "s")
+    embedder = _keyword_embedder({**{p: i for i, p in enumerate(PROJECTS)},
+                                  **{k: len(PROJECTS) + i for i, k in enumerate(KINDS)}})
+    run = organize(RunRequest(folder, Settings(criterion="what kind of document is this", k=3),
+                              tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake), embedder=embedder)
+    assert run.stats["text_check"]["text_carries"] is False
+    assert "does not carry the criterion" in relevance.explain(run.stats["text_check"])
+    blocks = run.stats["blocks"]
+    assert blocks["label"]["weight"] > blocks["text"]["weight"]
+    kinds = [{(folder / m.path).read_text().split()[0] for m in g.members} for g in run.groups]
+    assert sorted(len(k) for k in kinds) == [1, 1, 1]  # each group one kind
+
+    off = organize(RunRequest(folder, Settings(criterion="what kind of document is this", k=3, text_check=False),
+                              tmp_path / "q.corral"), model=LazyModel("fake", lambda: fake), embedder=embedder)
+    assert "text_check" not in off.stats and off.stats["blocks"]["text"]["weight"] == 1.0
