@@ -38,12 +38,14 @@ from . import prompts
 from .stages.assign import ASSIGN_ITEM_CHARS
 from .stages.base import Settings, StageContext
 from .stages.propose import ANSWER_CHARS, answer_key
+from .stages.relevance import REASK_SAMPLE, uncached_reasks
 
-PER_FILE = ("propose", "choose", "assign", "place")  # stages with one call per uncached file
+# stages with one call per uncached file ("reask": up to relevance.REASK_SAMPLE of them)
+PER_FILE = ("propose", "reask", "choose", "assign", "place")
 KEEP = 0.5  # weight of the remembered figure when a new run's is averaged in
 # the cache stage whose calls a per-file stage makes (stages/inflight.py times them), and how
 # much of a file's text such a call sends
-CALLS = {"propose": ("answer", ANSWER_CHARS), "choose": ("assign", ASSIGN_ITEM_CHARS),
+CALLS = {"propose": ("answer", ANSWER_CHARS), "reask": ("reask", ANSWER_CHARS), "choose": ("assign", ASSIGN_ITEM_CHARS),
          "assign": ("assign", ASSIGN_ITEM_CHARS), "place": ("assign", ASSIGN_ITEM_CHARS)}
 
 
@@ -156,11 +158,15 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
         # stages/sampled.py: labels for the sample (all of them if the neighbours turn out
         # not to agree with its groups); the sample is spread over the folder
         asked, exact = {"propose": _spread(everyone, ctx.settings.llm_sample)}, False
+        if ctx.settings.text_check:  # the check runs on the sample (stages/relevance.py)
+            asked["reask"] = _spread(everyone, min(ctx.settings.llm_sample, REASK_SAMPLE))
     else:
         exact = True
         for stage in per_file_stages(ctx.settings, hybrid):
             if stage == "propose":
                 asked[stage] = uncached_labels(ctx, described)
+                if hybrid and ctx.settings.text_check:  # some files asked again (stages/relevance.py)
+                    asked["reask"] = uncached_reasks(ctx, everyone)
             else:  # the names or values chosen among are not known yet, nor their cache
                 asked[stage], exact = everyone, False
     calls = {stage: len(descs) for stage, descs in asked.items()}

@@ -41,7 +41,8 @@ def test_the_model_reads_the_sample_and_the_neighbours_place_the_rest(tmp_path: 
     for name, paths in groups.items():  # every file of one kind is in its group
         assert all((folder / p).read_text().split()[0] == name for p in paths if int(p[1:4]) < 54)
     assert sum(len(paths) for paths in groups.values()) == 60
-    assert result.stats["estimate"]["calls"] == {"propose": 15}
+    assert result.stats["estimate"]["calls"] == {"propose": 15, "reask": 15}  # the check on the sample
+    assert fake.calls.count("reask") == 15
 
 
 def test_where_the_neighbours_do_not_follow_the_groups_the_model_reads_every_file(tmp_path: Path) -> None:

@@ -411,16 +411,17 @@ def criterion_vectors(
     ``text_weight``: the description's weight, lowered where the run found that the text
     does not carry the criterion (stages/relevance.py)."""
     text = description_vectors(descriptions, embed) if text is None else text
-    # The description's embedding keeps full weight: its agreement with the labels cannot
-    # tell "the text does not carry the criterion" from "the labels are noise". Measured on
+    # The description's embedding is not gated by its agreement with the labels, which cannot
+    # tell "the text does not carry the criterion" from "the labels are noise" (its weight
+    # comes from stages/relevance.py, which measures the answers' reliability too). Measured on
     # household_docs (docs/benchmarks.md): by kind the text agreed 0.18 with the labels and
     # gating it raised ACC 0.31 -> 0.45, but by project the labels were the noisy side
     # (agreement 0.22, labels alone ACC 0.45) and gating dropped ACC 0.88 -> 0.33.
     agreement = {"text": criterion_agreement(text, concepts)}
     blocks = {"text": (text, text_weight)}
     if steering is not None:
-        choice, text_weight, choice_weight = steering
-        blocks["text"] = (text, text_weight)
+        choice, steered_text, choice_weight = steering
+        blocks["text"] = (text, steered_text)
         blocks["choice"] = (np.eye(int(choice.max()) + 1)[choice], choice_weight)
     if label_weight > 0:
         blocks["label"] = (label_vectors(labels, embed), label_weight)

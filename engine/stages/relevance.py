@@ -28,6 +28,7 @@ banking77 0.41-0.48), so the check acts only where the case is clear; held-out d
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,16 +91,34 @@ def sample_rows(n: int, size: int) -> list[int]:
     return sorted(np.random.default_rng(0).choice(n, size=size, replace=False).tolist())
 
 
+def reask_payload(criterion: str, description: str) -> dict[str, str]:
+    """What a second answer is cached under: the criterion and the file's text."""
+    return {"criterion": criterion, "text": description[:ANSWER_CHARS]}
+
+
+def uncached_reasks(ctx: StageContext, descriptions: Sequence[str]) -> list[str]:
+    """The descriptions the check will ask again that are not cached yet (engine/estimate.py)."""
+    chosen = [descriptions[i] for i in sample_rows(len(descriptions), REASK_SAMPLE)]
+    return [d for d in chosen if not ctx.project.cache_has(
+        ctx.cache_key("reask", prompts.VERSIONS["reask"], reask_payload(ctx.settings.criterion, d)))]
+
+
 def reask(ctx: StageContext, descriptions: Sequence[str]) -> list[str]:
-    """Each description's answer to the criterion asked in other words (cached)."""
+    """Each description's answer to the criterion asked in other words (cached); its calls
+    and seconds go into ``ctx.stats`` like a per-file stage's (engine/estimate.py)."""
     criterion = ctx.settings.criterion
     bar = StageProgress(ctx.progress, "reask", len(descriptions))
     jobs = []
     for description in descriptions:
-        text = description[:ANSWER_CHARS]
-        jobs.append(({"criterion": criterion, "text": text},
-                     Ask(prompts.reask_messages(criterion, text), prompts.words_grammar(), 24, parse_answer)))
-    return [str(answer) for answer, _ in cached_many(ctx, "reask", jobs, bar.advance)]
+        payload = reask_payload(criterion, description)
+        jobs.append((payload, Ask(prompts.reask_messages(criterion, payload["text"]), prompts.words_grammar(), 24,
+                                  parse_answer)))
+    started = time.perf_counter()
+    answers = cached_many(ctx, "reask", jobs, bar.advance)
+    calls = sum(computed for _, computed in answers)
+    ctx.stats["reask"] = {"calls": calls, "cached": len(answers) - calls}
+    ctx.stats.setdefault("seconds", {})["reask"] = time.perf_counter() - started
+    return [str(answer) for answer, _ in answers]
 
 
 def beyond_chance(observed: float, chance: float) -> float:
