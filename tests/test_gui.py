@@ -1381,11 +1381,16 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
         for member in project.results.members(given.id):
             project.results.save_assignment(run_id, member.item_id, member.group_idx, 0.9, False)
         project.results.update_group_sizes(run_id)
-        project.runs.finish(run_id, "done", {"auto_k": {"k": 2, "concepts": 3, "k_labels": 3, "merged": 1}})
+        project.runs.finish(run_id, "done", {
+            "auto_k": {"k": 2, "concepts": 3, "k_labels": 3, "merged": 1},
+            "text_check": {"sampled": 12, "ratio": 0.2, "text_carries": False, "text_weight": 0.5, "label_factor": 2.0}})
     with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
         window.open_project(path)
     bar = window.review_page.runs_bar
     assert bar.how_k.text() == "2 groups chosen automatically: 3 label concepts gave 3, 1 joined"
+    # the text check found that the files' text does not carry the criterion: said once, plainly
+    assert bar.text_check.isVisibleTo(window)
+    assert bar.text_check.text().startswith("The files' text does not carry the criterion (0.20 of")
     assert bar.k_row.isVisibleTo(window) and not bar.fewer_button.isEnabled()  # never below two
     started = []
     monkeypatch.setattr(window, "start_run", started.append)
@@ -1396,7 +1401,7 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
     assert started[0].settings.k == 3 and started[0].regroup and started[0].criterion == CRITERION
     bar.combo.setCurrentIndex(bar.combo.findData(given.id))  # the run with K given: no such line
     bar.combo.activated.emit(bar.combo.currentIndex())
-    assert not bar.k_row.isVisibleTo(window)
+    assert not bar.k_row.isVisibleTo(window) and not bar.text_check.isVisibleTo(window)
 
 
 def test_the_start_page_offers_the_faster_mode_for_big_folders(window, tmp_path):
