@@ -75,7 +75,11 @@ class TextCheck:
     reliability: float  # a file's two answers in one concept, beyond chance
     neighbours: float  # text neighbours in the file's concept, beyond chance
     ratio: float  # neighbours / reliability
-    carries: bool
+
+    @property
+    def carries(self) -> bool:
+        """The text keeps its default weight (``block_weights``)."""
+        return self.ratio >= CARRIES_AT
 
     def report(self) -> dict:
         text, labels = block_weights(self.ratio)
@@ -146,7 +150,7 @@ def check_text(
     # a file one of whose answers is vague ("Documents") takes no part: that is no answer
     clear = [j for j, i in enumerate(rows) if not (is_vague(labels[i]) or is_vague(again[j]))]
     if len(clear) < MIN_CLEAR:
-        return TextCheck(len(rows), 0.0, 0.0, 1.0, True)  # too few answers to judge the text by
+        return TextCheck(len(rows), 0.0, 0.0, 1.0)  # too few answers to judge the text by: keep it
     a, b = first[[rows[j] for j in clear]], second[clear]
     ours, theirs = Counter(a.tolist()), Counter(b.tolist())
     chance = sum(ours[c] * theirs.get(c, 0) for c in ours) / len(clear) ** 2
@@ -154,7 +158,7 @@ def check_text(
     neighbours = criterion_agreement(text, first.tolist())
     # answers that agree no better than chance with themselves tell nothing: keep the text
     ratio = neighbours / reliability if reliability > 0 else 1.0
-    return TextCheck(len(rows), reliability, neighbours, ratio, ratio >= CARRIES_AT)
+    return TextCheck(len(rows), reliability, neighbours, ratio)
 
 
 def explain(report: dict | None) -> str:
