@@ -84,6 +84,9 @@ class Settings:
     # Ask a sample of files the criterion again to tell whether the text carries it, and
     # let the labels outweigh the text where it does not (stages/relevance.py).
     text_check: bool = True
+    # Let the documents' form (their topic-independent words, stages/form.py) lead the
+    # grouping instead of their text embedding where its groups follow the answers better.
+    form_check: bool = True
     # The model's hidden state where it starts each file's answer (stages/cluster.py): the
     # file read under the criterion, a block next to the text's 1. Off by default: measured
     # on the bench sets' cached states (docs/benchmarks.md, "The model's hidden state") at 0.5

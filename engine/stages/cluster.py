@@ -32,8 +32,9 @@ from ..describers.runner import visual_vectors, when_where
 from ..describers.tags import embedding_text
 from ..jobs import StageProgress
 from .assign import Assignment
-from .autok import CoherenceJudge, auto_clusters, label_concepts
+from .autok import CoherenceJudge, auto_clusters, estimate_k, label_concepts
 from .base import StageContext
+from .form import form_vectors
 from .labels import display_name, label_key
 from .propose import answer_states, parse_label_list
 from .relevance import block_weights, check_text
@@ -447,6 +448,58 @@ def criterion_vectors(
     return combine(blocks), report
 
 
+def agreement_with(concepts: list[int], labels: np.ndarray) -> float:
+    """Adjusted mutual information between a partition and the label concepts."""
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    return float(adjusted_mutual_info_score(concepts, labels))
+
+
+def documents_form(descriptions: list[str], visual: list[np.ndarray | None],
+                   text: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """The form block (stages/form.py) of the documents among the items, zeros for pictures
+    (their descriptions are Corral's own words); None with fewer documents than pictures."""
+    docs = [i for i, v in enumerate(visual) if v is None]
+    if len(docs) * 2 < len(descriptions):
+        return None, {}
+    block, info = form_vectors([descriptions[i] for i in docs], text[docs])
+    if block is None:
+        return None, {}
+    out = np.zeros((len(descriptions), block.shape[1]), dtype=np.float32)
+    out[docs] = block
+    return out, info
+
+
+def lead_with_form(
+    ctx: StageContext, descriptions: list[str], visual: list[np.ndarray | None], text: np.ndarray,
+    concepts: list[int], k: int, build: Callable[[np.ndarray], tuple[np.ndarray, dict]],
+    text_led: np.ndarray,
+) -> tuple[np.ndarray, dict, np.ndarray] | None:
+    """The geometry led by the documents' form (stages/form.py) in place of their text
+    embedding, with its partition at ``k``, when that partition agrees better with the label
+    concepts than ``text_led`` (the text-led geometry's partition at ``k``); else None.
+
+    Both candidates carry the same label block at the same weight, and neither generic
+    block was built from the labels, so the labels judge between them on equal terms: the
+    criterion picks the text's topic or the documents' form. Pictures take no part (their
+    descriptions are Corral's own words); fewer than ``form.MIN_DOCUMENTS`` documents, or
+    fewer documents than pictures, and the text leads."""
+    form, info = documents_form(descriptions, visual, text)
+    if form is None:
+        return None
+    vectors, report = build(form)
+    form_led = partition(vectors, k)
+    ours, theirs = agreement_with(concepts, text_led), agreement_with(concepts, form_led)
+    leads = theirs > ours
+    ctx.stats["form"] = {"words": info["words"], "kept": info["kept"], "examples": info["vocabulary"][:8],
+                         "agreement_text": round(ours, 3), "agreement_form": round(theirs, 3),
+                         "leads": "form" if leads else "text"}
+    if not leads:
+        return None
+    report["form"] = report.pop("text")
+    return vectors, report, form_led
+
+
 def hybrid_groups(
     ctx: StageContext,
     described: list[tuple[int, str, str]],
@@ -472,7 +525,6 @@ def hybrid_groups(
     if text is None:
         text = description_vectors(descriptions, embed)
     steering = None
-    text_weight = 1.0
     if raw is None:  # criterion-first: values, each item's choice (stages/taxonomy.py)
         from .taxonomy import steer  # taxonomy uses this module's agreement
 
@@ -486,23 +538,38 @@ def hybrid_groups(
     else:
         labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
         concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
-        weight = ctx.settings.label_weight
-        if ctx.settings.text_check and len(described) > 2:  # does the text carry the criterion?
-            checked = check_text(ctx, descriptions, labels, text, embed)
-            text_weight, factor = block_weights(checked.ratio)
-            weight *= factor
-            ctx.stats["text_check"] = checked.report()
-        weight = label_block_weight(weight, len(set(concepts)), k)
-        ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(weight, 3)}
+        weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
     bar = StageProgress(ctx.progress, "cluster", 1)
     state_weights = (ctx.settings.state_weight,
                      label_block_weight(ctx.settings.answer_state_weight, len(set(concepts)), k))
-    vectors, report = criterion_vectors(
-        descriptions, labels, concepts, embed, weight,
-        visual_vectors(ctx.project, ctx.settings, hashes), ctx.settings.visual_weight,
-        when_where(ctx.project, ctx.settings, hashes), text=text, steering=steering,
-        states=answer_states(ctx, descriptions) if raw is not None and ctx.settings.wants_states else None,
-        state_weights=state_weights, text_weight=text_weight)
+    visual = visual_vectors(ctx.project, ctx.settings, hashes)
+    states = answer_states(ctx, descriptions) if raw is not None and ctx.settings.wants_states else None
+    times = when_where(ctx.project, ctx.settings, hashes)
+
+    def build(generic: np.ndarray, generic_weight: float = 1.0, factor: float = 1.0) -> tuple[np.ndarray, dict]:
+        """The vectors with ``generic`` (the text's embedding or the documents' form) at
+        ``generic_weight`` and the label block's weight times ``factor``."""
+        return criterion_vectors(descriptions, labels, concepts, embed, weight * factor, visual,
+                                 ctx.settings.visual_weight, times, text=generic, steering=steering, states=states,
+                                 state_weights=state_weights, text_weight=generic_weight)
+
+    vectors, report = build(text)
+    found: np.ndarray | None = None  # the partition at the K given, when computed already
+    led = None
+    if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
+        k_lead = k or estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max)
+        led = lead_with_form(ctx, descriptions, visual, text, concepts, k_lead, build, partition(vectors, k_lead))
+        if led is not None:
+            vectors, report, found = led
+            found = found if k is not None else None  # automatic K partitions at its own K
+    if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
+        checked = check_text(ctx, descriptions, labels, text, embed)  # does the text carry the criterion?
+        text_weight, factor = block_weights(checked.ratio)
+        ctx.stats["text_check"] = checked.report()
+        if (text_weight, factor) != (1.0, 1.0):
+            vectors, report = build(text, text_weight, factor)
+    if raw is not None:
+        ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(report.get("label", {}).get("weight", 0.0), 3)}
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
@@ -511,7 +578,7 @@ def hybrid_groups(
         k = report["k"]
         ctx.stats["auto_k"] = report
     else:
-        clustering = from_labels(vectors, partition(vectors, k))
+        clustering = from_labels(vectors, found if found is not None else partition(vectors, k))
     bar.advance()
     names, given = name_clusters(ctx, clustering, labels, descriptions, values=raw is None)
     if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged

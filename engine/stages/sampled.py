@@ -37,7 +37,7 @@ import numpy as np
 from ..describers.runner import visual_vectors, when_where
 from .assign import Assignment
 from .base import StageContext
-from .cluster import Embed, combine, hybrid_groups, moments, unit_rows, visual_block
+from .cluster import Embed, combine, documents_form, hybrid_groups, moments, unit_rows, visual_block
 
 NEIGHBOURS = 10
 TRUSTED = 0.5  # how far beyond chance the neighbours must put the sample back in its groups
@@ -95,13 +95,20 @@ def neighbour_votes(unit: np.ndarray, sample: list[int], groups: np.ndarray, k: 
 
 
 def placing_vectors(ctx: StageContext, hashes: list[str], text: np.ndarray,
-                    vis: np.ndarray | None, sample: list[int]) -> np.ndarray:
+                    vis: np.ndarray | None, sample: list[int], descriptions: list[str]) -> np.ndarray:
     """Every file's vector for the neighbour vote: the blocks the sample's grouping used, at
-    the weights it gave them (``ctx.stats["blocks"]``), but the labels. A moment is a column
-    only where a sampled file was taken in it (no other moment can give a file a sampled
-    neighbour), so the block stays at most as wide as the sample."""
+    the weights it gave them (``ctx.stats["blocks"]``), but the labels. Where the documents'
+    form led the sample's grouping, every file's form (its words counted over the whole
+    folder) stands in for the text. A moment is a column only where a sampled file was taken
+    in it (no other moment can give a file a sampled neighbour), so the block stays at most
+    as wide as the sample."""
     blocks = ctx.stats.get("blocks") or {}
-    parts: dict[str, tuple[np.ndarray, float]] = {"text": (text, float(blocks.get("text", {}).get("weight", 1.0)))}
+    generic = text
+    if "form" in blocks:
+        form, _ = documents_form(descriptions, visual_vectors(ctx.project, ctx.settings, hashes), text)
+        generic = text if form is None else form
+    weight = float(blocks.get("form" if "form" in blocks else "text", {}).get("weight", 1.0))
+    parts: dict[str, tuple[np.ndarray, float]] = {"text": (generic, weight)}
     if vis is not None and blocks.get("visual", {}).get("weight", 0) > 0:
         parts["visual"] = (vis, float(blocks["visual"]["weight"]))
     moment = blocks.get("moments") or {}
@@ -114,7 +121,7 @@ def placing_vectors(ctx: StageContext, hashes: list[str], text: np.ndarray,
             if m in column:
                 onehot[row, column[m]] = 1.0
         parts["moments"] = (onehot, float(moment["weight"]))
-    return unit_rows(text) if len(parts) == 1 else combine(parts)
+    return unit_rows(generic) if len(parts) == 1 else combine(parts)
 
 
 def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw_for,  # type: ignore[no-untyped-def]
@@ -136,7 +143,7 @@ def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw
     sampled = [described[i] for i in sample]
     names, on_sample = hybrid_groups(ctx, sampled, raw_for(sampled), embed, text=text[sample])
     groups = np.array([on_sample[item_id].group_idx for item_id, _, _ in sampled])
-    unit = placing_vectors(ctx, hashes, text, vis, sample)
+    unit = placing_vectors(ctx, hashes, text, vis, sample, [d for _, _, d in described])
     k = len(names)
     own, _ = neighbour_votes(unit, sample, groups, k, np.array(sample), leave_out=True)
     shares = np.bincount(groups, minlength=k) / len(groups)

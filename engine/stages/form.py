@@ -1,0 +1,92 @@
+"""What a document's text says beyond its topic: its form (issue 11).
+
+A sentence embedding of a document is mostly its topic: the household documents' text
+embeddings group by project whatever the criterion asks. The kind of a document (invoice,
+letter, minutes, contract) shows instead in words that any topic uses: "Dear", "Yours
+faithfully", "Total", "Attendees", "signature", "between". Genre classification has long
+read it off such topic-independent words (function words and the like) rather than content.
+
+Which words are topic-independent is read off each folder, with no word list: a word whose
+files lie together in the text embedding's space (their mean unit vector is longer than that
+of as many files drawn at random) belongs to a topic; a word whose files spread over the
+space like random files do is kept. The block is those words' presence in each file,
+weighed by rarity (idf), rows unit length: files share a row direction when they use the
+same topic-independent words, i.e. when they have the same form.
+
+The block is one of two criterion-blind geometries the grouping can lead with; which one
+follows the criterion is decided per run by the labels (``cluster.hybrid_groups``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+MIN_FILES = 3  # a word in fewer files says nothing about a folder's forms
+MIN_SHARE = 0.02  # ... nor one in under this share of the files
+MAX_SHARE = 0.9  # a word in nearly every file tells none apart
+MIN_DOCUMENTS = 20  # fewer documents than this: no form block
+MAX_WORDS = 2000  # the most topic-independent words kept (memory: files x words)
+
+
+def otsu(values: np.ndarray) -> float:
+    """The two-class threshold on ``values`` that maximises the between-class variance
+    (Otsu's method): the values at or under it are one class."""
+    v = np.sort(np.asarray(values, dtype=float))
+    i = np.arange(1, len(v))
+    low_mean = np.cumsum(v)[:-1] / i
+    high_mean = (v.sum() - np.cumsum(v)[:-1]) / (len(v) - i)
+    between = i * (len(v) - i) * (low_mean - high_mean) ** 2
+    return float(v[int(np.argmax(between))]) if len(between) else float(v[-1])
+
+
+def file_words(descriptions: list[str]) -> list[set[str]]:
+    return [set(w.lower() for w in WORD.findall(d)) for d in descriptions]
+
+
+def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The length of the mean of ``sizes`` rows of ``unit`` drawn at random without
+    replacement, as the root of its expected square: |m|^2 + (1 - |m|^2) / c * (n - c) / (n - 1)
+    for unit rows whose mean is m."""
+    n = len(unit)
+    folder = float(np.linalg.norm(unit.mean(axis=0))) ** 2
+    sizes = np.asarray(sizes, dtype=float)
+    return np.sqrt(folder + (1.0 - folder) / sizes * (n - sizes) / max(n - 1, 1))
+
+
+def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """The form block (one unit row per description, zeros for a file without a kept word)
+    and what was kept (``vocabulary``: the kept words, the least topical first); (None, {})
+    when there are too few documents or words."""
+    from scipy import sparse
+
+    n = len(descriptions)
+    if n < MIN_DOCUMENTS:
+        return None, {}
+    words = file_words(descriptions)
+    df: dict[str, int] = {}
+    for ws in words:
+        for w in ws:
+            df[w] = df.get(w, 0) + 1
+    low, high = max(MIN_FILES, MIN_SHARE * n), MAX_SHARE * n
+    vocab = sorted(w for w, c in df.items() if low <= c <= high)
+    if len(vocab) < 5:
+        return None, {}
+    index = {w: j for j, w in enumerate(vocab)}
+    rows = [r for r, ws in enumerate(words) for w in ws if w in index]
+    cols = [index[w] for ws in words for w in ws if w in index]
+    m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocab)))
+    unit = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
+    counts = np.asarray(m.sum(axis=0)).ravel()
+    concentration = np.linalg.norm((m.T @ unit) / counts[:, None], axis=1)
+    lean = concentration - chance_concentration(unit, counts)  # how far its files lean to one topic
+    kept = np.flatnonzero(lean <= otsu(lean))  # topical words and the rest, split by the data
+    if len(kept) < 5:
+        return None, {}
+    kept = kept[np.argsort(lean[kept], kind="stable")][:MAX_WORDS]
+    block = m[:, kept].toarray() * np.log(n / counts[kept])
+    norms = np.linalg.norm(block, axis=1, keepdims=True)
+    block = np.divide(block, norms, out=np.zeros_like(block), where=norms > 0)
+    return block, {"words": len(vocab), "kept": int(len(kept)), "vocabulary": [vocab[j] for j in kept]}

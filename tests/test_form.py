@@ -1,0 +1,179 @@
+"""The documents' form (stages/form.py) and when it leads the grouping (cluster.lead_with_form):
+its logic on written folders whose text embedding follows the topic; the real model and
+MiniLM on household_docs are measured in docs/benchmarks.md ("The documents' form")."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from corral.engine.pipeline import organize
+from corral.engine.request import RunRequest
+from corral.engine.stages import form
+from corral.engine.stages.base import LazyModel, Settings
+from corral.engine.stages.cluster import criterion_agreement
+from tests.fakes import FakeLLM
+from tests.test_stages import _keyword_embedder
+
+TOPICS = {
+    "kitchen": ["cabinet", "worktop", "tiles", "sink", "plumber", "oven"],
+    "garden": ["hedge", "lawn", "shed", "roses", "compost", "arborist"],
+    "wedding": ["venue", "caterer", "florist", "bouquet", "reception", "rings"],
+    "car": ["dealer", "mileage", "tyres", "insurance", "hatchback", "garage"],
+}
+NAMES = ["Ana", "Ben", "Chloe", "Dev", "Eva", "Farid", "Gita", "Hugo"]
+
+
+def _document(kind: str, topic: str, rng: random.Random) -> str:
+    words = rng.sample(TOPICS[topic], 3)
+    name = rng.choice(NAMES)
+    if kind == "letter":
+        return (f"Dear {name},\n\nI am writing about the {words[0]} and the {words[1]}. "
+                f"Could you let me know about the {words[2]}?\n\nYours faithfully,\n{rng.choice(NAMES)}")
+    if kind == "invoice":
+        return (f"Invoice no. {rng.randint(100, 999)}\nBill to: {name}\n{words[0]}  120.00\n"
+                f"{words[1]}  40.00\n{words[2]}  15.50\nTotal due: 175.50\nPayment within 14 days")
+    return (f"Checklist\n[ ] order the {words[0]}\n[x] check the {words[1]}\n[ ] book the {words[2]}\n"
+            f"Ticked off by {name}")
+
+
+def _folder(seed: int = 0) -> list[tuple[str, str, str]]:
+    rng = random.Random(seed)
+    return [(kind, topic, _document(kind, topic, rng))
+            for kind in ("letter", "invoice", "checklist") for topic in TOPICS for _ in range(4)]
+
+
+def _topic_vectors(topics: list[str]) -> np.ndarray:
+    """A text embedding that follows the topic only (what MiniLM does on household_docs)."""
+    index = {t: i for i, t in enumerate(TOPICS)}
+    rng = np.random.default_rng(0)
+    out = np.zeros((len(topics), len(TOPICS))) + rng.normal(0, 0.1, (len(topics), len(TOPICS)))
+    out[np.arange(len(topics)), [index[t] for t in topics]] += 1.0
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _codes(values: list[str]) -> list[int]:
+    index = {v: i for i, v in enumerate(sorted(set(values)))}
+    return [index[v] for v in values]
+
+
+def test_the_form_block_keeps_words_any_topic_uses_and_groups_by_form() -> None:
+    docs = _folder()
+    kinds, topics = [k for k, _, _ in docs], [t for _, t, _ in docs]
+    text = _topic_vectors(topics)
+    assert criterion_agreement(text, _codes(topics)) > 0.9  # the text follows the topic
+    block, info = form.form_vectors([d for _, _, d in docs], text)
+    assert block is not None
+    assert {"dear", "faithfully", "total", "checklist"} <= set(info["vocabulary"])  # form words kept
+    assert not {w for ws in TOPICS.values() for w in ws} & set(info["vocabulary"])  # topic words not
+    assert criterion_agreement(block, _codes(kinds)) > 0.8  # neighbours share the form...
+    assert criterion_agreement(block, _codes(topics)) < 0.2  # ...not the topic
+
+
+def test_topic_words_are_left_out() -> None:
+    docs = _folder()
+    descriptions = [d for _, _, d in docs]
+    block, info = form.form_vectors(descriptions, _topic_vectors([t for _, t, _ in docs]))
+    topic_words = {w for ws in TOPICS.values() for w in ws}
+    used = set().union(*form.file_words(descriptions))
+    assert block is not None and topic_words <= used  # the folder uses every topic word...
+    assert info["kept"] < info["words"] and not topic_words & set(info["vocabulary"])  # ...none is kept
+
+
+def test_chance_concentration_matches_random_draws() -> None:
+    rng = np.random.default_rng(1)
+    unit = rng.normal(size=(200, 8)) + 0.5
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    for size in (5, 40, 150):
+        drawn = [np.linalg.norm(unit[rng.choice(200, size, replace=False)].mean(axis=0)) ** 2 for _ in range(400)]
+        expected = form.chance_concentration(unit, np.array([size]))[0] ** 2
+        assert abs(np.mean(drawn) - expected) < 0.02
+
+
+def test_otsu_splits_two_groups_of_values() -> None:
+    values = np.array([0.01, 0.02, 0.0, 0.03, 0.4, 0.45, 0.5])
+    assert 0.03 <= form.otsu(values) < 0.4
+    assert form.otsu(np.array([0.2])) == 0.2
+
+
+def test_small_folders_and_folders_without_shared_words_get_no_block() -> None:
+    docs = _folder()[:10]
+    assert form.form_vectors([d for _, _, d in docs], _topic_vectors([t for _, t, _ in docs]))[0] is None
+    unique = [f"word{n} other{n}" for n in range(40)]
+    assert form.form_vectors(unique, np.eye(40))[0] is None
+
+
+def _write(folder: Path, docs: list[tuple[str, str, str]]) -> None:
+    folder.mkdir()
+    for n, (_, _, text) in enumerate(docs):
+        (folder / f"{n:02d}.txt").write_text(text)
+
+
+def _embedder():
+    axes = {w: i for i, words in enumerate(TOPICS.values()) for w in words}
+    axes.update({t: i for i, t in enumerate(TOPICS)})
+    axes.update({"letter": 4, "invoice": 5, "checklist": 6})
+    return _keyword_embedder(axes)
+
+
+def _kind_answer(text: str) -> str:
+    """Like the small model: the kind, except that a third of the letters and checklists are
+    answered with their topic ("Garden planning")."""
+    kind = "invoice" if text.startswith("Invoice") else "letter" if text.startswith("Dear") else "checklist"
+    topic = next((t for t, words in TOPICS.items() if any(w in text for w in words)), "kitchen")
+    return f"{topic} planning" if kind != "invoice" and len(text) % 3 == 0 else kind
+
+
+def test_where_the_criterion_is_the_form_the_form_leads(tmp_path: Path) -> None:
+    """The text at its full weight (the text check off: on 300 household documents it read
+    the text as carrying the kind, docs/benchmarks.md) groups by topic; the form leads."""
+    docs = _folder()
+    _write(tmp_path / "docs", docs)
+    fake = FakeLLM(label_for=_kind_answer)
+    kind = Settings(criterion="what kind of document is this", k=3, text_check=False)
+    run = organize(RunRequest(tmp_path / "docs", kind, tmp_path / "p.corral"),
+                   model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert run.stats["form"]["leads"] == "form"
+    assert run.stats["form"]["agreement_form"] > run.stats["form"]["agreement_text"]
+    assert "form" in run.stats["blocks"] and "text" not in run.stats["blocks"]
+    kinds = [{(tmp_path / "docs" / m.path).read_text().split()[0] for m in g.members} for g in run.groups]
+    assert sorted(len(k) for k in kinds) == [1, 1, 1]  # each group one kind
+
+    off = organize(RunRequest(tmp_path / "docs", replace(kind, form_check=False), tmp_path / "q.corral"),
+                   model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert "form" not in off.stats and "text" in off.stats["blocks"]
+    mixed = [{(tmp_path / "docs" / m.path).read_text().split()[0] for m in g.members} for g in off.groups]
+    assert sorted(len(k) for k in mixed) != [1, 1, 1]  # led by the text, the groups mix kinds
+
+
+def test_where_the_criterion_is_the_topic_the_text_leads(tmp_path: Path) -> None:
+    docs = _folder()
+    _write(tmp_path / "docs", docs)
+    fake = FakeLLM(label_for=lambda text: next(t for t, words in TOPICS.items() if any(w in text for w in words)))
+    run = organize(RunRequest(tmp_path / "docs", Settings(criterion="which project is this for", k=4),
+                              tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert run.stats["form"]["leads"] == "text"
+    assert "text" in run.stats["blocks"]
+    def topic(path: str) -> str:
+        text = (tmp_path / "docs" / path).read_text()
+        return next(t for t, words in TOPICS.items() if any(w in text for w in words))
+
+    assert sorted(len({topic(m.path) for m in g.members}) for g in run.groups) == [1, 1, 1, 1]
+
+
+def test_in_a_big_folder_the_files_the_model_did_not_read_are_placed_by_their_form(tmp_path: Path) -> None:
+    """The faster mode (stages/sampled.py): the model reads a sample, the form leads its
+    grouping, and the other files take the group of their nearest sampled files by form."""
+    docs = _folder(0) + _folder(1)
+    _write(tmp_path / "docs", docs)
+    fake = FakeLLM(label_for=_kind_answer)
+    kind = Settings(criterion="what kind of document is this", k=3, text_check=False, llm_sample=40)
+    run = organize(RunRequest(tmp_path / "docs", kind, tmp_path / "p.corral"),
+                   model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert run.stats["form"]["leads"] == "form" and run.stats["sampled"]["placed_by_neighbours"] == len(docs) - 40
+    assert fake.calls.count("answer") == 40
+    kinds = [{(tmp_path / "docs" / m.path).read_text().split()[0] for m in g.members} for g in run.groups]
+    assert sorted(len(k) for k in kinds) == [1, 1, 1]
