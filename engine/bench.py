@@ -337,6 +337,7 @@ def bench_criterion(
         "steering": stats.get("steering"),  # the criterion's values, choices, arbitration
         "blocks": stats.get("blocks"),  # each block's agreement and weight in the geometry
         "text_check": stats.get("text_check"),  # does the text carry the criterion (relevance.py)
+        "form": stats.get("form"),  # did the documents' form lead (form.py)
         "sampled": stats.get("sampled"),  # --llm-sample: files placed by neighbours, read by the model
     }
     if upper_bound:

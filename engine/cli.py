@@ -98,6 +98,10 @@ def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -
         from .stages.relevance import explain
 
         print(f"  ({explain(run.stats['text_check'])})")
+    if run.stats.get("form"):
+        from .stages.form import explain as explain_form
+
+        print(f"  ({explain_form(run.stats['form'])})")
     for n, group in enumerate(groups, 1):
         extra = f", {group.unsure} unsure" if group.unsure else ""
         print(f"\n  {n}. {group.name}  ({group.size} item{'s' if group.size != 1 else ''}{extra})")
@@ -140,7 +144,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         runtime=_runtime(args), include_hidden=args.include_hidden,
         method=args.method, steer=args.steer, llm_sample=args.llm_sample, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
         state_weight=args.state_weight, text_check=False if args.no_text_check else None,
-        summaries=True if args.summaries else None,
+        form_check=False if args.no_form else None, summaries=True if args.summaries else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
         server=_server_options(args) if args.server else None, regroup=args.regroup,
     )
@@ -285,7 +289,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         # bench measures Corral's defaults, not this machine's settings.json
         "settings": run_settings(criterion, method=args.method,
                                  steer=args.steer, llm_sample=args.llm_sample, state_weight=args.state_weight,
-                                 text_check=False if args.no_text_check else None, config=False),
+                                 text_check=False if args.no_text_check else None,
+                                 form_check=False if args.no_form else None, config=False),
         "progress": TerminalProgress(),
     }
     if multi:
@@ -449,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-text-check", action="store_true",
                        help="skip asking a sample of files the criterion again to tell whether "
                             "their text carries it (then the text always outweighs the labels)")
+        p.add_argument("--no-form", action="store_true",
+                       help="never let the documents' form (their topic-independent words) lead the "
+                            "grouping instead of their text's topic (docs/benchmarks.md)")
         p.add_argument("--llm-sample", type=int, default=None, metavar="N",
                        help="faster for big folders: the model reads N representative files and the "
                             "embeddings place the rest, the model reading those their neighbours "

@@ -165,7 +165,9 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
         for stage in per_file_stages(ctx.settings, hybrid):
             if stage == "propose":
                 asked[stage] = uncached_labels(ctx, described)
-                if hybrid and ctx.settings.text_check:  # some files asked again (stages/relevance.py)
+                # some files asked again (stages/relevance.py); where the documents' form leads
+                # (stages/form.py) they are not, which is known only once the labels are in
+                if hybrid and ctx.settings.text_check:
                     asked["reask"] = uncached_reasks(ctx, everyone)
             else:  # the names or values chosen among are not known yet, nor their cache
                 asked[stage], exact = everyone, False

@@ -177,3 +177,16 @@ def test_in_a_big_folder_the_files_the_model_did_not_read_are_placed_by_their_fo
     assert fake.calls.count("answer") == 40
     kinds = [{(tmp_path / "docs" / m.path).read_text().split()[0] for m in g.members} for g in run.groups]
     assert sorted(len(k) for k in kinds) == [1, 1, 1]
+
+
+def test_pictures_take_no_part() -> None:
+    """A picture's description is Corral's own words ("Taken Monday ... camera ..."), whose
+    form says nothing: with more pictures than documents there is no form block."""
+    from corral.engine.stages.cluster import documents_form
+
+    docs = _folder()
+    descriptions = [d for _, _, d in docs]
+    text = _topic_vectors([t for _, t, _ in docs])
+    assert documents_form(descriptions, [False] * len(docs), text)[0] is None
+    mixed, _ = documents_form(descriptions, [n % 4 != 0 for n in range(len(docs))], text)
+    assert mixed is not None and not mixed[::4].any() and mixed[1::4].any()

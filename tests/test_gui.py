@@ -1404,6 +1404,26 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
     assert not bar.k_row.isVisibleTo(window) and not bar.text_check.isVisibleTo(window)
 
 
+def test_a_run_grouped_by_the_documents_form_says_so(qtbot, window, tmp_path):
+    path = built_project(tmp_path)
+    with Project.open(path) as project:
+        given = project.runs.latest()
+        run_id = project.runs.new(CRITERION, 2, "hand-made", {})
+        project.results.save_groups(run_id, ["Invoices", "Recipes"])
+        for member in project.results.members(given.id):
+            project.results.save_assignment(run_id, member.item_id, member.group_idx, 0.9, False)
+        project.results.update_group_sizes(run_id)
+        project.runs.finish(run_id, "done", {"form": {
+            "words": 400, "kept": 200, "examples": ["dear", "total", "date"], "agreement_text": 0.37,
+            "agreement_form": 0.43, "leads": "form"}})
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(path)
+    bar = window.review_page.runs_bar
+    assert bar.text_check.isVisibleTo(window)
+    assert bar.text_check.text().startswith("Grouped by the documents' form (words any topic uses: dear, total, date")
+    assert "0.43 against 0.37" in bar.combo.toolTip()
+
+
 def test_the_start_page_offers_the_faster_mode_for_big_folders(window, tmp_path):
     page = window.start_page
     page.fill(make_docs(tmp_path / "docs"), CRITERION, 2)

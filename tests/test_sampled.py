@@ -112,10 +112,10 @@ def test_pictures_are_placed_by_their_features_and_moments_at_the_samples_weight
         ctx = StageContext(project, LazyModel("m", lambda: FakeLLM()), Settings(criterion="object", k=2))
         ctx.stats["blocks"] = {"text": {"weight": 1.0}, "label": {"weight": 0.5}, "visual": {"weight": 2.0},
                                "moments": {"weight": 0.5, "gap_hours": 24}}
-        unit = sampled.placing_vectors(ctx, ["a", "b", "c", "d"], text, vis, [0, 1], ["a", "b", "c", "d"])
+        unit = sampled.placing_vectors(ctx, ["a", "b", "c", "d"], text, vis, [0, 1], ["a", "b", "c", "d"], [False] * 4)
         assert unit.shape == (4, 2 + 2 + 1)  # text, pictures, and one moment column: the sampled one
         assert np.allclose(np.linalg.norm(unit, axis=1), 1.0)
         assert unit[2] @ unit[0] > unit[2] @ unit[1] > 0  # the same picture features count most
         assert unit[3, 4] == 0 and unit[0, 4] > 0 and unit[1, 4] > 0  # no sampled picture in its moment
         ctx.stats["blocks"] = {"text": {"weight": 1.0}, "visual": {"weight": 0.0}}  # gated off on the sample
-        assert np.allclose(sampled.placing_vectors(ctx, ["a", "b", "c", "d"], text, vis, [0, 1], ["a", "b", "c", "d"]), text)
+        assert np.allclose(sampled.placing_vectors(ctx, ["a", "b", "c", "d"], text, vis, [0, 1], ["a", "b", "c", "d"], [False] * 4), text)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from corral.engine.stages.autok import explain_k
+from corral.engine.stages.form import explain as explain_form
 from corral.engine.stages.relevance import explain as explain_text_check
 
 from ..dialogs import Asker
@@ -57,7 +58,7 @@ class RunsBar(QWidget):
         k_line.addWidget(self.fewer_button)
         k_line.addWidget(self.more_button)
         column.addWidget(self.k_row)
-        self.text_check = QLabel()  # only where the answers outweighed the text
+        self.text_check = QLabel()  # only where the form led or the answers outweighed the text
         self.text_check.setWordWrap(True)
         column.addWidget(self.text_check)
         session.sig_runs_changed.connect(self._runs_changed)
@@ -90,9 +91,13 @@ class RunsBar(QWidget):
         self.k_row.setVisible(bool(how))
         self.fewer_button.setEnabled(bool(run and run.groups > 2))
         check = run.stats.get("text_check") if run is not None else None
-        note = explain_text_check(check)
-        self.text_check.setText(note[:1].upper() + note[1:] + "." if check and not check.get("text_carries") else "")
-        self.text_check.setVisible(bool(self.text_check.text()))
+        led = run.stats.get("form") if run is not None else None
+        note = "; ".join(n for n in (explain_form(led), explain_text_check(check)) if n)
+        # shown where the grouping did not simply follow the text's topic
+        shown = (explain_form(led) if led and led.get("leads") == "form"
+                 else explain_text_check(check) if check and not check.get("text_carries") else "")
+        self.text_check.setText(shown[:1].upper() + shown[1:] + "." if shown else "")
+        self.text_check.setVisible(bool(shown))
         self.combo.setToolTip("Show an earlier run of this project" + (f"\n({note})" if note else ""))
 
     def _regroup(self, step: int) -> None:

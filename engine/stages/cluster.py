@@ -455,11 +455,17 @@ def agreement_with(concepts: list[int], labels: np.ndarray) -> float:
     return float(adjusted_mutual_info_score(concepts, labels))
 
 
-def documents_form(descriptions: list[str], visual: list[np.ndarray | None],
+def documents(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[bool]:
+    """Which of the described items are documents (not pictures), from the project."""
+    kind = {row.id: row.kind for row in ctx.project.items(status=None)}
+    return [kind.get(item_id) == "document" for item_id, _, _ in described]
+
+
+def documents_form(descriptions: list[str], is_document: list[bool],
                    text: np.ndarray) -> tuple[np.ndarray | None, dict]:
     """The form block (stages/form.py) of the documents among the items, zeros for pictures
     (their descriptions are Corral's own words); None with fewer documents than pictures."""
-    docs = [i for i, v in enumerate(visual) if v is None]
+    docs = [i for i, yes in enumerate(is_document) if yes]
     if len(docs) * 2 < len(descriptions):
         return None, {}
     block, info = form_vectors([descriptions[i] for i in docs], text[docs])
@@ -471,7 +477,7 @@ def documents_form(descriptions: list[str], visual: list[np.ndarray | None],
 
 
 def lead_with_form(
-    ctx: StageContext, descriptions: list[str], visual: list[np.ndarray | None], text: np.ndarray,
+    ctx: StageContext, descriptions: list[str], is_document: list[bool], text: np.ndarray,
     concepts: list[int], k: int, build: Callable[[np.ndarray], tuple[np.ndarray, dict]],
     text_led: np.ndarray,
 ) -> tuple[np.ndarray, dict, np.ndarray] | None:
@@ -484,14 +490,14 @@ def lead_with_form(
     criterion picks the text's topic or the documents' form. Pictures take no part (their
     descriptions are Corral's own words); fewer than ``form.MIN_DOCUMENTS`` documents, or
     fewer documents than pictures, and the text leads."""
-    form, info = documents_form(descriptions, visual, text)
+    form, info = documents_form(descriptions, is_document, text)
     if form is None:
         return None
     vectors, report = build(form)
     form_led = partition(vectors, k)
     ours, theirs = agreement_with(concepts, text_led), agreement_with(concepts, form_led)
     leads = theirs > ours
-    ctx.stats["form"] = {"words": info["words"], "kept": info["kept"], "examples": info["vocabulary"][:8],
+    ctx.stats["form"] = {"words": info["words"], "kept": info["kept"], "examples": info["common"],
                          "agreement_text": round(ours, 3), "agreement_form": round(theirs, 3),
                          "leads": "form" if leads else "text"}
     if not leads:
@@ -558,7 +564,8 @@ def hybrid_groups(
     led = None
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         k_lead = k or estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max)
-        led = lead_with_form(ctx, descriptions, visual, text, concepts, k_lead, build, partition(vectors, k_lead))
+        led = lead_with_form(ctx, descriptions, documents(ctx, described), text, concepts, k_lead, build,
+                             partition(vectors, k_lead))
         if led is not None:
             vectors, report, found = led
             found = found if k is not None else None  # automatic K partitions at its own K

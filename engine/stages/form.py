@@ -58,7 +58,8 @@ def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray | None, dict]:
     """The form block (one unit row per description, zeros for a file without a kept word)
-    and what was kept (``vocabulary``: the kept words, the least topical first); (None, {})
+    and what was kept (``vocabulary``: the kept words, the least topical first; ``common``:
+    the eight in most files); (None, {})
     when there are too few documents or words."""
     from scipy import sparse
 
@@ -89,4 +90,20 @@ def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray 
     block = m[:, kept].toarray() * np.log(n / counts[kept])
     norms = np.linalg.norm(block, axis=1, keepdims=True)
     block = np.divide(block, norms, out=np.zeros_like(block), where=norms > 0)
-    return block, {"words": len(vocab), "kept": int(len(kept)), "vocabulary": [vocab[j] for j in kept]}
+    common = kept[np.argsort(-counts[kept], kind="stable")][:8]
+    return block, {"words": len(vocab), "kept": int(len(kept)), "vocabulary": [vocab[j] for j in kept],
+                   "common": [vocab[j] for j in common]}
+
+
+def explain(report: dict | None) -> str:
+    """Which geometry led, in one line, e.g. "grouped by the documents' form (words any topic
+    uses: dear, total, ...), which followed the answers better than their topic (0.43 against
+    0.37)"."""
+    if not report:
+        return ""
+    words = ", ".join(report.get("examples", [])[:5])
+    against = f"{report.get('agreement_form', 0):.2f} against {report.get('agreement_text', 0):.2f}"
+    if report.get("leads") == "form":
+        return (f"grouped by the documents' form (words any topic uses: {words}, ...), which "
+                f"followed the answers better than their topic ({against})")
+    return f"grouped by the documents' topic, which followed the answers better than their form ({against})"

@@ -24,6 +24,11 @@ consistent but the text's neighbourhoods ignore them. From ``CARRIES_AT`` up the
 its default weight; from ``LACKS_AT`` down the text and the labels swap weights; linearly in
 between (``block_weights``). The measured sides nearly touch (kind of document 0.23-0.36,
 banking77 0.41-0.48), so the check acts only where the case is clear; held-out data decide.
+
+Where the documents' form leads the grouping instead of their text (stages/form.py,
+``cluster.lead_with_form``), the text's weight is moot and the check is not run (no file is
+asked again). On 300 household documents by kind the check read 0.60 (the answers named
+projects often enough to agree with the text), so it could not have helped there.
 """
 
 from __future__ import annotations

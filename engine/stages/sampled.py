@@ -37,7 +37,16 @@ import numpy as np
 from ..describers.runner import visual_vectors, when_where
 from .assign import Assignment
 from .base import StageContext
-from .cluster import Embed, combine, documents_form, hybrid_groups, moments, unit_rows, visual_block
+from .cluster import (
+    Embed,
+    combine,
+    documents,
+    documents_form,
+    hybrid_groups,
+    moments,
+    unit_rows,
+    visual_block,
+)
 
 NEIGHBOURS = 10
 TRUSTED = 0.5  # how far beyond chance the neighbours must put the sample back in its groups
@@ -95,7 +104,8 @@ def neighbour_votes(unit: np.ndarray, sample: list[int], groups: np.ndarray, k: 
 
 
 def placing_vectors(ctx: StageContext, hashes: list[str], text: np.ndarray,
-                    vis: np.ndarray | None, sample: list[int], descriptions: list[str]) -> np.ndarray:
+                    vis: np.ndarray | None, sample: list[int], descriptions: list[str],
+                    is_document: list[bool]) -> np.ndarray:
     """Every file's vector for the neighbour vote: the blocks the sample's grouping used, at
     the weights it gave them (``ctx.stats["blocks"]``), but the labels. Where the documents'
     form led the sample's grouping, every file's form (its words counted over the whole
@@ -105,7 +115,7 @@ def placing_vectors(ctx: StageContext, hashes: list[str], text: np.ndarray,
     blocks = ctx.stats.get("blocks") or {}
     generic = text
     if "form" in blocks:
-        form, _ = documents_form(descriptions, visual_vectors(ctx.project, ctx.settings, hashes), text)
+        form, _ = documents_form(descriptions, is_document, text)
         generic = text if form is None else form
     weight = float(blocks.get("form" if "form" in blocks else "text", {}).get("weight", 1.0))
     parts: dict[str, tuple[np.ndarray, float]] = {"text": (generic, weight)}
@@ -143,7 +153,7 @@ def sampled_groups(ctx: StageContext, described: list[tuple[int, str, str]], raw
     sampled = [described[i] for i in sample]
     names, on_sample = hybrid_groups(ctx, sampled, raw_for(sampled), embed, text=text[sample])
     groups = np.array([on_sample[item_id].group_idx for item_id, _, _ in sampled])
-    unit = placing_vectors(ctx, hashes, text, vis, sample, [d for _, _, d in described])
+    unit = placing_vectors(ctx, hashes, text, vis, sample, [d for _, _, d in described], documents(ctx, described))
     k = len(names)
     own, _ = neighbour_votes(unit, sample, groups, k, np.array(sample), leave_out=True)
     shares = np.bincount(groups, minlength=k) / len(groups)
