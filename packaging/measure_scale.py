@@ -1,6 +1,6 @@
 """Issue 13's costs outside the language model as a folder grows: N short texts organized.
 
-Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S]
+Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S] [--no-form]
 
 With S (``--llm-sample S``, stages/sampled.py), the default language model runs for real and
 reads S representative files; the embeddings place the rest.
@@ -36,6 +36,8 @@ DATA = ROOT / ".." / "shared" / "datasets" / "text"
 
 
 def main() -> None:
+    no_form = "--no-form" in sys.argv  # the form lead off (stages/form.py), for its cost
+    sys.argv = [a for a in sys.argv if a != "--no-form"]
     n = int(sys.argv[1])
     work = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/corral-scale-{n}")
     llm_sample = int(sys.argv[3]) if len(sys.argv) > 3 else 0
@@ -60,7 +62,8 @@ def main() -> None:
     started = time.perf_counter()
     model = model_provider() if llm_sample else LazyModel("scripted", lambda: fake)
     result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=18,
-                                                  llm_sample=llm_sample), work / "scale.corral"),
+                                                  llm_sample=llm_sample, form_check=not no_form),
+                                         work / "scale.corral"),
                       model=model, embedder=embedder, progress=follow)
     seconds = time.perf_counter() - started
     stages = {k: round(v, 2) for k, v in result.stats["seconds"].items()}
