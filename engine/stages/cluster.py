@@ -545,7 +545,6 @@ def hybrid_groups(
         labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
         concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
         weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
-    bar = StageProgress(ctx.progress, "cluster", 1)
     state_weights = (ctx.settings.state_weight,
                      label_block_weight(ctx.settings.answer_state_weight, len(set(concepts)), k))
     visual = visual_vectors(ctx.project, ctx.settings, hashes)
@@ -575,6 +574,7 @@ def hybrid_groups(
         ctx.stats["text_check"] = checked.report()
         if (text_weight, factor) != (1.0, 1.0):
             vectors, report = build(text, text_weight, factor)
+    bar = StageProgress(ctx.progress, "cluster", 1)  # after the check, whose second answers show as "reask"
     if raw is not None:
         ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(report.get("label", {}).get("weight", 0.0), 3)}
     ctx.stats["blocks"] = report
