@@ -559,21 +559,23 @@ def hybrid_groups(
                                  state_weights=state_weights, text_weight=generic_weight)
 
     vectors, report = build(text)
-    found: np.ndarray | None = None  # the partition at the K given, when computed already
+    found: np.ndarray | None = None  # the partition of ``vectors`` at the K given, once computed
     led = None
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         k_lead = k or estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max)
-        led = lead_with_form(ctx, descriptions, documents(ctx, described), text, concepts, k_lead, build,
-                             partition(vectors, k_lead))
+        found = partition(vectors, k_lead)
+        led = lead_with_form(ctx, descriptions, documents(ctx, described), text, concepts, k_lead, build, found)
         if led is not None:
             vectors, report, found = led
-            found = found if k is not None else None  # automatic K partitions at its own K
+        if k is None:
+            found = None  # automatic K partitions at its own K
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
         checked = check_text(ctx, descriptions, labels, text, embed)  # does the text carry the criterion?
         text_weight, factor = block_weights(checked.ratio)
         ctx.stats["text_check"] = checked.report()
         if (text_weight, factor) != (1.0, 1.0):
             vectors, report = build(text, text_weight, factor)
+            found = None
     bar = StageProgress(ctx.progress, "cluster", 1)  # after the check, whose second answers show as "reask"
     if raw is not None:
         ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(report.get("label", {}).get("weight", 0.0), 3)}
