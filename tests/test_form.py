@@ -94,9 +94,15 @@ def test_chance_concentration_matches_random_draws() -> None:
 
 
 def test_otsu_splits_two_groups_of_values() -> None:
+    from corral.engine.stages.autok import otsu
+
     values = np.array([0.01, 0.02, 0.0, 0.03, 0.4, 0.45, 0.5])
-    assert 0.03 <= form.otsu(values) < 0.4
-    assert form.otsu(np.array([0.2])) == 0.2
+    assert otsu(values) == 0.03  # the largest value of the lower class
+    assert otsu(np.array([0.2])) == 0.2 and otsu(np.array([0.2, 0.2])) == 0.2
+    # a weight counts a value that many times
+    spread = np.array([0.0, 0.1, 0.35, 0.4, 0.9, 1.0])
+    assert otsu(spread, weights=np.array([1, 1, 1, 1, 1, 1])) == otsu(spread)
+    assert otsu(spread, weights=np.array([1, 1, 1, 6, 1, 1])) == otsu(np.array([0.0, 0.1, 0.35] + [0.4] * 6 + [0.9, 1.0]))
 
 
 def test_small_folders_and_folders_without_shared_words_get_no_block() -> None:

@@ -78,21 +78,27 @@ def noise_floor(sizes: list[int]) -> int:
     specific: measured with prompt q2 (docs/benchmarks.md), 9 groups for 5 projects and 17
     for 6 trips; with this floor 5 and 5. Where the sizes fall off smoothly (MASSIVE: 27 for
     18) the floor is no higher than the share and changes nothing."""
-    values = sorted(set(sizes))
-    if len(values) < 2:
+    if len(set(sizes)) < 2:
         return 0
     size = np.asarray(sizes, dtype=float)
-    logs = np.log(size)
-    best, floor = -1.0, 0
-    for t in values[1:]:
-        low = size < t
-        w0, w1 = size[low].sum(), size[~low].sum()
-        m0 = float((size[low] * logs[low]).sum() / w0)
-        m1 = float((size[~low] * logs[~low]).sum() / w1)
-        between = w0 * w1 * (m0 - m1) ** 2
-        if between > best:
-            best, floor = between, int(t)
-    return floor
+    cut = otsu(np.log(size), weights=size)
+    return int(size[np.log(size) > cut].min())
+
+
+def otsu(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Otsu's two-class threshold on ``values`` (each counted with its weight, 1 without):
+    the largest value of the lower class, split between distinct values where the
+    between-class variance w0 * w1 * (m0 - m1)^2 is largest (the first such split on a tie);
+    the largest value when all are equal."""
+    distinct, where = np.unique(np.asarray(values, dtype=float), return_inverse=True)
+    if len(distinct) < 2:
+        return float(distinct[-1])
+    w = np.bincount(where, weights=None if weights is None else np.asarray(weights, dtype=float))
+    w0 = np.cumsum(w)[:-1]
+    s0 = np.cumsum(w * distinct)[:-1]
+    w1, s1 = w.sum() - w0, (w * distinct).sum() - s0
+    between = w0 * w1 * (s0 / w0 - s1 / w1) ** 2
+    return float(distinct[int(np.argmax(between))])
 
 
 def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:

@@ -28,23 +28,14 @@ import re
 
 import numpy as np
 
+from .autok import otsu
+
 WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 MIN_FILES = 3  # a word in fewer files says nothing about a folder's forms
 MIN_SHARE = 0.02  # ... nor one in under this share of the files
 MAX_SHARE = 0.9  # a word in nearly every file tells none apart
 MIN_DOCUMENTS = 20  # fewer documents than this: no form block
 MAX_WORDS = 2000  # the most topic-independent words kept (memory: files x words)
-
-
-def otsu(values: np.ndarray) -> float:
-    """The two-class threshold on ``values`` that maximises the between-class variance
-    (Otsu's method): the values at or under it are one class."""
-    v = np.sort(np.asarray(values, dtype=float))
-    i = np.arange(1, len(v))
-    low_mean = np.cumsum(v)[:-1] / i
-    high_mean = (v.sum() - np.cumsum(v)[:-1]) / (len(v) - i)
-    between = i * (len(v) - i) * (low_mean - high_mean) ** 2
-    return float(v[int(np.argmax(between))]) if len(between) else float(v[-1])
 
 
 def file_words(descriptions: list[str]) -> list[set[str]]:
