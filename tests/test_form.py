@@ -196,3 +196,19 @@ def test_pictures_take_no_part() -> None:
     assert documents_form(descriptions, [False] * len(docs), text)[0] is None
     mixed, _ = documents_form(descriptions, [n % 4 != 0 for n in range(len(docs))], text)
     assert mixed is not None and not mixed[::4].any() and mixed[1::4].any()
+
+
+def test_halvings() -> None:
+    from corral.engine.stages.cluster import halvings
+
+    assert halvings(11) == [11, 5, 2] and halvings(2) == [2] and halvings(1) == [2]
+
+
+def test_without_k_the_form_is_compared_at_the_labels_estimate_and_its_halves(tmp_path: Path) -> None:
+    docs = _folder()
+    _write(tmp_path / "docs", docs)
+    fake = FakeLLM(label_for=_kind_answer)
+    run = organize(RunRequest(tmp_path / "docs", Settings(criterion="what kind of document is this", text_check=False),
+                              tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert run.stats["form"]["leads"] == "form" and run.stats["form"]["at_k"] >= 2
+    assert "form" in run.stats["blocks"] and run.stats.get("auto_k")

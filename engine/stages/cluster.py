@@ -455,6 +455,15 @@ def agreement_with(concepts: list[int], labels: np.ndarray) -> float:
     return float(adjusted_mutual_info_score(concepts, labels))
 
 
+def halvings(k: int) -> list[int]:
+    """``k``, its half, its quarter... down to 2 (or ``[2]`` for a smaller ``k``)."""
+    out = []
+    while k >= 2:
+        out.append(k)
+        k //= 2
+    return out or [2]
+
+
 def documents(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[bool]:
     """Which of the described items are documents (not pictures), from the project."""
     kind = {row.id: row.kind for row in ctx.project.items(status=None)}
@@ -478,27 +487,37 @@ def documents_form(descriptions: list[str], is_document: list[bool],
 
 def lead_with_form(
     ctx: StageContext, descriptions: list[str], is_document: list[bool], text: np.ndarray,
-    concepts: list[int], k: int, build: Callable[[np.ndarray], tuple[np.ndarray, dict]],
-    text_led: np.ndarray,
+    concepts: list[int], ks: list[int], build: Callable[[np.ndarray], tuple[np.ndarray, dict]],
+    text_led: Callable[[int], np.ndarray],
 ) -> tuple[np.ndarray, dict, np.ndarray] | None:
     """The geometry led by the documents' form (stages/form.py) in place of their text
-    embedding, with its partition at ``k``, when that partition agrees better with the label
-    concepts than ``text_led`` (the text-led geometry's partition at ``k``); else None.
+    embedding, with its partition at ``ks[0]``, when at some K of ``ks`` its partition
+    agrees better with the label concepts than ``text_led(K)`` (the text-led geometry's
+    partition at K); else None.
 
     Both candidates carry the same label block at the same weight, and neither generic
     block was built from the labels, so the labels judge between them on equal terms: the
-    criterion picks the text's topic or the documents' form. Pictures take no part (their
-    descriptions are Corral's own words); fewer than ``form.MIN_DOCUMENTS`` documents, or
-    fewer documents than pictures, and the text leads."""
+    criterion picks the text's topic or the documents' form. ``ks``: the K given, or
+    without one the labels' estimate of K and its halves down to 2. The estimate counts the
+    topic words the answers leaked as groups of their own (11 for 6 kinds of document), and
+    a finer partition of the text follows those (docs/benchmarks.md, "The documents'
+    form"). Pictures take no part (their descriptions are Corral's own words); fewer than
+    ``form.MIN_DOCUMENTS`` documents, or fewer documents than pictures, and the text leads."""
     form, info = documents_form(descriptions, is_document, text)
     if form is None:
         return None
     vectors, report = build(form)
-    form_led = partition(vectors, k)
-    ours, theirs = agreement_with(concepts, text_led), agreement_with(concepts, form_led)
-    leads = theirs > ours
+    form_led = partition(vectors, ks[0])
+    leads, compared = False, {}
+    for k in ks:
+        own = form_led if k == ks[0] else partition(vectors, k)
+        compared[k] = (agreement_with(concepts, text_led(k)), agreement_with(concepts, own))
+        if compared[k][1] > compared[k][0]:
+            leads = True
+            break
+    ours, theirs = compared[k]
     ctx.stats["form"] = {"words": info["words"], "kept": info["kept"], "examples": info["common"],
-                         "agreement_text": round(ours, 3), "agreement_form": round(theirs, 3),
+                         "agreement_text": round(ours, 3), "agreement_form": round(theirs, 3), "at_k": k,
                          "leads": "form" if leads else "text"}
     if not leads:
         return None
@@ -559,14 +578,23 @@ def hybrid_groups(
                                  state_weights=state_weights, text_weight=generic_weight)
 
     vectors, report = build(text)
+    text_led: dict[int, np.ndarray] = {}  # partitions of the text-led ``vectors`` by K
+
+    def text_partition(at: int) -> np.ndarray:
+        if at not in text_led:
+            text_led[at] = partition(vectors, at)
+        return text_led[at]
+
     found: np.ndarray | None = None  # the partition of ``vectors`` at the K given, once computed
     led = None
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
-        k_lead = k or estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max)
-        found = partition(vectors, k_lead)
-        led = lead_with_form(ctx, descriptions, documents(ctx, described), text, concepts, k_lead, build, found)
+        ks = [k] if k else halvings(estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max))
+        led = lead_with_form(ctx, descriptions, documents(ctx, described), text, concepts, ks, build,
+                             text_partition)
         if led is not None:
             vectors, report, found = led
+        elif k:
+            found = text_led.get(k)
         if k is None:
             found = None  # automatic K partitions at its own K
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
