@@ -585,7 +585,7 @@ def hybrid_groups(
             text_led[at] = partition(vectors, at)
         return text_led[at]
 
-    found: np.ndarray | None = None  # the partition of ``vectors`` at the K given, once computed
+    found: np.ndarray | None = None  # the partition of ``vectors`` at the K given (automatic K: unused)
     led = None
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         ks = [k] if k else halvings(estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max))
@@ -595,8 +595,6 @@ def hybrid_groups(
             vectors, report, found = led
         elif k:
             found = text_led.get(k)
-        if k is None:
-            found = None  # automatic K partitions at its own K
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
         checked = check_text(ctx, descriptions, labels, text, embed)  # does the text carry the criterion?
         text_weight, factor = block_weights(checked.ratio)
@@ -606,7 +604,8 @@ def hybrid_groups(
             found = None
     bar = StageProgress(ctx.progress, "cluster", 1)  # after the check, whose second answers show as "reask"
     if raw is not None:
-        ctx.stats["label_weight"] = {"concepts": len(set(concepts)), "weight": round(report.get("label", {}).get("weight", 0.0), 3)}
+        ctx.stats["label_weight"] = {"concepts": len(set(concepts)),
+                                     "weight": round(report.get("label", {}).get("weight", 0.0), 3)}
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:

@@ -24,6 +24,7 @@ automatic K (compared at the labels' estimate of K and its halves) 0.380 -> 0.67
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -54,18 +55,16 @@ def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray | None, dict]:
     """The form block (one unit row per description, zeros for a file without a kept word)
     and what was kept (``vocabulary``: the kept words, the least topical first; ``common``:
-    the eight in most files); (None, {})
-    when there are too few documents or words."""
+    the eight in most files); (None, {}) when there are too few documents or words."""
     from scipy import sparse
+
+    from .cluster import unit_rows  # cluster leads with this module's block
 
     n = len(descriptions)
     if n < MIN_DOCUMENTS:
         return None, {}
     words = file_words(descriptions)
-    df: dict[str, int] = {}
-    for ws in words:
-        for w in ws:
-            df[w] = df.get(w, 0) + 1
+    df = Counter(w for ws in words for w in ws)
     low, high = max(MIN_FILES, MIN_SHARE * n), MAX_SHARE * n
     vocab = sorted(w for w, c in df.items() if low <= c <= high)
     if len(vocab) < 5:
@@ -74,7 +73,7 @@ def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray 
     rows = [r for r, ws in enumerate(words) for w in ws if w in index]
     cols = [index[w] for ws in words for w in ws if w in index]
     m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocab)))
-    unit = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
+    unit = unit_rows(text)
     counts = np.asarray(m.sum(axis=0)).ravel()
     concentration = np.linalg.norm((m.T @ unit) / counts[:, None], axis=1)
     lean = concentration - chance_concentration(unit, counts)  # how far its files lean to one topic
@@ -83,9 +82,7 @@ def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray 
         return None, {}
     kept = kept[np.argsort(lean[kept], kind="stable")][:MAX_WORDS]
     # single precision: 10,000 files x 2,000 words in 80 MB
-    block = m[:, kept].astype(np.float32).toarray() * np.log(n / counts[kept]).astype(np.float32)
-    norms = np.linalg.norm(block, axis=1, keepdims=True)
-    block = np.divide(block, norms, out=np.zeros_like(block), where=norms > 0)
+    block = unit_rows(m[:, kept].astype(np.float32).toarray() * np.log(n / counts[kept]).astype(np.float32))
     common = kept[np.argsort(-counts[kept], kind="stable")][:8]
     return block, {"words": len(vocab), "kept": int(len(kept)), "vocabulary": [vocab[j] for j in kept],
                    "common": [vocab[j] for j in common]}
