@@ -248,6 +248,8 @@ def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path, 
     from corral.engine.stages.autok import explain_k
 
     assert explain_k(report) == "3 groups chosen automatically: 1 label concepts gave 2, 1 split"
+    assert explain_k({**report, "k_stable": 4}) == ("3 groups chosen automatically: 1 label concepts gave 2, "
+                                                   "the steadiest cut near that 4, 1 split")
     groups = [{m.path[0] for m in g.members} for g in result.groups]
     assert all(len(g) == 1 for g in groups) and len(groups) == 3
     assert fake.calls.count("coherence") >= 2
@@ -292,6 +294,48 @@ def test_automatic_k_counts_the_concepts_above_the_tail_of_own_word_answers() ->
     # One big group does not hide the smaller ones: a concept with 5% of the files counts.
     assert estimate_k(concepts([100, 30, 10, 10, 1, 1, 1]), 0.01, 100) == 4
     assert estimate_k(concepts([30, 10]), 0.01, 100) == 2
+
+
+def _blobs(groups: int, per_group: int, dims: int = 12, seed: int = 0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(groups, dims)) * 4
+    rows = np.vstack([c + rng.normal(size=(per_group, dims)) for c in centres])
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("around", [3, 7])
+def test_the_steadiest_cut_near_the_labels_estimate_finds_the_groups(around: int) -> None:
+    """Four groups; the labels said 3 or 7. Between half and twice that, the cut that
+    comes out the same from every resample is the one into the four groups."""
+    from corral.engine.stages.autok import stable_k
+
+    k, stability = stable_k(_blobs(4, 100), around, k_max=100)
+    assert k == 4
+    assert min(stability) == max(2, -(-around // 2)) and max(stability) == 2 * around
+    assert stability[4] > 0.95 and all(stability[j] < stability[4] for j in stability if j != 4)
+
+
+def test_the_steadiest_cut_needs_rows_and_stays_within_k_max() -> None:
+    from corral.engine.stages.autok import stable_k
+
+    assert stable_k(_blobs(3, 6), 3, k_max=100) == (3, {})  # 18 rows: too few to resample
+    k, stability = stable_k(_blobs(4, 100), 6, k_max=5)
+    assert max(stability) == 5 and k == 4
+    # Past STABILITY_ROWS a fixed sample of the rows is cut, not all of them.
+    k, _ = stable_k(_blobs(5, 300), 8, k_max=100)
+    assert k == 5
+
+
+def test_qr_cut_is_scikit_learns_cluster_qr() -> None:
+    import numpy as np
+    from sklearn.cluster._spectral import cluster_qr
+
+    from corral.engine.stages.autok import qr_cut
+
+    maps = np.random.default_rng(1).normal(size=(50, 4))
+    assert (qr_cut(maps) == cluster_qr(maps)).all()
 
 
 def test_coarse_labels_weigh_less_than_fine_ones() -> None:

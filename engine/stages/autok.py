@@ -9,6 +9,8 @@ the decision follows the papers instead:
    distance ``merge_distance`` (seed 001's post-correction threshold on label embeddings);
    every merged label group above the sizes' noise floor (:func:`noise_floor`) and holding
    at least ``min_share`` of the items is one group.
+   **The data may overrule that count** (:func:`stable_k`): between half and twice it, a
+   K whose cuts come out clearly steadier across resamples of the files is taken instead.
 2. **Coherence check** (seed 001, section 3.1): for each cluster the LLM reads a
    spread-out sample of its members and answers Good (one intent/category under the
    criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
@@ -26,6 +28,7 @@ Each step is cached in the project like every other model answer.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -112,6 +115,80 @@ def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:
     return int(min(max(2, big), k_max, max(2, n // 2)))
 
 
+STABILITY_ROWS = 1000  # stability is measured on at most this many rows (a fixed random sample)
+STABILITY_PAIRS = 10  # pairs of resamples per K
+STABILITY_SHARE = 0.8  # each resample holds this share of the rows
+
+
+def qr_cut(maps: np.ndarray) -> np.ndarray:
+    """A cluster index per row of a spectral embedding (its columns: the graph's first
+    eigenvectors), by column-pivoted QR (Damle, Minden and Ying 2019): the ``cluster_qr``
+    that ``cluster.partition`` uses through scikit-learn, here on the first K columns of an
+    embedding computed once for every K."""
+    from scipy.linalg import qr, svd
+
+    k = maps.shape[1]
+    _, _, pivots = qr(maps.T, pivoting=True)
+    u, _, v = svd(maps[pivots[:k], :].T)
+    return np.abs(maps @ (u @ v.conj())).argmax(axis=1)
+
+
+def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tuple[int, dict[int, float]]:
+    """K from the labels' estimate ``around`` and the steadiness of the cuts between half
+    and twice it (cluster stability: Ben-Hur, Elisseeff and Guyon 2002; Dial-In scores K
+    with it), and the stability of every K tried.
+
+    The labels know the criterion's granularity only roughly: they count the topic words
+    that answers leak as groups of their own (11 for 6 kinds of document). Within a factor
+    of two, the data may overrule them: a cut that follows real groups comes out the same
+    from any 80% of the files, while a cut through a group moves with the sample. Each
+    resample is cut the way ``cluster.partition`` cuts (spectral, the
+    ``SPECTRAL_NEIGHBOURS`` graph, QR), with one spectral embedding per resample serving
+    every K; stability is the adjusted Rand index of two resamples' cuts on the rows both
+    hold, over ``STABILITY_PAIRS`` pairs. The labels' K stands unless some K is steadier
+    beyond doubt (its gain on the same pairs above twice its standard error); then the
+    steadiest K is taken. Only K with at least 4 rows a cluster in a resample are tried
+    (the rule ``partition`` follows); with too few rows, ``around`` is kept."""
+    from scipy.linalg import eigh
+    from scipy.sparse.csgraph import laplacian
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.neighbors import kneighbors_graph
+
+    from .cluster import SPECTRAL_NEIGHBOURS
+
+    rng = np.random.default_rng(seed)
+    rows = vectors if len(vectors) <= STABILITY_ROWS else vectors[rng.choice(len(vectors), STABILITY_ROWS, replace=False)]
+    n = len(rows)
+    size = int(STABILITY_SHARE * n)
+    lo, hi = max(2, -(-around // 2)), min(2 * around, k_max, size // 4)
+    if hi < lo or size <= SPECTRAL_NEIGHBOURS:
+        return around, {}
+
+    def cuts(picked: np.ndarray) -> dict[int, np.ndarray]:
+        graph = kneighbors_graph(rows[picked], n_neighbors=SPECTRAL_NEIGHBOURS, include_self=True)
+        # scikit-learn's spectral embedding, solved densely (the rows are at most
+        # STABILITY_ROWS): the normalised Laplacian's first eigenvectors over the degrees' roots
+        lap, root_degree = laplacian(0.5 * (graph + graph.T), normed=True, return_diag=True)
+        _, every = eigh(lap.toarray())  # all of them: faster than a subset by index (5 s against 0.2 s)
+        maps = every[:, :hi] / root_degree[:, None]
+        return {k: qr_cut(maps[:, :k]) for k in range(lo, hi + 1)}
+
+    scores: dict[int, list[float]] = {k: [] for k in range(lo, hi + 1)}
+    for _ in range(STABILITY_PAIRS):
+        a, b = (np.sort(rng.choice(n, size, replace=False)) for _ in range(2))
+        _, in_a, in_b = np.intersect1d(a, b, return_indices=True)
+        cut_a, cut_b = cuts(a), cuts(b)
+        for k in scores:
+            scores[k].append(adjusted_rand_score(cut_a[k][in_a], cut_b[k][in_b]))
+    stability = {k: float(np.mean(v)) for k, v in scores.items()}
+    # The labels' K stands unless another is steadier beyond doubt: on the same pairs of
+    # resamples, its gain over the labels' K is more than twice its standard error.
+    own = min(scores, key=lambda k: abs(np.log(k / around)))
+    gain = {k: np.subtract(v, scores[own]) for k, v in scores.items()}
+    clear = [k for k, d in gain.items() if d.mean() > 2 * d.std(ddof=1) / np.sqrt(len(d))]
+    return (max(clear, key=lambda k: stability[k]) if clear else own), stability
+
+
 def spread_sample(vectors: np.ndarray, centroid: np.ndarray, size: int) -> list[int]:
     """Row indices of ``size`` members: the one nearest the centroid, then each next the
     farthest from those already taken (seed 001 found spread-out samples judge better)."""
@@ -165,7 +242,10 @@ def auto_clusters(
     ``concepts``: each item's label concept (:func:`label_concepts`); ``cluster(vectors, k)``
     gives a cluster index per row."""
     s = ctx.settings
-    k0 = estimate_k(concepts, s.min_group_share, s.k_auto_max)
+    k_labels = estimate_k(concepts, s.min_group_share, s.k_auto_max)
+    started = time.perf_counter()
+    k0, stability = stable_k(vectors, k_labels, s.k_auto_max)
+    stable_seconds = time.perf_counter() - started
     labels = cluster(vectors, k0)
     min_size = min_group_size(len(vectors), s.min_group_share)
 
@@ -206,17 +286,21 @@ def auto_clusters(
                 labels[labels == other] = keep
                 merged += 1
     _, labels = np.unique(labels, return_inverse=True)
-    report = {"k_labels": k0, "concepts": len(set(concepts)), "bad": bad, "split": split,
+    report = {"k_labels": k_labels, "k_stable": k0, "stability": {k: round(v, 3) for k, v in stability.items()},
+              "stability_seconds": round(stable_seconds, 2),
+              "concepts": len(set(concepts)), "bad": bad, "split": split,
               "merged": merged, "k": int(labels.max()) + 1, "checks": judge.calls}
     return labels, report
 
 
 def explain_k(report: dict | None) -> str:
     """How automatic K was decided, in one line, e.g. "23 groups: 24 label concepts gave 22,
-    3 split, 2 joined, 1 pair named alike"."""
+    the steadiest cut near that 20, 3 split, 2 joined, 1 pair named alike"."""
     if not report:
         return ""
     steps = [f"{report.get('concepts', '?')} label concepts gave {report.get('k_labels', '?')}"]
+    if report.get("k_stable", report.get("k_labels")) != report.get("k_labels"):
+        steps.append(f"the steadiest cut near that {report['k_stable']}")
     for key, word in (("split", "split"), ("merged", "joined"), ("named_alike", "named alike")):
         if report.get(key):
             steps.append(f"{report[key]} {word}")
