@@ -135,10 +135,14 @@ def assign_messages(criterion: str, names: list[str], description: str) -> list[
     ]
 
 
-def name_messages(criterion: str, counts: dict[str, int], samples: list[str], avoid: list[str]) -> list[Message]:
-    """Seed 001's cluster naming: a name for a group from its labels and typical members."""
+def name_messages(criterion: str, counts: dict[str, int], samples: list[str], avoid: list[str],
+                  words: list[str] | None = None) -> list[Message]:
+    """Seed 001's cluster naming: a name for a group from its labels and typical members
+    (and, where the grouping followed the documents' form, the words that set it apart)."""
     listing = json.dumps(counts, ensure_ascii=False)
     members = "\n".join(f"- {s}" for s in samples)
+    if words:
+        members += f"\nWords these files use more than the other files do: {', '.join(words)}"
     taken = (f"\nOther groups are already named: {', '.join(avoid)}. Choose a different name."
              if avoid else "")
     return [

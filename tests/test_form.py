@@ -212,3 +212,43 @@ def test_without_k_the_form_is_compared_at_the_labels_estimate_and_its_halves(tm
                               tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake), embedder=_embedder())
     assert run.stats["form"]["leads"] == "form" and run.stats["form"]["at_k"] >= 2
     assert "form" in run.stats["blocks"] and run.stats.get("auto_k")
+
+
+def test_typical_words_are_those_a_cluster_uses_more_than_the_folder() -> None:
+    from corral.engine.stages.cluster import typical_words
+
+    present = np.array([[1, 1, 0, 1], [1, 1, 0, 1], [0, 1, 1, 1], [0, 1, 1, 0]], dtype=bool)
+    words = ["dear", "the", "total", "and"]
+    assert typical_words(present, words, np.array([0, 0, 1, 1])) == [["dear", "and"], ["total"]]
+    assert typical_words(present, words, np.array([0, 0, 1, 1]), top=1) == [["dear"], ["total"]]
+
+
+class _NamingLLM(FakeLLM):
+    """Answers a naming prompt with the first of the words it was shown, as the 1.5B model
+    did ("Dear" for a group of letters); records the naming prompts."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.naming: list[str] = []
+
+    def generate(self, messages, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        prompt = messages[-1]["content"]
+        marker = "Words these files use more than the other files do: "
+        if "Name this group" in prompt and marker in prompt:
+            self.naming.append(prompt)
+            return f'["{prompt.split(marker, 1)[1].split(",")[0].strip().title()}"]'
+        return super().generate(messages, **kwargs)
+
+
+def test_a_form_led_grouping_is_named_with_the_words_that_set_each_group_apart(tmp_path: Path) -> None:
+    """The naming prompt shows each group's typical form words ("dear" for the letters); a
+    name that is only one of those words gives way to the group's most frequent label."""
+    _write(tmp_path / "docs", _folder())
+    fake = _NamingLLM(label_for=_kind_answer)
+    run = organize(RunRequest(tmp_path / "docs", Settings(criterion="what kind of document is this", k=3,
+                                                          text_check=False), tmp_path / "p.corral"),
+                   model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert run.stats["form"]["leads"] == "form" and len(fake.naming) == 3
+    shown = [p.split("use more than the other files do: ", 1)[1].split("\n", 1)[0] for p in fake.naming]
+    assert any("dear" in line.split(", ") and "faithfully" in line.split(", ") for line in shown), shown
+    assert sorted(g.name.lower() for g in run.groups) == ["checklist", "invoice", "letter"]

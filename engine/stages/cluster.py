@@ -283,9 +283,25 @@ def confidences(clustering: Clustering) -> np.ndarray:
     return (agree + 1) / (size + 1)  # the item itself counts, so it is never 0
 
 
+def typical_words(present: np.ndarray, vocabulary: list[str], labels: np.ndarray, top: int = 6) -> list[list[str]]:
+    """Per cluster, the ``top`` words (columns of the files x words ``present``) that its
+    files use more than the folder does: each word's share of the cluster's files p times
+    log(p / its share of all files), a word's part in the cluster's KL divergence from the
+    folder; a word no more common in the cluster than in the folder is left out."""
+    share = present.mean(axis=0)
+    out = []
+    for c in range(int(labels.max()) + 1):
+        p = present[labels == c].mean(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(p > share, p * np.log(p / share), 0.0)
+        order = np.argsort(-score, kind="stable")[:top]
+        out.append([vocabulary[j] for j in order if score[j] > 0])
+    return out
+
+
 def name_clusters(
     ctx: StageContext, clustering: Clustering, raw_labels: list[str], descriptions: list[str],
-    values: bool = False,
+    values: bool = False, words: tuple[np.ndarray, list[str]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """One short, distinct name per cluster, by the LLM, from its labels and members.
 
@@ -293,10 +309,16 @@ def name_clusters(
     like an earlier one although it was told those names are taken, the shown name falls
     back to a frequent label, and the given name tells automatic K the two are one group.
 
+    ``words``: files x words presence and the words (the documents' form, stages/form.py),
+    when the grouping followed them: the words that set each cluster apart go into the
+    prompt ("dear, writing, regards"), since the labels of a form-led cluster still carry
+    the topics the answers leaked ("Travel itinerary" for meeting notes).
+
     With ``values`` (the labels are the criterion's values the items chose), a cluster where
     one value holds at least half the members is named by that value, without a model call."""
     k = int(clustering.labels.max()) + 1
     bar = StageProgress(ctx.progress, "name", k)
+    typical = typical_words(*words, clustering.labels) if words is not None else None
     given: list[str] = []
     names: list[str] = []
     used: set[str] = set()
@@ -315,14 +337,16 @@ def name_clusters(
         cent = clustering.centroids[c]
         order = members[np.argsort(-(clustering.vectors[members] @ cent))][:4]
         samples = [descriptions[i][:200] for i in order]
-        key = ctx.cache_key("name", prompts.VERSIONS["name"],
-                            {"criterion": ctx.settings.criterion, "counts": counts, "samples": samples,
-                             "avoid": sorted(used)})
+        asked = {"criterion": ctx.settings.criterion, "counts": counts, "samples": samples, "avoid": sorted(used)}
+        if typical is not None:
+            asked["words"] = typical[c]
+        key = ctx.cache_key("name", prompts.VERSIONS["name"], asked)
         answer = ctx.project.cache_get(key)
         if answer is None:
             llm = ctx.model.get()
             text = llm.generate(
-                prompts.name_messages(ctx.settings.criterion, dict(counts), samples, sorted(used)),
+                prompts.name_messages(ctx.settings.criterion, dict(counts), samples, sorted(used),
+                                      typical[c] if typical is not None else None),
                 grammar=prompts.label_grammar(1),
                 max_tokens=24,
                 cancel=ctx.cancel,
@@ -333,6 +357,8 @@ def name_clusters(
         else:
             cached += 1
         name = display_name(str(answer)) or (counts[0][0] if counts else f"group {c + 1}")
+        if typical is not None and counts and label_key(name) in {label_key(w) for w in typical[c]}:
+            name = counts[0][0]  # a word the files use ("Dear") names no group of files: their label does
         given.append(name)
         if label_key(name) in used:  # keep names distinct: fall back to the next frequent label
             alternatives = [lab for lab, _ in counts if label_key(lab) not in used]
@@ -489,9 +515,10 @@ def lead_with_form(
     ctx: StageContext, descriptions: list[str], is_document: list[bool], text: np.ndarray,
     concepts: list[int], ks: list[int], build: Callable[[np.ndarray], tuple[np.ndarray, dict]],
     text_led: Callable[[int], np.ndarray],
-) -> tuple[np.ndarray, dict, np.ndarray] | None:
+) -> tuple[np.ndarray, dict, np.ndarray, tuple[np.ndarray, list[str]]] | None:
     """The geometry led by the documents' form (stages/form.py) in place of their text
-    embedding, with its partition at ``ks[0]``, when at some K of ``ks`` its partition
+    embedding, with its partition at ``ks[0]`` and the form's words (files x words presence,
+    the words: ``name_clusters`` reads them), when at some K of ``ks`` its partition
     agrees better with the label concepts than ``text_led(K)`` (the text-led geometry's
     partition at K); else None.
 
@@ -522,7 +549,7 @@ def lead_with_form(
     if not leads:
         return None
     report["form"] = report.pop("text")
-    return vectors, report, form_led
+    return vectors, report, form_led, (form > 0, info["vocabulary"])
 
 
 def hybrid_groups(
@@ -586,13 +613,13 @@ def hybrid_groups(
         return text_led[at]
 
     found: np.ndarray | None = None  # the partition of ``vectors`` at the K given (automatic K: unused)
-    led = None
+    led = form_words = None
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         ks = [k] if k else halvings(estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max))
         led = lead_with_form(ctx, descriptions, documents(ctx, described), text, concepts, ks, build,
                              text_partition)
         if led is not None:
-            vectors, report, found = led
+            vectors, report, found, form_words = led
         elif k:
             found = text_led.get(k)
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
@@ -616,7 +643,7 @@ def hybrid_groups(
     else:
         clustering = from_labels(vectors, found if found is not None else partition(vectors, k))
     bar.advance()
-    names, given = name_clusters(ctx, clustering, labels, descriptions, values=raw is None)
+    names, given = name_clusters(ctx, clustering, labels, descriptions, values=raw is None, words=form_words)
     if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged
         merged, kept = merge_same_names(clustering.labels, given, lambda m: judge(m) >= 0.5)
         if len(kept) < len(names):
