@@ -118,6 +118,7 @@ def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:
 STABILITY_ROWS = 1000  # stability is measured on at most this many rows (a fixed random sample)
 STABILITY_PAIRS = 10  # pairs of resamples per K
 STABILITY_SHARE = 0.8  # each resample holds this share of the rows
+STABILITY_KS = 16  # the most K tried, spaced evenly in log (each costs a cut per resample)
 
 
 def qr_cut(maps: np.ndarray) -> np.ndarray:
@@ -171,9 +172,12 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
         lap, root_degree = laplacian(0.5 * (graph + graph.T), normed=True, return_diag=True)
         _, every = eigh(lap.toarray())  # all of them: faster than a subset by index (5 s against 0.2 s)
         maps = every[:, :hi] / root_degree[:, None]
-        return {k: qr_cut(maps[:, :k]) for k in range(lo, hi + 1)}
+        return {k: qr_cut(maps[:, :k]) for k in tried}
 
-    scores: dict[int, list[float]] = {k: [] for k in range(lo, hi + 1)}
+    tried = list(range(lo, hi + 1))
+    if len(tried) > STABILITY_KS:  # a wide window: K spaced in log, the labels' own among them
+        tried = sorted({min(max(around, lo), hi)} | set(np.rint(np.geomspace(lo, hi, STABILITY_KS)).astype(int).tolist()))
+    scores: dict[int, list[float]] = {k: [] for k in tried}
     for _ in range(STABILITY_PAIRS):
         a, b = (np.sort(rng.choice(n, size, replace=False)) for _ in range(2))
         _, in_a, in_b = np.intersect1d(a, b, return_indices=True)
