@@ -328,6 +328,25 @@ def test_the_steadiest_cut_needs_rows_and_stays_within_k_max() -> None:
     assert k == 5
 
 
+@pytest.mark.parametrize("concept_count", [7, 4])
+def test_the_coherence_checks_run_only_where_the_labels_count_stood(tmp_path: Path, concept_count: int) -> None:
+    """Four groups. Labels naming 7 concepts are overruled by the resamples (4), and the
+    checks are not asked; labels naming 4 stand, and every cluster is checked."""
+    from corral.engine.stages.autok import CoherenceJudge, auto_clusters
+    from corral.engine.stages.cluster import partition
+
+    vectors = _blobs(4, 100)
+    texts = [f"file {i}" for i in range(len(vectors))]
+    concepts = [i % concept_count for i in range(len(vectors))] if concept_count != 4 else [i // 100 for i in range(400)]
+    fake = FakeLLM(coherent=lambda sample: True)
+    ctx = _ctx(tmp_path, fake, None)
+    found, report = auto_clusters(ctx, vectors, concepts, CoherenceJudge(ctx, vectors, texts), partition)
+    assert report["k_labels"] == concept_count and report["k_stable"] == 4 and report["k"] == 4
+    assert len(set(found.tolist())) == 4
+    checked = fake.calls.count("coherence")
+    assert (checked == 0 and report["checks"] == 0) if concept_count == 7 else checked >= 4
+
+
 def test_qr_cut_is_scikit_learns_cluster_qr() -> None:
     import numpy as np
     from sklearn.cluster._spectral import cluster_qr
