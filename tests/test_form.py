@@ -251,4 +251,17 @@ def test_a_form_led_grouping_is_named_with_the_words_that_set_each_group_apart(t
     assert run.stats["form"]["leads"] == "form" and len(fake.naming) == 3
     shown = [p.split("use more than the other files do: ", 1)[1].split("\n", 1)[0] for p in fake.naming]
     assert any("dear" in line.split(", ") and "faithfully" in line.split(", ") for line in shown), shown
+    assert not any(word.startswith(form.SHAPE_MARK) for line in shown for word in line.split(", "))
     assert sorted(g.name.lower() for g in run.groups) == ["checklist", "invoice", "letter"]
+
+
+def test_the_shapes_of_numbers_count_as_form() -> None:
+    words = form.file_words(["Total due: 175.50 on 03/04/2025 at 14:30, invoice no. 123"])[0]
+    assert {"total", "due", "on", "at", "invoice", "no"} <= words
+    assert {"#999.99", "#99/99/9999", "#99:99", "#999"} <= words
+    assert form.is_word("total") and not form.is_word("#999.99")
+    # Invoices share their amounts' shape whatever they are for: the block keeps it.
+    docs = _folder()
+    block, info = form.form_vectors([d for _, _, d in docs], _topic_vectors([t for _, t, _ in docs]))
+    assert block is not None and {"#999.99", "#99.99"} <= set(info["vocabulary"])
+    assert info["common"] and all(form.is_word(w) for w in info["common"])

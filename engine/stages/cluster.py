@@ -34,7 +34,7 @@ from ..jobs import StageProgress
 from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, estimate_k, label_concepts
 from .base import StageContext
-from .form import form_vectors
+from .form import form_vectors, is_word
 from .labels import display_name, label_key
 from .propose import answer_states, parse_label_list
 from .relevance import block_weights, check_text
@@ -549,7 +549,8 @@ def lead_with_form(
     if not leads:
         return None
     report["form"] = report.pop("text")
-    return vectors, report, form_led, (form > 0, info["vocabulary"])
+    words = [j for j, token in enumerate(info["vocabulary"]) if is_word(token)]  # numbers' shapes name nothing
+    return vectors, report, form_led, ((form > 0)[:, words], [info["vocabulary"][j] for j in words])
 
 
 def hybrid_groups(

@@ -3,7 +3,8 @@
 A sentence embedding of a document is mostly its topic: the household documents' text
 embeddings group by project whatever the criterion asks. The kind of a document (invoice,
 letter, minutes, contract) shows instead in words that any topic uses: "Dear", "Yours
-faithfully", "Total", "Attendees", "signature", "between". Genre classification has long
+faithfully", "Total", "Attendees", "signature", "between", and in how its numbers look (an
+amount, a date, a time: ``file_words``). Genre classification has long
 read it off such topic-independent words (function words and the like) rather than content.
 
 Which words are topic-independent is read off each folder, with no word list: a word whose
@@ -31,6 +32,8 @@ import numpy as np
 from .autok import otsu
 
 WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+SHAPE_MARK = "#"  # a number's shape ("#99.99", "#99/99/9999") among the words
 MIN_FILES = 3  # a word in fewer files says nothing about a folder's forms
 MIN_SHARE = 0.02  # ... nor one in under this share of the files
 MAX_SHARE = 0.9  # a word in nearly every file tells none apart
@@ -39,7 +42,18 @@ MAX_WORDS = 2000  # the most topic-independent words kept (memory: files x words
 
 
 def file_words(descriptions: list[str]) -> list[set[str]]:
-    return [set(w.lower() for w in WORD.findall(d)) for d in descriptions]
+    """Each file's words, lower case, and the shapes of its numbers (digits as 9: an
+    amount "#99.99", a date "#99/99/9999", a time "#99:99"), which are form too. Measured
+    on the cached household runs by kind (docs/benchmarks.md): 60 documents 0.633 -> 0.683,
+    150 0.820 -> 0.833, 300 0.947 -> 0.950; the text still leads by project and on the
+    topic sets."""
+    return [{w.lower() for w in WORD.findall(d)}
+            | {SHAPE_MARK + re.sub(r"\d", "9", n) for n in NUMBER.findall(d)} for d in descriptions]
+
+
+def is_word(token: str) -> bool:
+    """A word, not a number's shape."""
+    return not token.startswith(SHAPE_MARK)
 
 
 def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -54,8 +68,8 @@ def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray | None, dict]:
     """The form block (one unit row per description, zeros for a file without a kept word)
-    and what was kept (``vocabulary``: the kept words, the least topical first; ``common``:
-    the eight in most files); (None, {}) when there are too few documents or words."""
+    and what was kept (``vocabulary``: the kept words and numbers' shapes, the least topical
+    first; ``common``: the eight words in most files); (None, {}) when there are too few documents or words."""
     from scipy import sparse
 
     from .cluster import unit_rows  # cluster leads with this module's block
@@ -83,7 +97,7 @@ def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray 
     kept = kept[np.argsort(lean[kept], kind="stable")][:MAX_WORDS]
     # single precision: 10,000 files x 2,000 words in 80 MB
     block = unit_rows(m[:, kept].astype(np.float32).toarray() * np.log(n / counts[kept]).astype(np.float32))
-    common = kept[np.argsort(-counts[kept], kind="stable")][:8]
+    common = [j for j in kept[np.argsort(-counts[kept], kind="stable")] if is_word(vocab[j])][:8]
     return block, {"words": len(vocab), "kept": int(len(kept)), "vocabulary": [vocab[j] for j in kept],
                    "common": [vocab[j] for j in common]}
 
