@@ -149,7 +149,8 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
     hold, over ``STABILITY_PAIRS`` pairs. The labels' K stands unless some K is steadier
     beyond doubt (its gain on the same pairs above twice its standard error); then the
     steadiest K is taken. Only K with at least 4 rows a cluster in a resample are tried
-    (the rule ``partition`` follows); with too few rows, ``around`` is kept."""
+    (the rule ``partition`` follows), at most ``STABILITY_KS`` of them; with too few rows,
+    ``around`` is kept."""
     from scipy.linalg import eigh
     from scipy.sparse.csgraph import laplacian
     from sklearn.metrics import adjusted_rand_score
@@ -165,6 +166,10 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
     if hi < lo or size <= SPECTRAL_NEIGHBOURS:
         return around, {}
 
+    tried = list(range(lo, hi + 1))
+    if len(tried) > STABILITY_KS:  # a wide window: K spaced in log, the labels' own among them
+        tried = sorted({min(max(around, lo), hi)} | set(np.rint(np.geomspace(lo, hi, STABILITY_KS)).astype(int).tolist()))
+
     def cuts(picked: np.ndarray) -> dict[int, np.ndarray]:
         graph = kneighbors_graph(rows[picked], n_neighbors=SPECTRAL_NEIGHBOURS, include_self=True)
         # scikit-learn's spectral embedding, solved densely (the rows are at most
@@ -174,9 +179,6 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
         maps = every[:, :hi] / root_degree[:, None]
         return {k: qr_cut(maps[:, :k]) for k in tried}
 
-    tried = list(range(lo, hi + 1))
-    if len(tried) > STABILITY_KS:  # a wide window: K spaced in log, the labels' own among them
-        tried = sorted({min(max(around, lo), hi)} | set(np.rint(np.geomspace(lo, hi, STABILITY_KS)).astype(int).tolist()))
     scores: dict[int, list[float]] = {k: [] for k in tried}
     for _ in range(STABILITY_PAIRS):
         a, b = (np.sort(rng.choice(n, size, replace=False)) for _ in range(2))
