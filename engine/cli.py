@@ -102,6 +102,12 @@ def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -
         from .stages.form import explain as explain_form
 
         print(f"  ({explain_form(run.stats['form'])})")
+    if run.stats.get("images"):
+        from .describers import explain_unseen
+
+        unseen = explain_unseen(run.stats["images"])
+        if unseen:
+            print(f"  Note: {unseen[:1].upper() + unseen[1:]}.")
     for n, group in enumerate(groups, 1):
         extra = f", {group.unsure} unsure" if group.unsure else ""
         print(f"\n  {n}. {group.name}  ({group.size} item{'s' if group.size != 1 else ''}{extra})")

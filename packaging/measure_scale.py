@@ -1,6 +1,10 @@
 """Issue 13's costs outside the language model as a folder grows: N short texts organized.
 
-Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S] [--no-form]
+Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S] [--no-form] [--k-auto]
+
+``--k-auto`` leaves K to Corral (the default of ``organize``; stages/autok.py) instead of 18:
+the label concepts, the stability of the cuts near their count, the coherence checks and the
+named-alike joins then run too (the scripted judge finds every group coherent).
 
 With S (``--llm-sample S``, stages/sampled.py), the default language model runs for real and
 reads S representative files; the embeddings place the rest.
@@ -29,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from corral.engine.pipeline import embedder_provider, model_provider, organize  # noqa: E402
 from corral.engine.request import RunRequest  # noqa: E402
+from corral.engine.stages.autok import explain_k  # noqa: E402
 from corral.engine.stages.base import LazyModel, Settings  # noqa: E402
 from tests.fakes import FakeLLM  # noqa: E402
 
@@ -37,7 +42,8 @@ DATA = ROOT / ".." / "shared" / "datasets" / "text"
 
 def main() -> None:
     no_form = "--no-form" in sys.argv  # the form lead off (stages/form.py), for its cost
-    sys.argv = [a for a in sys.argv if a != "--no-form"]
+    k_auto = "--k-auto" in sys.argv
+    sys.argv = [a for a in sys.argv if a not in ("--no-form", "--k-auto")]
     n = int(sys.argv[1])
     work = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/corral-scale-{n}")
     llm_sample = int(sys.argv[3]) if len(sys.argv) > 3 else 0
@@ -61,7 +67,7 @@ def main() -> None:
 
     started = time.perf_counter()
     model = model_provider() if llm_sample else LazyModel("scripted", lambda: fake)
-    result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=18,
+    result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=None if k_auto else 18,
                                                   llm_sample=llm_sample, form_check=not no_form),
                                          work / "scale.corral"),
                       model=model, embedder=embedder, progress=follow)
@@ -73,6 +79,10 @@ def main() -> None:
           f"(as each stage began: {rss})", flush=True)
     embed = result.stats["seconds"].get("embed", 0.0)
     usage = result.stats.get("model_usage") or {}
+    if k_auto:
+        auto = result.stats.get("auto_k") or {}
+        print(f"automatic K: {explain_k(auto)}; stability {auto.get('stability_seconds')} s; "
+              f"{auto.get('checks')} coherence checks", flush=True)
     if llm_sample:
         print(f"language model: {usage.get('calls', 0)} calls, {usage.get('seconds', 0.0):.0f} s; "
               f"sampled {result.stats.get('sampled')}; estimate {result.stats.get('estimate')}")

@@ -1404,7 +1404,7 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
     assert not bar.k_row.isVisibleTo(window) and not bar.text_check.isVisibleTo(window)
 
 
-def test_a_run_grouped_by_the_documents_form_says_so(qtbot, window, tmp_path):
+def test_a_run_grouped_by_the_documents_form_or_with_unseen_pictures_says_so(qtbot, window, tmp_path):
     path = built_project(tmp_path)
     with Project.open(path) as project:
         given = project.runs.latest()
@@ -1415,12 +1415,15 @@ def test_a_run_grouped_by_the_documents_form_says_so(qtbot, window, tmp_path):
         project.results.update_group_sizes(run_id)
         project.runs.finish(run_id, "done", {"form": {
             "words": 400, "kept": 200, "examples": ["dear", "total", "date"], "agreement_text": 0.37,
-            "agreement_form": 0.43, "leads": "form"}})
+            "agreement_form": 0.43, "leads": "form"},
+            "images": {"pictures": {"described": 4, "content_unknown": 4}}})  # and nothing saw the pictures
     with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
         window.open_project(path)
     bar = window.review_page.runs_bar
     assert bar.text_check.isVisibleTo(window)
-    assert bar.text_check.text().startswith("Grouped by the documents' form (words any topic uses: dear, total, date")
+    form, pictures = bar.text_check.text().split("\n")
+    assert form.startswith("Grouped by the documents' form (words any topic uses: dear, total, date")
+    assert pictures.startswith("Nothing said what the 4 pictures show") and "corral models install imagenet" in pictures
     assert "0.43 against 0.37" in bar.combo.toolTip()
 
 

@@ -38,7 +38,7 @@ from corral.engine.thumbnails import thumbnail_path
 from corral.models.imagenet import ImageNetClassifier, preprocess
 from corral.models.paths import cache_dir, models_dir
 from corral.models.runtime import RuntimeSettings
-from tests.conftest import SHARED, installed_model
+from tests.conftest import REPO, SHARED, installed_model
 
 CIFAR = SHARED / "datasets" / "images" / "cifar10_500"
 AIRCRAFT = {"airliner", "warplane", "airship", "wing", "space shuttle", "aircraft carrier"}
@@ -440,6 +440,65 @@ def test_images_with_nothing_to_say_are_skipped_with_a_hint(
         assert "not installed" in stats["images"]["notes"][0]
 
 
+def test_pictures_that_nothing_saw_are_grouped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the classifier or a vision model, photos with EXIF are still described (date,
+    place, camera), and the run says that what they show was never read."""
+    from corral.engine.describers import explain_unseen
+
+    monkeypatch.setenv("CORRAL_MODELS", str(tmp_path / "empty-store"))  # no classifier here
+    folder = tmp_path / "trip"
+    folder.mkdir()
+    for name in ("img_0000.jpg", "img_0001.jpg", "img_0002.jpg"):
+        shutil.copy(REPO / "resources" / "bench" / "trip_photos" / name, folder / name)
+    with Project.open(tmp_path / "p.corral") as project:
+        project.set_meta("root", str(folder))
+        scan_folder(folder, project)
+        described, skipped, stats = _stage(project, Settings(criterion="what is in the picture", ocr=False),
+                                           project.items("ok"))
+        assert len(described) == 3 and not skipped
+        assert all("Taken" in d for d in described.values())  # the EXIF date
+        assert stats["images"]["pictures"] == {"described": 3, "content_unknown": 3}
+        warning = explain_unseen(stats["images"])
+        assert warning.startswith("nothing said what the 3 pictures show")
+        assert "corral models install imagenet" in warning and "--vlm" in warning
+    # the whole run, and what `corral show` prints for it
+    from corral.engine import cli
+    from tests.fakes import FakeLLM
+
+    result = organize(RunRequest(folder, Settings(criterion="what is in the picture", k=2, method="llm", ocr=False),
+                                 tmp_path / "run.corral"), model=LazyModel("fake", lambda: FakeLLM()))
+    assert sum(g.size for g in result.groups) == 3
+    capsys.readouterr()
+    assert cli.main(["show", str(tmp_path / "run.corral")]) == 0
+    assert "  Note: Nothing said what the 3 pictures show" in capsys.readouterr().out
+
+
+def test_pictures_a_describer_saw_need_no_warning(tmp_path: Path) -> None:
+    from corral.engine.describers import explain_unseen
+
+    folder = tmp_path / "pics"
+    ships = {name for name, label in cifar_images(folder, {"ship": 2, "cat": 1}).items() if label == "ship"}
+
+    class Seeing(ImageDescriber):
+        name, describer_id, shows_content = "seeing", "seeing:v1", True
+
+        def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
+            return "a ship" if path.name in ships else ""  # says nothing about the cat
+
+    with Project.open(tmp_path / "p.corral") as project:
+        project.set_meta("root", str(folder))
+        scan_folder(folder, project)
+        images = ImageDescriptions(project, Settings(criterion="kind"), [Seeing(), MetadataDescriber(include_names=True)])
+        for item in project.items("ok"):
+            images.describe(item)
+        assert images.summary()["pictures"] == {"described": 3, "content_unknown": 1}
+        assert explain_unseen(images.summary()).startswith("nothing said what 1 of the 3 pictures show")
+        assert explain_unseen({"pictures": {"described": 3, "content_unknown": 0}}) == ""
+        assert explain_unseen(None) == ""
+
+
 @pytest.mark.model
 def test_organize_a_folder_of_photos_with_the_default_describer(
     tmp_path: Path, imagenet_model: Path, tiny_model_path: Path
@@ -457,6 +516,7 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
     assert not result.skipped
     assert len(result.groups) <= 2 and sum(g.size for g in result.groups) == 10
     assert result.stats["images"]["tags"]["computed"] == 10
+    assert result.stats["images"]["pictures"] == {"described": 10, "content_unknown": 0}  # no warning
     with Project.open(tmp_path / "p.corral") as project:
         tags = [v for _, v in project.iter_cache("image") if v.startswith("Looks like:")]
         assert len(tags) == 10

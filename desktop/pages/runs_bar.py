@@ -1,12 +1,14 @@
 """The review page's run chooser: show an earlier run, compare two runs, restore one; for a
 run whose K was chosen automatically, how it was chosen and "fewer / more groups"; a run
-whose files' text did not carry the criterion says so (stages/relevance.py)."""
+whose files' text did not carry the criterion says so (stages/relevance.py), and so does one
+whose pictures nothing described the content of (no classifier, no vision model)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from corral.engine.describers import explain_unseen
 from corral.engine.stages.autok import explain_k
 from corral.engine.stages.form import explain as explain_form
 from corral.engine.stages.relevance import explain as explain_text_check
@@ -58,7 +60,7 @@ class RunsBar(QWidget):
         k_line.addWidget(self.fewer_button)
         k_line.addWidget(self.more_button)
         column.addWidget(self.k_row)
-        self.text_check = QLabel()  # only where the form led or the answers outweighed the text
+        self.text_check = QLabel()  # where the form led, the answers outweighed the text, or pictures went unseen
         self.text_check.setWordWrap(True)
         column.addWidget(self.text_check)
         session.sig_runs_changed.connect(self._runs_changed)
@@ -96,8 +98,10 @@ class RunsBar(QWidget):
         # shown where the grouping did not simply follow the text's topic
         shown = (explain_form(led) if led and led.get("leads") == "form"
                  else explain_text_check(check) if check and not check.get("text_carries") else "")
-        self.text_check.setText(shown[:1].upper() + shown[1:] + "." if shown else "")
-        self.text_check.setVisible(bool(shown))
+        unseen = explain_unseen(run.stats.get("images")) if run is not None else ""
+        lines = [line[:1].upper() + line[1:] + "." for line in (shown, unseen) if line]
+        self.text_check.setText("\n".join(lines))
+        self.text_check.setVisible(bool(lines))
         self.combo.setToolTip("Show an earlier run of this project" + (f"\n({note})" if note else ""))
 
     def _regroup(self, step: int) -> None:

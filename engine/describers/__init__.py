@@ -6,7 +6,7 @@ and docs/photos.md for which describer to use when.
 
 from .base import DescriberFailed, DescriberUnavailable, ImageDescriber
 from .loading import ImageSkip, LoadedImage, load_image
-from .runner import ImageDescriptions, build_describers
+from .runner import ImageDescriptions, build_describers, explain_unseen
 
 __all__ = [
     "DescriberFailed",
@@ -16,5 +16,6 @@ __all__ = [
     "ImageSkip",
     "LoadedImage",
     "build_describers",
+    "explain_unseen",
     "load_image",
 ]

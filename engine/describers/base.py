@@ -35,6 +35,9 @@ class ImageDescriber(ABC):
     name: str = ""
     #: Whether :meth:`describe_with_vector` also gives a visual vector.
     gives_vector: bool = False
+    #: Whether the text says what the picture shows (a VLM, the classifier's tags), as
+    #: opposed to what the file says about itself or the words written in it.
+    shows_content: bool = False
 
     @abstractmethod
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:

@@ -137,6 +137,8 @@ class ImageDescriptions:
         self.root = project.root
         self.thumbnails = thumbnails
         self.notes: list[str] = []  # describers dropped for this run, and why
+        self.pictures = 0  # pictures described
+        self.unseen = 0  # ... of which no describer said what they show
         self.stats: dict[str, dict[str, float]] = {}
         self._describers = describers
 
@@ -155,6 +157,7 @@ class ImageDescriptions:
         path = self.path_of(item)
         loaded: LoadedImage | None = None
         parts: list[str] = []
+        seen = False  # a describer of what the picture shows gave text
         for describer in list(self.describers):
             key = cache_key(describer, item.content_hash, self.criterion)
             text = self.project.cache_get(key)
@@ -185,8 +188,11 @@ class ImageDescriptions:
                 counts["cached"] += 1
             if text:
                 parts.append(str(text))
+                seen = seen or describer.shows_content
         if not parts:
             raise ImageSkip(REASON_NOTHING)
+        self.pictures += 1
+        self.unseen += not seen
         return " ".join(parts)
 
     def _drop(self, describer: ImageDescriber, why: str) -> None:
@@ -211,4 +217,21 @@ class ImageDescriptions:
         out: dict[str, Any] = {name: dict(v, seconds=round(v["seconds"], 3)) for name, v in self.stats.items()}
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.pictures:
+            out["pictures"] = {"described": self.pictures, "content_unknown": self.unseen}
         return out
+
+
+def explain_unseen(summary: dict[str, Any] | None) -> str:
+    """A warning, in one line, when pictures were grouped without anything saying what they
+    show (no classifier installed, no vision model given, or it failed to load): they were
+    described by their date, place, camera and written words only, so a criterion about what
+    they show has nothing to go on (trip_photos by object: ACC 0.100, docs/benchmarks.md)."""
+    counts = (summary or {}).get("pictures") or {}
+    unseen, described = counts.get("content_unknown", 0), counts.get("described", 0)
+    if not unseen:
+        return ""
+    which = f"the {described}" if unseen == described else f"{unseen} of the {described}"
+    return (f"nothing said what {which} pictures show: they were described by their date, place, camera "
+            "and written words only. To group them by what they show, install the photo classifier "
+            "(`corral models install imagenet`) or give a vision model (--vlm/--mmproj)")

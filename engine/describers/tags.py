@@ -60,6 +60,7 @@ class ImageNetDescriber(ImageDescriber):
     name = "tags"
     conditioned_on_criterion = False
     gives_vector = True
+    shows_content = True
 
     def __init__(self, model_path: Path | None = None, *, threads: int | None = None) -> None:
         store = ModelStore()

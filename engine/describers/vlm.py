@@ -47,6 +47,7 @@ def _file_id(path: Path) -> str:
 class VlmDescriber(ImageDescriber):
     name = "vlm"
     conditioned_on_criterion = True
+    shows_content = True
 
     def __init__(
         self,
