@@ -151,6 +151,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         method=args.method, steer=args.steer, llm_sample=args.llm_sample, vlm_model=args.vlm, vlm_mmproj=args.mmproj,
         state_weight=args.state_weight, text_check=False if args.no_text_check else None,
         form_check=False if args.no_form else None, summaries=True if args.summaries else None,
+        answer_words=False if args.no_answer_words else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
         server=_server_options(args) if args.server else None, regroup=args.regroup,
     )
@@ -296,7 +297,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "settings": run_settings(criterion, method=args.method,
                                  steer=args.steer, llm_sample=args.llm_sample, state_weight=args.state_weight,
                                  text_check=False if args.no_text_check else None,
-                                 form_check=False if args.no_form else None, config=False),
+                                 form_check=False if args.no_form else None,
+                                 answer_words=False if args.no_answer_words else None, config=False),
         "progress": TerminalProgress(),
     }
     if multi:
@@ -463,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-form", action="store_true",
                        help="never let the documents' form (their topic-independent words) lead the "
                             "grouping instead of their text's topic (docs/benchmarks.md)")
+        p.add_argument("--no-answer-words", action="store_true",
+                       help="where the text leads, do not put the words the answers single out (the "
+                            "words whose files share an answer) beside it (docs/benchmarks.md)")
         p.add_argument("--llm-sample", type=int, default=None, metavar="N",
                        help="faster for big folders: the model reads N representative files and the "
                             "embeddings place the rest, the model reading those their neighbours "

@@ -87,6 +87,12 @@ class Settings:
     # Let the documents' form (their topic-independent words, stages/form.py) lead the
     # grouping instead of their text embedding where its groups follow the answers better.
     form_check: bool = True
+    # Where the text leads, put beside it the words the answers single out (the words whose
+    # files share an answer beyond chance, stages/form.py ``answer_words``), weighed by
+    # ``cluster.answer_words_weight``. Measured on cached answers (docs/benchmarks.md): the
+    # studio's documents by client 0.700 -> 0.867, household documents by project 0.970 ->
+    # 0.980; the captions unchanged.
+    answer_words: bool = True
     # The model's hidden state where it starts each file's answer (stages/cluster.py): the
     # file read under the criterion, a block next to the text's 1. Off by default: measured
     # on the bench sets' cached states (docs/benchmarks.md, "The model's hidden state") at 0.5

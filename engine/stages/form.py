@@ -66,40 +66,93 @@ def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.sqrt(folder + (1.0 - folder) / sizes * (n - sizes) / max(n - 1, 1))
 
 
-def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray | None, dict]:
-    """The form block (one unit row per description, zeros for a file without a kept word)
-    and what was kept (``vocabulary``: the kept words and numbers' shapes, the least topical
-    first; ``common``: the eight words in most files); (None, {}) when there are too few documents or words."""
+def presence(descriptions: list[str]) -> tuple[object, list[str], np.ndarray] | None:
+    """Which of the folder's words (and numbers' shapes) each file has: a sparse files x
+    words 0/1 matrix, the words, and each word's count of files. Only words in at least
+    ``MIN_FILES`` files and ``MIN_SHARE`` of them, and in at most ``MAX_SHARE``; None when
+    fewer than 5 such words."""
     from scipy import sparse
 
-    from .cluster import unit_rows  # cluster leads with this module's block
-
     n = len(descriptions)
-    if n < MIN_DOCUMENTS:
-        return None, {}
     words = file_words(descriptions)
     df = Counter(w for ws in words for w in ws)
     low, high = max(MIN_FILES, MIN_SHARE * n), MAX_SHARE * n
     vocab = sorted(w for w, c in df.items() if low <= c <= high)
     if len(vocab) < 5:
-        return None, {}
+        return None
     index = {w: j for j, w in enumerate(vocab)}
     rows = [r for r, ws in enumerate(words) for w in ws if w in index]
     cols = [index[w] for ws in words for w in ws if w in index]
     m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocab)))
-    unit = unit_rows(text)
-    counts = np.asarray(m.sum(axis=0)).ravel()
-    concentration = np.linalg.norm((m.T @ unit) / counts[:, None], axis=1)
-    lean = concentration - chance_concentration(unit, counts)  # how far its files lean to one topic
-    kept = np.flatnonzero(lean <= otsu(lean))  # topical words and the rest, split by the data
+    return m, vocab, np.asarray(m.sum(axis=0)).ravel()
+
+
+def lean(m: object, counts: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Per word, how much longer the mean of its files' rows of ``unit`` is than that of as
+    many files drawn at random: how far its files lie together in that space."""
+    concentration = np.linalg.norm((m.T @ unit) / counts[:, None], axis=1)  # type: ignore[attr-defined]
+    return concentration - chance_concentration(unit, counts)
+
+
+def idf_block(m: object, counts: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The kept words' presence in each file weighed by rarity (idf), rows unit length
+    (zeros for a file with none of them); single precision: 10,000 files x 2,000 words in 80 MB."""
+    from .cluster import unit_rows
+
+    n = m.shape[0]  # type: ignore[attr-defined]
+    return unit_rows(m[:, kept].astype(np.float32).toarray()  # type: ignore[index]
+                     * np.log(n / counts[kept]).astype(np.float32))
+
+
+def form_vectors(descriptions: list[str], text: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """The form block (one unit row per description, zeros for a file without a kept word)
+    and what was kept (``vocabulary``: the kept words and numbers' shapes, the least topical
+    first; ``common``: the eight words in most files); (None, {}) when there are too few documents or words."""
+    from .cluster import unit_rows  # cluster leads with this module's block
+
+    if len(descriptions) < MIN_DOCUMENTS or (found := presence(descriptions)) is None:
+        return None, {}
+    m, vocab, counts = found
+    leans = lean(m, counts, unit_rows(text))  # how far its files lean to one topic
+    kept = np.flatnonzero(leans <= otsu(leans))  # topical words and the rest, split by the data
     if len(kept) < 5:
         return None, {}
-    kept = kept[np.argsort(lean[kept], kind="stable")][:MAX_WORDS]
-    # single precision: 10,000 files x 2,000 words in 80 MB
-    block = unit_rows(m[:, kept].astype(np.float32).toarray() * np.log(n / counts[kept]).astype(np.float32))
+    kept = kept[np.argsort(leans[kept], kind="stable")][:MAX_WORDS]
+    block = idf_block(m, counts, kept)
     common = [j for j in kept[np.argsort(-counts[kept], kind="stable")] if is_word(vocab[j])][:8]
     return block, {"words": len(vocab), "kept": int(len(kept)), "vocabulary": [vocab[j] for j in kept],
                    "common": [vocab[j] for j in common]}
+
+
+def answer_words(descriptions: list[str], concepts: list[int]) -> tuple[np.ndarray | None, dict]:
+    """The words the answers single out: the block of the words whose files lie together in
+    the answers' concepts beyond chance (the same lean as the form's, measured in the space of
+    the answers' concepts, one-hot, instead of the text embedding's; Otsu's split, the high
+    side), with ``coverage``, the share of the files that use at least one of them, and the
+    ``examples`` that lean most; (None, {}) with too few documents or words.
+
+    A sentence embedding of a document is dominated by whatever the folder's documents differ
+    in most, which need not be what the criterion asks: a studio's quotes, invoices and
+    timesheets for five clients embed by kind, and "which client" is then read off the
+    answers alone, which name the studio, a person or a job as often as the client. The
+    answers' own words, learned back from all the files (the clients' names, their trades'
+    words: "greenway", "llp", "bakery", "cycles"), place also the files whose answer missed
+    (docs/benchmarks.md, "Words the answers single out")."""
+    if len(descriptions) < MIN_DOCUMENTS or (found := presence(descriptions)) is None:
+        return None, {}
+    m, vocab, counts = found
+    _, index = np.unique(np.asarray(concepts), return_inverse=True)
+    onehot = np.zeros((len(concepts), int(index.max()) + 1))
+    onehot[np.arange(len(concepts)), index] = 1.0
+    leans = lean(m, counts, onehot)
+    kept = np.flatnonzero(leans > otsu(leans))
+    if len(kept) < 5:
+        return None, {}
+    kept = kept[np.argsort(-leans[kept], kind="stable")][:MAX_WORDS]
+    block = idf_block(m, counts, kept)
+    coverage = float((block.any(axis=1)).mean())
+    return block, {"words": len(vocab), "kept": int(len(kept)), "coverage": round(coverage, 3),
+                   "examples": [vocab[j] for j in kept if is_word(vocab[j])][:8]}
 
 
 def explain(report: dict | None) -> str:
