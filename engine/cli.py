@@ -102,6 +102,10 @@ def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -
         from .stages.form import explain as explain_form
 
         print(f"  ({explain_form(run.stats['form'])})")
+    if run.stats.get("answer_words"):
+        from .stages.form import explain_answer_words
+
+        print(f"  ({explain_answer_words(run.stats['answer_words'])})")
     if run.stats.get("images"):
         from .describers import explain_unseen
 

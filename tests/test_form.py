@@ -326,6 +326,9 @@ def test_where_the_text_follows_another_property_the_answers_words_place_the_fil
                    model=LazyModel("fake", lambda: fake), embedder=_kind_embedder())
     assert "answer_words" not in off.stats
     assert mixed(run) == 0 < mixed(off), (mixed(run), mixed(off))
+    line = form.explain_answer_words(run.stats["answer_words"])
+    assert line.startswith("with the words the answers single out (") and "at weight" in line
+    assert form.explain_answer_words(None) == "" and form.explain_answer_words({"weight": 0.0}) == ""
 
 
 def test_the_answers_words_count_as_far_as_files_have_them_and_the_text_misses_the_answers() -> None:

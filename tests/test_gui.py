@@ -1383,7 +1383,8 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
         project.results.update_group_sizes(run_id)
         project.runs.finish(run_id, "done", {
             "auto_k": {"k": 2, "concepts": 3, "k_labels": 3, "merged": 1},
-            "text_check": {"sampled": 12, "ratio": 0.2, "text_carries": False, "text_weight": 0.5, "label_factor": 2.0}})
+            "text_check": {"sampled": 12, "ratio": 0.2, "text_carries": False, "text_weight": 0.5, "label_factor": 2.0},
+            "answer_words": {"examples": ["invoice", "total"], "weight": 0.5}})
     with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
         window.open_project(path)
     bar = window.review_page.runs_bar
@@ -1391,6 +1392,7 @@ def test_an_automatic_k_says_how_it_was_chosen_and_offers_fewer_or_more_groups(q
     # the text check found that the files' text does not carry the criterion: said once, plainly
     assert bar.text_check.isVisibleTo(window)
     assert bar.text_check.text().startswith("The files' text does not carry the criterion (0.20 of")
+    assert "with the words the answers single out (invoice, total, ...) beside the text, at weight 0.50" in bar.combo.toolTip()
     assert bar.k_row.isVisibleTo(window) and not bar.fewer_button.isEnabled()  # never below two
     started = []
     monkeypatch.setattr(window, "start_run", started.append)

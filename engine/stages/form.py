@@ -155,6 +155,15 @@ def answer_words(descriptions: list[str], concepts: list[int]) -> tuple[np.ndarr
                    "examples": [vocab[j] for j in kept if is_word(vocab[j])][:8]}
 
 
+def explain_answer_words(report: dict | None) -> str:
+    """The answers' words in one line, e.g. "with the words the answers single out (harbour,
+    llp, bakery, ...) beside the text, at weight 0.68"; "" where none were used."""
+    if not report or not report.get("weight"):
+        return ""
+    words = ", ".join(report.get("examples", [])[:5])
+    return f"with the words the answers single out ({words}, ...) beside the text, at weight {report['weight']:.2f}"
+
+
 def explain(report: dict | None) -> str:
     """Which geometry led, in one line, e.g. "grouped by the documents' form (words any topic
     uses: dear, total, ...), which followed the answers better than their topic (0.43 against
