@@ -9,7 +9,9 @@ on it say how far those parts hold on documents they were not shaped on. Kinds a
 are independent (every pair equally often); each kind has three layouts and short and long
 variants; about one document in five also mentions a second client; a client's name is left
 out of about a third of its documents (its work and its trade still show). Deterministic:
-the same bytes on every run (tests/test_two_criteria.py checks the committed file).
+the same bytes on every run (tests/test_studio_docs.py checks the committed file). It
+imports nothing from make_two_criteria.py on purpose, even the loop that balances the
+cells, so that nothing of the first set's making carries over.
 
 Usage: python packaging/make_studio_docs.py [--n 240] [--seed 11] [--out PATH]
 """

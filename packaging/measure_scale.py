@@ -1,6 +1,6 @@
 """Issue 13's costs outside the language model as a folder grows: N short texts organized.
 
-Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S] [--no-form] [--k-auto]
+Usage: .venv/bin/python packaging/measure_scale.py N [WORKDIR] [S] [--no-form] [--no-answer-words] [--k-auto]
 
 ``--k-auto`` leaves K to Corral (the default of ``organize``; stages/autok.py) instead of 18:
 the label concepts, the stability of the cuts near their count, the coherence checks and the
@@ -43,7 +43,8 @@ DATA = ROOT / ".." / "shared" / "datasets" / "text"
 def main() -> None:
     no_form = "--no-form" in sys.argv  # the form lead off (stages/form.py), for its cost
     k_auto = "--k-auto" in sys.argv
-    sys.argv = [a for a in sys.argv if a not in ("--no-form", "--k-auto")]
+    no_words = "--no-answer-words" in sys.argv  # the answers' words off (stages/form.py), for their cost
+    sys.argv = [a for a in sys.argv if a not in ("--no-form", "--no-answer-words", "--k-auto")]
     n = int(sys.argv[1])
     work = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/corral-scale-{n}")
     llm_sample = int(sys.argv[3]) if len(sys.argv) > 3 else 0
@@ -68,7 +69,8 @@ def main() -> None:
     started = time.perf_counter()
     model = model_provider() if llm_sample else LazyModel("scripted", lambda: fake)
     result = organize(RunRequest(folder, Settings(criterion="what the person wants to do", k=None if k_auto else 18,
-                                                  llm_sample=llm_sample, form_check=not no_form),
+                                                  llm_sample=llm_sample, form_check=not no_form,
+                                                  answer_words=not no_words),
                                          work / "scale.corral"),
                       model=model, embedder=embedder, progress=follow)
     seconds = time.perf_counter() - started

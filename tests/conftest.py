@@ -48,6 +48,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "These tests use a real model but are not marked @pytest.mark.model:\n  " + "\n  ".join(unmarked))
 
 
+def packaging_script(name: str) -> Any:
+    """A script of packaging/ (not a package) imported as a module, e.g. a benchmark set's
+    generator; registered in ``sys.modules`` under ``name``, where dataclasses look it up."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "packaging" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def missing_model(what: str, how: str) -> NoReturn:
     """Skip (or, with CORRAL_REQUIRE_TEST_MODELS, fail) a test whose model is not installed."""
     message = f"{what} is not installed ({how})"

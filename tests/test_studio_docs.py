@@ -4,26 +4,20 @@ some documents mentioning a second client and some never naming their own."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from corral.engine.bench import load_multi_dataset
-from tests.conftest import REPO
+from tests.conftest import REPO, packaging_script
 
 BENCH = REPO / "resources" / "bench"
 
 
 @pytest.fixture(scope="module")
 def gen():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_studio_docs", REPO / "packaging" / "make_studio_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_studio_docs"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return packaging_script("make_studio_docs")
 
 
 @pytest.fixture(scope="module")

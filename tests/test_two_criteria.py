@@ -5,11 +5,9 @@ its form, and photos whose EXIF the project's own reader turns into the trip's d
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import math
 import re
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +17,7 @@ from PIL import Image
 
 from corral.engine.bench import load_multi_dataset
 from corral.engine.describers.metadata import MetadataDescriber, capture_time, gps, read_exif
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, SHARED, packaging_script
 
 CIFAR = SHARED / "datasets" / "images" / "cifar10_500"
 BENCH = REPO / "resources" / "bench"
@@ -27,11 +25,7 @@ BENCH = REPO / "resources" / "bench"
 
 @pytest.fixture(scope="module")
 def gen():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_two_criteria", REPO / "packaging" / "make_two_criteria.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_two_criteria"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return packaging_script("make_two_criteria")
 
 
 @pytest.fixture(scope="module")
