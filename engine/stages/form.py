@@ -60,8 +60,8 @@ def chance_concentration(unit: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """The length of the mean of ``sizes`` rows of ``unit`` drawn at random without
     replacement, as the root of its expected square: |m|^2 + (1 - |m|^2) / c * (n - c) / (n - 1)
     for unit rows whose mean is m."""
-    n = len(unit)
-    folder = float(np.linalg.norm(unit.mean(axis=0))) ** 2
+    n = unit.shape[0]
+    folder = float(np.linalg.norm(np.asarray(unit.mean(axis=0)).ravel())) ** 2
     sizes = np.asarray(sizes, dtype=float)
     return np.sqrt(folder + (1.0 - folder) / sizes * (n - sizes) / max(n - 1, 1))
 
@@ -89,8 +89,15 @@ def presence(descriptions: list[str]) -> tuple[object, list[str], np.ndarray] | 
 
 def lean(m: object, counts: np.ndarray, unit: np.ndarray) -> np.ndarray:
     """Per word, how much longer the mean of its files' rows of ``unit`` is than that of as
-    many files drawn at random: how far its files lie together in that space."""
-    concentration = np.linalg.norm((m.T @ unit) / counts[:, None], axis=1)  # type: ignore[attr-defined]
+    many files drawn at random: how far its files lie together in that space. ``unit``: unit
+    rows, dense or sparse (the answers' concepts one-hot: files x concepts)."""
+    from scipy import sparse
+
+    sums = m.T @ unit  # type: ignore[attr-defined]
+    if sparse.issparse(sums):
+        concentration = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel()) / counts
+    else:
+        concentration = np.linalg.norm(sums / counts[:, None], axis=1)
     return concentration - chance_concentration(unit, counts)
 
 
@@ -137,13 +144,15 @@ def answer_words(descriptions: list[str], concepts: list[int]) -> tuple[np.ndarr
     answers alone, which name the studio, a person or a job as often as the client. The
     answers' own words, learned back from all the files (the clients' names, their trades'
     words: "greenway", "llp", "bakery", "cycles"), place also the files whose answer missed
-    (docs/benchmarks.md, "Words the answers single out")."""
+    (docs/benchmarks.md, "A second two-criteria set")."""
     if len(descriptions) < MIN_DOCUMENTS or (found := presence(descriptions)) is None:
         return None, {}
+    from scipy import sparse
+
     m, vocab, counts = found
     _, index = np.unique(np.asarray(concepts), return_inverse=True)
-    onehot = np.zeros((len(concepts), int(index.max()) + 1))
-    onehot[np.arange(len(concepts)), index] = 1.0
+    n = len(concepts)  # one-hot, sparse: a folder of 10,000 files may give thousands of concepts
+    onehot = sparse.csr_matrix((np.ones(n), (np.arange(n), index)), shape=(n, int(index.max()) + 1))
     leans = lean(m, counts, onehot)
     kept = np.flatnonzero(leans > otsu(leans))
     if len(kept) < 5:
