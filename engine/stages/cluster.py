@@ -419,6 +419,7 @@ def criterion_vectors(
     states: np.ndarray | None = None,
     state_weights: tuple[float, float] = (1.0, 1.0),
     text_weight: float = 1.0,
+    text_agreement: float | None = None,
 ) -> tuple[np.ndarray, dict]:
     """The vectors the grouping clusters: the description's embedding, the labels (the LLM's
     reading of the criterion) and, for pictures, their features and their moments in time,
@@ -436,7 +437,9 @@ def criterion_vectors(
     ``state_weights`` (a block at 0 is left out).
 
     ``text_weight``: the description's weight, lowered where the run found that the text
-    does not carry the criterion (stages/relevance.py)."""
+    does not carry the criterion (stages/relevance.py). ``text_agreement``: ``text``'s
+    ``criterion_agreement`` with ``concepts`` where the caller has it already (a neighbour
+    search over every item: about 1 s at 10,000)."""
     text = description_vectors(descriptions, embed) if text is None else text
     # The description's embedding is not gated by its agreement with the labels, which cannot
     # tell "the text does not carry the criterion" from "the labels are noise" (its weight
@@ -444,7 +447,7 @@ def criterion_vectors(
     # household_docs (docs/benchmarks.md): by kind the text agreed 0.18 with the labels and
     # gating it raised ACC 0.31 -> 0.45, but by project the labels were the noisy side
     # (agreement 0.22, labels alone ACC 0.45) and gating dropped ACC 0.88 -> 0.33.
-    agreement = {"text": criterion_agreement(text, concepts)}
+    agreement = {"text": criterion_agreement(text, concepts) if text_agreement is None else text_agreement}
     blocks = {"text": (text, text_weight)}
     if steering is not None:
         choice, steered_text, choice_weight = steering
@@ -496,37 +499,39 @@ def documents(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[
     return [kind.get(item_id) == "document" for item_id, _, _ in described]
 
 
-def documents_form(descriptions: list[str], is_document: list[bool],
-                   text: np.ndarray) -> tuple[np.ndarray | None, dict]:
-    """The form block (stages/form.py) of the documents among the items, zeros for pictures
-    (their descriptions are Corral's own words); None with fewer documents than pictures."""
+def documents_block(is_document: list[bool],
+                    make: Callable[[list[int]], tuple[np.ndarray | None, dict]]) -> tuple[np.ndarray | None, dict]:
+    """A block read off the documents among the items (``make``, given their row indices),
+    zeros for pictures (their descriptions are Corral's own words); None with fewer
+    documents than pictures or when ``make`` gives none."""
     docs = [i for i, yes in enumerate(is_document) if yes]
-    if len(docs) * 2 < len(descriptions):
+    if len(docs) * 2 < len(is_document):
         return None, {}
-    block, info = form_vectors([descriptions[i] for i in docs], text[docs])
+    block, info = make(docs)
     if block is None:
         return None, {}
-    out = np.zeros((len(descriptions), block.shape[1]), dtype=np.float32)
-    out[docs] = block
-    return out, info
+    if len(docs) < len(is_document):
+        out = np.zeros((len(is_document), block.shape[1]), dtype=np.float32)
+        out[docs] = block
+        block = out
+    return block, info
+
+
+def documents_form(descriptions: list[str], is_document: list[bool],
+                   text: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """The form block (stages/form.py) of the documents among the items (``documents_block``)."""
+    return documents_block(is_document, lambda docs: form_vectors([descriptions[i] for i in docs], text[docs]))
 
 
 def documents_answer_words(descriptions: list[str], is_document: list[bool],
                            concepts: list[int]) -> tuple[np.ndarray | None, dict]:
     """The block of the words the answers single out (``form.answer_words``) for the
-    documents among the items, zeros for pictures (their descriptions are Corral's own
-    words); None with fewer documents than pictures. ``coverage``: the share of all items
+    documents among the items (``documents_block``); ``coverage``: the share of all items
     with at least one such word."""
-    docs = [i for i, yes in enumerate(is_document) if yes]
-    if len(docs) * 2 < len(descriptions):
-        return None, {}
-    block, info = answer_words([descriptions[i] for i in docs], [concepts[i] for i in docs])
+    block, info = documents_block(
+        is_document, lambda docs: answer_words([descriptions[i] for i in docs], [concepts[i] for i in docs]))
     if block is None:
         return None, {}
-    if len(docs) < len(descriptions):
-        out = np.zeros((len(descriptions), block.shape[1]), dtype=np.float32)
-        out[docs] = block
-        block = out
     return block, {**info, "coverage": round(float(block.any(axis=1).mean()), 3)}
 
 
@@ -639,14 +644,17 @@ def hybrid_groups(
     states = answer_states(ctx, descriptions) if raw is not None and ctx.settings.wants_states else None
     times = when_where(ctx.project, ctx.settings, hashes)
 
-    def build(generic: np.ndarray, generic_weight: float = 1.0, factor: float = 1.0) -> tuple[np.ndarray, dict]:
+    def build(generic: np.ndarray, generic_weight: float = 1.0, factor: float = 1.0,
+              agreement: float | None = None) -> tuple[np.ndarray, dict]:
         """The vectors with ``generic`` (the text's embedding or the documents' form) at
-        ``generic_weight`` and the label block's weight times ``factor``."""
+        ``generic_weight`` and the label block's weight times ``factor``; ``agreement``:
+        ``generic``'s agreement with the concepts, where known."""
         return criterion_vectors(descriptions, labels, concepts, embed, weight * factor, visual,
                                  ctx.settings.visual_weight, times, text=generic, steering=steering, states=states,
-                                 state_weights=state_weights, text_weight=generic_weight)
+                                 state_weights=state_weights, text_weight=generic_weight, text_agreement=agreement)
 
-    vectors, report = build(text)
+    text_agreement = criterion_agreement(text, concepts)  # once: every text-led build and the words' weight
+    vectors, report = build(text, agreement=text_agreement)
     text_led: dict[int, np.ndarray] = {}  # partitions of the text-led ``vectors`` by K
 
     def text_partition(at: int) -> np.ndarray:
@@ -671,15 +679,14 @@ def hybrid_groups(
         text_weight, factor = block_weights(checked.ratio)
         ctx.stats["text_check"] = checked.report()
         if (text_weight, factor) != (1.0, 1.0):
-            vectors, report = build(text, text_weight, factor)
+            vectors, report = build(text, text_weight, factor, agreement=text_agreement)
             found = None
     if raw is not None and led is None and ctx.settings.answer_words:  # the text leads: with the answers' words
         block, info = documents_answer_words(descriptions, is_document, concepts)
         if block is not None:
-            agreement = criterion_agreement(text, concepts)
-            words_weight = answer_words_weight(info["coverage"], agreement)
+            words_weight = answer_words_weight(info["coverage"], text_agreement)
             vectors, report = build(with_answer_words(text, block, words_weight), text_weight, factor)
-            ctx.stats["answer_words"] = {**info, "text_agreement": round(agreement, 3),
+            ctx.stats["answer_words"] = {**info, "text_agreement": round(text_agreement, 3),
                                          "weight": round(words_weight, 3)}
             found = None
     bar = StageProgress(ctx.progress, "cluster", 1)  # after the check, whose second answers show as "reask"
