@@ -338,6 +338,7 @@ def bench_criterion(
         "blocks": stats.get("blocks"),  # each block's agreement and weight in the geometry
         "text_check": stats.get("text_check"),  # does the text carry the criterion (relevance.py)
         "form": stats.get("form"),  # did the documents' form lead (form.py)
+        "vocabulary": stats.get("vocabulary"),  # the names each file chose among (vocabulary.py)
         "answer_words": stats.get("answer_words"),  # the answers' words beside the text (form.py)
         "sampled": stats.get("sampled"),  # --llm-sample: files placed by neighbours, read by the model
     }

@@ -102,6 +102,10 @@ def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -
         from .stages.form import explain as explain_form
 
         print(f"  ({explain_form(run.stats['form'])})")
+    if run.stats.get("vocabulary", {}).get("used"):
+        from .stages.vocabulary import explain as explain_vocabulary
+
+        print(f"  ({explain_vocabulary(run.stats['vocabulary'])})")
     if run.stats.get("answer_words"):
         from .stages.form import explain_answer_words
 
@@ -156,6 +160,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         state_weight=args.state_weight, text_check=False if args.no_text_check else None,
         form_check=False if args.no_form else None, summaries=True if args.summaries else None,
         answer_words=False if args.no_answer_words else None,
+        vocabulary=False if args.no_vocabulary else None,
         image_names=args.image_names or None, ocr=False if args.no_ocr else None,
         server=_server_options(args) if args.server else None, regroup=args.regroup,
     )
@@ -302,7 +307,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                  steer=args.steer, llm_sample=args.llm_sample, state_weight=args.state_weight,
                                  text_check=False if args.no_text_check else None,
                                  form_check=False if args.no_form else None,
-                                 answer_words=False if args.no_answer_words else None, config=False),
+                                 answer_words=False if args.no_answer_words else None,
+                                 vocabulary=False if args.no_vocabulary else None, config=False),
         "progress": TerminalProgress(),
     }
     if multi:
@@ -472,6 +478,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-answer-words", action="store_true",
                        help="where the text leads, do not put the words the answers single out (the "
                             "words whose files share an answer) beside it (docs/benchmarks.md)")
+        p.add_argument("--no-vocabulary", action="store_true",
+                       help="keep each file's free answer even where the model knows common answers to "
+                            "the criterion (by default each file then chooses one name among those and "
+                            "the files' most given answers; docs/benchmarks.md)")
         p.add_argument("--llm-sample", type=int, default=None, metavar="N",
                        help="faster for big folders: the model reads N representative files and the "
                             "embeddings place the rest, the model reading those their neighbours "

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from .stages.labels import count_labels
 from .stages.merge import merge_labels
 from .stages.propose import propose_labels
 from .stages.sampled import sampled_groups
+from .stages.vocabulary import choose_answers
 from .store import Group, Project
 
 
@@ -165,9 +167,12 @@ def run_stages(
     timings["propose"] = time.perf_counter() - t
     counts = count_labels(list(raw.values()))
     if embedder is not None and hybrid:
+        # where the text leads, unreliable answers to a criterion with common values: each file chooses one
+        relabel = (partial(choose_answers, ctx, items_described, raw, embedder.embed)
+                   if settings.vocabulary else None)
         t = time.perf_counter()
-        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed, text=text)
-        timings["cluster+name"] = time.perf_counter() - t
+        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed, text=text, relabel=relabel)
+        timings["cluster+name"] = time.perf_counter() - t - timings.get("choose", 0.0)
         return names, assignments, counts
     t = time.perf_counter()
     names = merge_labels(ctx, counts, len(items_described))

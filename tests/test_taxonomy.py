@@ -123,6 +123,10 @@ def test_placeholders_and_the_criterions_own_words_are_no_values() -> None:
 
     names = ["Project A", "Project B", "Event", "Wedding", "wedding", "Misc", "Garden 2", "Yes", "Trip 2023"]
     assert distinct_values(names, "which project or event is this for") == ["Wedding", "Garden 2", "Trip 2023"]
+    # what small models list for "common answers" when they know none (qwen2.5-0.5b, "topic"
+    # and "what the person wants to do"): a numbered series and questions
+    listed = [f"short answer {n}" for n in range(1, 13)] + ["What do you want?", "Garden 2", "Garden 3"]
+    assert distinct_values(listed, "topic") == ["Garden 2", "Garden 3"]
 
 
 def test_rarely_chosen_values_are_dropped_and_their_items_choose_again(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from corral.engine.stages.autok import explain_k
 from corral.engine.stages.form import explain as explain_form
 from corral.engine.stages.form import explain_answer_words
 from corral.engine.stages.relevance import explain as explain_text_check
+from corral.engine.stages.vocabulary import explain as explain_vocabulary
 
 from ..dialogs import Asker
 from ..session import ProjectSession
@@ -96,7 +97,8 @@ class RunsBar(QWidget):
         check = run.stats.get("text_check") if run is not None else None
         led = run.stats.get("form") if run is not None else None
         words = explain_answer_words(run.stats.get("answer_words")) if run is not None else ""
-        note = "; ".join(n for n in (explain_form(led), explain_text_check(check), words) if n)
+        chose = explain_vocabulary(run.stats.get("vocabulary")) if run is not None else ""
+        note = "; ".join(n for n in (chose, explain_form(led), explain_text_check(check), words) if n)
         # shown where the grouping did not simply follow the text's topic
         shown = (explain_form(led) if led and led.get("leads") == "form"
                  else explain_text_check(check) if check and not check.get("text_carries") else "")

@@ -134,6 +134,32 @@ def beyond_chance(observed: float, chance: float) -> float:
     return (observed - chance) / (1.0 - chance) if chance < 1.0 else 0.0
 
 
+def answer_reliability(
+    ctx: StageContext,
+    descriptions: list[str],
+    labels: list[str],
+    embed: Embed,
+    sample_size: int = REASK_SAMPLE,
+) -> tuple[int, float | None, list[int]]:
+    """(files asked again, how often a file's two answers fall in one concept beyond chance,
+    the concept of each of ``labels``): ``sample_size`` files are asked the criterion a second
+    time (``reask``, cached). The reliability is None where fewer than ``MIN_CLEAR`` files
+    gave two clear answers (a vague one such as "Documents" is no answer)."""
+    n = len(descriptions)
+    rows = sample_rows(n, sample_size)
+    again = reask(ctx, [descriptions[i] for i in rows])
+    concepts = label_concepts(list(labels) + again, embed, ctx.settings.label_merge_distance)
+    first, second = np.asarray(concepts[:n]), np.asarray(concepts[n:])
+    clear = [j for j, i in enumerate(rows) if not (is_vague(labels[i]) or is_vague(again[j]))]
+    if len(clear) < MIN_CLEAR:
+        return len(rows), None, first.tolist()
+    a, b = first[[rows[j] for j in clear]], second[clear]
+    ours, theirs = Counter(a.tolist()), Counter(b.tolist())
+    # two answers of one file in one concept, against two files' answers drawn independently
+    chance = sum(ours[c] * theirs.get(c, 0) for c in ours) / len(clear) ** 2
+    return len(rows), beyond_chance(float((a == b).mean()), chance), first.tolist()
+
+
 def check_text(
     ctx: StageContext,
     descriptions: list[str],
@@ -146,24 +172,13 @@ def check_text(
     ``labels`` (each file's answer) read; see the module's docstring."""
     from .cluster import criterion_agreement  # cluster weighs blocks with this module's check
 
-    n = len(descriptions)
-    rows = sample_rows(n, sample_size)
-    again = reask(ctx, [descriptions[i] for i in rows])
-    concepts = label_concepts(list(labels) + again, embed, ctx.settings.label_merge_distance)
-    first, second = np.asarray(concepts[:n]), np.asarray(concepts[n:])
-    # two answers of one file in one concept, against two files' answers drawn independently;
-    # a file one of whose answers is vague ("Documents") takes no part: that is no answer
-    clear = [j for j, i in enumerate(rows) if not (is_vague(labels[i]) or is_vague(again[j]))]
-    if len(clear) < MIN_CLEAR:
-        return TextCheck(len(rows), 0.0, 0.0, 1.0)  # too few answers to judge the text by: keep it
-    a, b = first[[rows[j] for j in clear]], second[clear]
-    ours, theirs = Counter(a.tolist()), Counter(b.tolist())
-    chance = sum(ours[c] * theirs.get(c, 0) for c in ours) / len(clear) ** 2
-    reliability = beyond_chance(float((a == b).mean()), chance)
-    neighbours = criterion_agreement(text, first.tolist())
+    sampled, reliability, first = answer_reliability(ctx, descriptions, labels, embed, sample_size)
+    if reliability is None:
+        return TextCheck(sampled, 0.0, 0.0, 1.0)  # too few answers to judge the text by: keep it
+    neighbours = criterion_agreement(text, first)
     # answers that agree no better than chance with themselves tell nothing: keep the text
     ratio = neighbours / reliability if reliability > 0 else 1.0
-    return TextCheck(len(rows), reliability, neighbours, ratio)
+    return TextCheck(sampled, reliability, neighbours, ratio)
 
 
 def explain(report: dict | None) -> str:

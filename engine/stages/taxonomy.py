@@ -38,6 +38,7 @@ with the same probability (0.71) whichever side the pair came from, so it decide
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +112,22 @@ def free_answers(ctx: StageContext, descriptions: list[str], text: np.ndarray, s
     return count_labels([answer for answer, _ in item_answers(ctx, [descriptions[i] for i in picked])])
 
 
+def common_answers(ctx: StageContext) -> list[str]:
+    """``GENERIC_VALUES`` common answers to the criterion from the model's own knowledge, no
+    file read (one cached call): real values for a generic criterion ("Invoice", "Letter"
+    for the kind of document), placeholders for a folder's own ("Client A", "Client B"),
+    which ``distinct_values`` drops."""
+    def ask() -> list[str]:
+        answer = ctx.model.get().generate(
+            prompts.generic_values_messages(ctx.settings.criterion, GENERIC_VALUES),
+            grammar=prompts.label_grammar(GENERIC_VALUES), max_tokens=16 * GENERIC_VALUES + 8,
+            cancel=ctx.cancel)
+        return parse_label_list(answer)
+
+    known, _ = ctx.cached("generic", {"criterion": ctx.settings.criterion}, ask)
+    return list(known)
+
+
 def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], text: np.ndarray) -> list[str]:
     """Candidate values of the criterion: the answers a spread-out sample gives, read as one
     list (K of them when K is given), and common answers the model knows for the criterion;
@@ -120,34 +137,33 @@ def propose_values(ctx: StageContext, described: list[tuple[int, str, str]], tex
     size = sample_size(len(described), k)
     seen = read_values(ctx, [d for _, _, d in described], text, size, k,
                        min(ctx.settings.k_auto_max, max(2, size)))
-
-    def generic() -> list[str]:
-        answer = ctx.model.get().generate(
-            prompts.generic_values_messages(criterion, GENERIC_VALUES),
-            grammar=prompts.label_grammar(GENERIC_VALUES), max_tokens=16 * GENERIC_VALUES + 8,
-            cancel=ctx.cancel)
-        return parse_label_list(answer)
-
-    known, _ = ctx.cached("generic", {"criterion": criterion}, generic)
-    ctx.stats["values"] = {"sample": seen, "generic": list(known)}
+    known = common_answers(ctx)
+    ctx.stats["values"] = {"sample": seen, "generic": known}
     # One value (or none usable) tells nothing apart: the text geometry and, without K, the
     # coherence checks then decide alone (every item "chooses" it without a model call).
-    values = distinct_values(seen + list(known), criterion)
+    values = distinct_values(seen + known, criterion)
     return values[:MAX_CANDIDATES] or ["Unsorted"]
 
 
 def distinct_values(names: list[str], criterion: str = "") -> list[str]:
-    """Names with one spelling each, without vague ones and without names that only repeat
-    the criterion's own words ("Project A" for "which project is this for": a placeholder,
-    not an answer)."""
+    """Names with one spelling each, without vague ones, questions, and placeholders: names
+    that only repeat the criterion's own words ("Project A" for "which project is this
+    for") and numbered series ("short answer 1", "short answer 2", ...: three or more names
+    that differ only in a last number or letter)."""
     asked = set(label_key(criterion).split())
+    series = Counter(" ".join(key.split()[:-1]) for key in map(label_key, names)
+                     if len(key.split()) > 1 and (len(key.split()[-1]) == 1 or key.split()[-1].isdigit()))
     out: list[str] = []
     seen: set[str] = set()
     for name in names:
         shown = normalize_label(name)
         key = label_key(shown)
-        placeholder = all(word in asked or len(word) == 1 or word.isdigit() for word in key.split())
-        if shown and not is_vague(shown) and not placeholder and key not in seen and key not in NOT_ANSWERS:
+        words = key.split()
+        placeholder = (all(word in asked or len(word) == 1 or word.isdigit() for word in words)
+                       or (len(words) > 1 and series[" ".join(words[:-1])] >= 3
+                           and (len(words[-1]) == 1 or words[-1].isdigit())))
+        if (shown and not is_vague(shown) and not placeholder and not shown.endswith("?")
+                and key not in seen and key not in NOT_ANSWERS):
             out.append(shown)
             seen.add(key)
     return out

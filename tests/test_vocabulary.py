@@ -1,0 +1,175 @@
+"""The answers read against one vocabulary (engine/stages/vocabulary.py).
+
+A scripted model pins the logic: where the model knows common answers to the criterion,
+each file chooses a name and the choices stand in for the free answers; where it lists
+placeholders, nothing changes. One test runs it with a real model through the command line.
+The figures on real data are in docs/benchmarks.md."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corral.engine.pipeline import organize
+from corral.engine.request import RunRequest
+from corral.engine.stages.base import LazyEmbedder, LazyModel, Settings, StageContext
+from corral.engine.stages.vocabulary import explain, vocabulary
+from corral.engine.store import Project
+
+from .fakes import FakeLLM
+
+KINDS = ["invoice", "letter", "checklist"]
+PROJECTS = ["garden", "wedding", "kitchen"]
+
+
+def _folder(root: Path) -> Path:
+    """Nine files a kind of each project: "invoice garden ...", "letter wedding ..."."""
+    root.mkdir()
+    for n in range(27):
+        kind, project = KINDS[n % 3], PROJECTS[(n // 3) % 3]
+        (root / f"{n:02d}.txt").write_text(f"{kind} {project} number {n} and some words\n")
+    return root
+
+
+def _blind_embedder() -> LazyEmbedder:
+    """The files' text carries nothing (one direction, a little noise), and an answer one axis
+    per word: the grouping follows the answers alone."""
+    words = [w.casefold() for w in KINDS + PROJECTS + ["report"]]
+
+    class Embedder:
+        def embed(self, texts: list[str]) -> np.ndarray:
+            out = 1.0 + 0.01 * np.random.default_rng(len(texts)).normal(size=(len(texts), len(words)))
+            for row, text in enumerate(texts):
+                if len(text.split()) <= 2:  # an answer, not a file
+                    out[row] = [float(w in text.casefold()) for w in words]
+            return out
+
+        def close(self) -> None:
+            pass
+
+    return LazyEmbedder("blind", Embedder)
+
+
+def _kind_of(path: str) -> str:
+    return KINDS[int(path[:2]) % 3]
+
+
+def _run(folder: Path, project: Path, settings: Settings, fake: FakeLLM):  # type: ignore[no-untyped-def]
+    return organize(RunRequest(folder, settings, project), model=LazyModel("fake", lambda: fake),
+                    embedder=_blind_embedder())
+
+
+# The free answer names the file's project (a small model's answer for "what kind" that
+# follows the topic); the text check, the form and the answers' words are off, so the
+# grouping follows the answers (or the choices) alone.
+BY_KIND = Settings(criterion="what kind of document is this", k=3, text_check=False, form_check=False,
+                   answer_words=False)
+
+
+def _topic_answer(text: str) -> str:
+    return text.split()[1]
+
+
+def _kind_answer(text: str) -> str:
+    return text.split()[0]
+
+
+def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_groups_follow(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "docs")
+    # asked again, the model names the kind: the free answers do not agree with themselves
+    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer,
+                   generic_answer=["Invoice", "Letter", "Checklist", "Report"])
+    run = _run(folder, tmp_path / "p.corral", BY_KIND, fake)
+    groups = [{_kind_of(m.path) for m in g.members} for g in run.groups]
+    assert sorted(len(g.members) for g in run.groups) == [9, 9, 9]
+    assert all(len(kinds) == 1 for kinds in groups)  # one kind a group
+    # each group is named by the name its files chose, no model call
+    assert {g.name: _kind_of(g.members[0].path) for g in run.groups} == {
+        "Invoice": "invoice", "Letter": "letter", "Checklist": "checklist"}
+    assert "name" not in fake.calls
+    report = run.stats["vocabulary"]
+    assert report["used"] and report["common"] == ["Invoice", "Letter", "Checklist", "Report"]
+    assert report["reliability"] < 0.1
+    # the common answers first, then the files' own (the projects), one spelling each
+    assert report["names"] == ["Invoice", "Letter", "Checklist", "Report", "garden", "kitchen", "wedding"]
+    assert report["from_common"] == 1.0 and run.stats["choose"]["calls"] == 27
+    assert explain(report).startswith("each file chose among 7 names, 4 of them common answers")
+
+    off = _run(folder, tmp_path / "q.corral", replace(BY_KIND, vocabulary=False),
+               FakeLLM(label_for=_topic_answer, reask_for=_kind_answer, generic_answer=["Invoice", "Letter"]))
+    assert "vocabulary" not in off.stats and "choose" not in off.stats
+    # without the vocabulary the free answers (the projects) decide: every group mixes kinds
+    assert all(len({_kind_of(m.path) for m in g.members}) == 3 for g in off.groups)
+
+
+def test_answers_that_agree_with_themselves_are_kept(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "docs")
+    fake = FakeLLM(label_for=_topic_answer, generic_answer=["Invoice", "Letter", "Checklist"])
+    run = _run(folder, tmp_path / "p.corral", BY_KIND, fake)
+    assert run.stats["vocabulary"] == {"common": ["Invoice", "Letter", "Checklist"], "used": False,
+                                       "reliability": 1.0}
+    assert "assign" not in fake.calls and fake.calls.count("reask") == 27
+
+
+def test_placeholders_are_no_vocabulary_and_the_free_answers_stay(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "docs")
+    by_project = replace(BY_KIND, criterion="which project is this for")
+    fake = FakeLLM(label_for=_topic_answer, generic_answer=["Project A", "Project B", "Project C"])
+    run = _run(folder, tmp_path / "p.corral", by_project, fake)
+    assert run.stats["vocabulary"] == {"common": [], "used": False}
+    assert "assign" not in fake.calls and "reask" not in fake.calls and fake.calls.count("generic") == 1
+    assert explain(run.stats["vocabulary"]) == ""
+    off = _run(folder, tmp_path / "q.corral", replace(by_project, vocabulary=False), FakeLLM(label_for=_topic_answer))
+    assert ([sorted(m.path for m in g.members) for g in run.groups]
+            == [sorted(m.path for m in g.members) for g in off.groups])
+
+
+def test_a_vocabulary_smaller_than_k_is_none(tmp_path: Path) -> None:
+    fake = FakeLLM(generic_answer=["Invoice", "Letter"])
+    with Project.open(tmp_path / "p.corral") as project:
+        ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=4))
+        assert vocabulary(ctx, ["Invoice", "receipt", "receipts"]) is None  # 3 names for 4 groups
+        ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=2))
+        assert vocabulary(ctx, ["Invoice", "receipt", "receipts", "Documents"]) == ["Invoice", "Letter", "receipt"]
+        ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=None))
+        assert vocabulary(ctx, []) == ["Invoice", "Letter"]
+
+
+TEXTS = {
+    "receipt": "Receipt: total due {n}.50 dollars, paid by card at the hardware store.",
+    "recipe": "Recipe {n}: mix flour, eggs and milk, then bake for {n} minutes.",
+    "letter": "Dear Anna, thank you for your letter number {n}. Love, Jonas.",
+}
+
+
+@pytest.mark.model
+def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage for real: qwen2.5-0.5b lists common answers, the files are asked again,
+    and each chooses a name. On twelve plain files the small model's answers agree with
+    themselves (reliability 1.0), so the gate is opened here; the scripted tests above pin
+    the gate."""
+    from corral.engine.pipeline import embedder_provider
+    from corral.engine.stages import vocabulary as stage
+    from corral.models.runtime import LocalLLM, RuntimeSettings
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for kind, template in TEXTS.items():
+        for n in range(4):
+            (folder / f"{kind}_{n}.txt").write_text(template.format(n=n))
+    monkeypatch.setattr(stage, "RELIABLE", 1.01)
+    model = LazyModel("small", lambda: LocalLLM.load(small_model_path, settings=RuntimeSettings(n_ctx=2048, n_threads=2)))
+    run = organize(RunRequest(folder, Settings(criterion="type of document", k=3, form_check=False),
+                              tmp_path / "p.corral"), model=model, embedder=embedder_provider(threads=2))
+    report = run.stats["vocabulary"]
+    assert report["used"], report
+    assert len(report["common"]) >= 2 and report["names"][: len(report["common"])] == report["common"]
+    assert 0 <= report["reliability"] <= 1 and run.stats["reask"]["calls"] + run.stats["reask"]["cached"] == 12
+    assert run.stats["choose"]["items"] == 12 and sum(report["top"].values()) <= 12
+    assert set(report["top"]) <= set(report["names"])
+    assert sum(g.size for g in run.groups) == 12
+    assert explain(report).startswith(f"each file chose among {len(report['names'])} names")
