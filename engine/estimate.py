@@ -39,7 +39,6 @@ from .stages.assign import ASSIGN_ITEM_CHARS
 from .stages.base import Settings, StageContext
 from .stages.propose import ANSWER_CHARS, answer_key
 from .stages.relevance import REASK_SAMPLE, uncached_reasks
-from .stages.vocabulary import may_choose
 
 # stages with one call per uncached file ("reask": up to relevance.REASK_SAMPLE of them)
 PER_FILE = ("propose", "reask", "choose", "assign", "place")
@@ -65,7 +64,7 @@ class Estimate:
     exact: bool  # False: the count is an upper bound (the choices' cache is unknown ahead)
     offer: bool = False  # many files: the faster mode is offered
     faster: float | None = None  # its seconds with --llm-sample OFFER_SAMPLE, when timed
-    at_least: bool = False  # more files may be asked again (a too broad answer, a vocabulary)
+    at_least: bool = False  # K given: more files may be asked again (a too broad answer, a vocabulary)
 
     def message(self) -> str:
         files = sum(self.calls.values())
@@ -173,10 +172,9 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
             else:  # the names or values chosen among are not known yet, nor their cache
                 asked[stage], exact = everyone, False
     calls = {stage: len(descs) for stage, descs in asked.items()}
-    # files are asked again where an answer was too broad (K given, stages/propose.py) and
-    # where the criterion has a vocabulary to choose from (stages/vocabulary.py)
-    at_least = (exact and bool(calls.get("propose")) and (bool(ctx.settings.k) or may_choose(ctx))
-                and ctx.settings.steer == "labels")
+    # K given: files are asked again where an answer was too broad (stages/propose.py) and
+    # may choose from the criterion's vocabulary (stages/vocabulary.py)
+    at_least = exact and bool(calls.get("propose")) and bool(ctx.settings.k) and ctx.settings.steer == "labels"
     offer = (placing is None and hybrid and ctx.settings.steer == "labels" and not ctx.settings.llm_sample
              and calls.get("propose", 0) > OFFER_ABOVE)
     known = read_json_object(speed_path()).get(model_id)

@@ -79,13 +79,7 @@ def test_the_estimate_multiplies_uncached_files_by_the_remembered_seconds(tmp_pa
         ctx.settings.text_check = False
         assert estimate.estimate(ctx, rows, "m", hybrid=True).calls == {"propose": 45}
         free = StageContext(project, ctx.model, Settings(criterion="kind", text_check=False))
-        # the files may choose from a vocabulary of the criterion (stages/vocabulary.py), unless
-        # the model's common answers for it are known to be too few
-        assert estimate.estimate(free, rows, "m", hybrid=True).message().startswith("at least 45 model questions")
-        free.cached("generic", {"criterion": "kind"}, lambda: ["Kind A", "Kind B"])  # placeholders
         assert estimate.estimate(free, rows, "m", hybrid=True).message().startswith("45 model questions")
-        off = StageContext(project, ctx.model, Settings(criterion="type", text_check=False, vocabulary=False))
-        assert estimate.estimate(off, rows, "m", hybrid=True).message().startswith("45 model questions")
         values = StageContext(project, ctx.model, Settings(criterion="kind", k=3, steer="values"))
         ahead = estimate.estimate(values, rows, "m", hybrid=True)  # choices not timed yet: the labels' figure
         assert not ahead.exact and ahead.message().startswith("up to 45 model questions")

@@ -127,7 +127,7 @@ def test_placeholders_are_no_vocabulary_and_the_free_answers_stay(tmp_path: Path
             == [sorted(m.path for m in g.members) for g in off.groups])
 
 
-def test_a_vocabulary_smaller_than_k_is_none(tmp_path: Path) -> None:
+def test_no_vocabulary_without_k_or_smaller_than_k(tmp_path: Path) -> None:
     fake = FakeLLM(generic_answer=["Invoice", "Letter"])
     with Project.open(tmp_path / "p.corral") as project:
         ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=4))
@@ -135,7 +135,7 @@ def test_a_vocabulary_smaller_than_k_is_none(tmp_path: Path) -> None:
         ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=2))
         assert vocabulary(ctx, ["Invoice", "receipt", "receipts", "Documents"]) == ["Invoice", "Letter", "receipt"]
         ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=None))
-        assert vocabulary(ctx, []) == ["Invoice", "Letter"]
+        assert vocabulary(ctx, ["Invoice", "receipt"]) is None  # without K: the free answers
 
 
 TEXTS = {

@@ -93,12 +93,13 @@ class Settings:
     # studio's documents by client 0.700 -> 0.867, household documents by project 0.970 ->
     # 0.980; the captions unchanged.
     answer_words: bool = True
-    # Where the text leads, the answers disagree with themselves (a sample asked again) and the
-    # model knows common answers to the criterion ("Invoice, Letter, Contract" for the kind
-    # of a document), each file chooses one name among those and the answers the files gave
-    # most, and the choices stand in for the free answers (stages/vocabulary.py). Measured
-    # (docs/benchmarks.md): the studio's documents by kind 0.471 -> 0.763; criteria whose
-    # values are the folder's own (client, project) have no common answers and are unchanged.
+    # With K given, where the text leads, the answers disagree with themselves (a sample
+    # asked again) and the model knows common answers to the criterion ("Invoice, Letter,
+    # Contract" for the kind of a document), each file chooses one name among those and the
+    # answers the files gave most, and the choices stand in for the free answers
+    # (stages/vocabulary.py). Measured (docs/benchmarks.md): the studio's documents by kind
+    # 0.471 -> 0.763; criteria whose values are the folder's own (client, project) have no
+    # common answers and are unchanged.
     vocabulary: bool = True
     # The model's hidden state where it starts each file's answer (stages/cluster.py): the
     # file read under the criterion, a block next to the text's 1. Off by default: measured

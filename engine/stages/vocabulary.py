@@ -34,7 +34,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import prompts
 from .assign import assign_items
 from .base import StageContext
 from .labels import count_labels
@@ -49,27 +48,22 @@ MIN_COMMON = 2  # common answers the model must know for the criterion to have a
 RELIABLE = 0.5
 
 
-def may_choose(ctx: StageContext) -> bool:
-    """Whether the files may be asked to choose from a vocabulary (for the estimate ahead of
-    a run): False where it is off or the model's common answers, cached, are too few."""
-    if not ctx.settings.vocabulary:
-        return False
-    key = ctx.cache_key("generic", prompts.VERSIONS["generic"], {"criterion": ctx.settings.criterion})
-    known = ctx.project.cache_get(key)
-    return known is None or len(distinct_values(list(known), ctx.settings.criterion)) >= MIN_COMMON
-
-
 def vocabulary(ctx: StageContext, answers: list[str]) -> list[str] | None:
     """The names the files choose among: the model's common answers to the criterion, then
     the files' own answers, most given first, one spelling each, at most ``MAX_CANDIDATES``
-    (and at least K where K is given, else None). None where the model knows fewer than
-    ``MIN_COMMON`` common answers: the criterion's values are the folder's own."""
+    and more than K. None where the model knows fewer than ``MIN_COMMON`` common answers (the
+    criterion's values are the folder's own), where there are no more names than K, and
+    without K: the choices are more names than values, which the grouping joins into K
+    groups; without K their tight groups look steady at every count (measured on the
+    studio's documents by kind: 19 groups for 6, against 5 with the free answers)."""
+    k = ctx.settings.k
+    if k is None:
+        return None
     common = distinct_values(common_answers(ctx), ctx.settings.criterion)
     if len(common) < MIN_COMMON:
         return None
     names = distinct_values(common + list(count_labels(answers)), ctx.settings.criterion)[:MAX_CANDIDATES]
-    k = ctx.settings.k
-    return names if k is None or len(names) > k else None
+    return names if len(names) > k else None
 
 
 def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
