@@ -74,8 +74,9 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     ``RELIABLE``); else None. Reported in ``ctx.stats["vocabulary"]``."""
     answers = [raw.get(item_id, "") for item_id, _, _ in described]
     names = vocabulary(ctx, answers)
-    report: dict[str, Any] = {"common": distinct_values(common_answers(ctx), ctx.settings.criterion)[:MAX_CANDIDATES],
-                              "used": False}
+    report: dict[str, Any] = {"used": False}
+    if ctx.settings.k is not None:  # the common answers are asked (cached) with K only
+        report["common"] = distinct_values(common_answers(ctx), ctx.settings.criterion)[:MAX_CANDIDATES]
     if names is not None:
         _, reliability, _ = answer_reliability(ctx, [d for _, _, d in described], answers, embed)
         report["reliability"] = None if reliability is None else round(reliability, 3)
