@@ -150,9 +150,11 @@ def distinct_values(names: list[str], criterion: str = "") -> list[str]:
     that only repeat the criterion's own words ("Project A" for "which project is this
     for") and numbered series ("short answer 1", "short answer 2", ...: three or more names
     that differ only in a last number or letter)."""
+    def numbered(words: list[str]) -> bool:  # "answer 1", "client b"
+        return len(words) > 1 and (len(words[-1]) == 1 or words[-1].isdigit())
+
     asked = set(label_key(criterion).split())
-    series = Counter(" ".join(key.split()[:-1]) for key in map(label_key, names)
-                     if len(key.split()) > 1 and (len(key.split()[-1]) == 1 or key.split()[-1].isdigit()))
+    series = Counter(" ".join(words[:-1]) for words in (label_key(n).split() for n in names) if numbered(words))
     out: list[str] = []
     seen: set[str] = set()
     for name in names:
@@ -160,8 +162,7 @@ def distinct_values(names: list[str], criterion: str = "") -> list[str]:
         key = label_key(shown)
         words = key.split()
         placeholder = (all(word in asked or len(word) == 1 or word.isdigit() for word in words)
-                       or (len(words) > 1 and series[" ".join(words[:-1])] >= 3
-                           and (len(words[-1]) == 1 or words[-1].isdigit())))
+                       or (numbered(words) and series[" ".join(words[:-1])] >= 3))
         if (shown and not is_vague(shown) and not placeholder and not shown.endswith("?")
                 and key not in seen and key not in NOT_ANSWERS):
             out.append(shown)
