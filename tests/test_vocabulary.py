@@ -77,7 +77,8 @@ def _kind_answer(text: str) -> str:
     return text.split()[0]
 
 
-def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_groups_follow(tmp_path: Path) -> None:
+def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_groups_follow(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _folder(tmp_path / "docs")
     # asked again, the model names the kind: the free answers do not agree with themselves
     fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer,
@@ -97,6 +98,10 @@ def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_grou
     assert report["names"] == ["Invoice", "Letter", "Checklist", "Report", "garden", "kitchen", "wedding"]
     assert report["from_common"] == 1.0 and run.stats["choose"]["calls"] == 27
     assert explain(report).startswith("each file chose among 7 names, 4 of them common answers")
+    from corral.engine import cli
+
+    assert cli.main(["show", str(tmp_path / "p.corral")]) == 0  # the line `corral show` prints
+    assert "(each file chose among 7 names, 4 of them common answers to the criterion: " in capsys.readouterr().out
 
     off = _run(folder, tmp_path / "q.corral", replace(BY_KIND, vocabulary=False),
                FakeLLM(label_for=_topic_answer, reask_for=_kind_answer, generic_answer=["Invoice", "Letter"]))
