@@ -173,7 +173,9 @@ def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_pa
     report = run.stats["vocabulary"]
     assert report["used"], report
     assert len(report["common"]) >= 2 and report["names"][: len(report["common"])] == report["common"]
-    assert 0 <= report["reliability"] <= 1 and run.stats["reask"]["calls"] + run.stats["reask"]["cached"] == 12
+    assert 0 <= report["reliability"] <= 1
+    # asked once for the reliability, read from the cache by the text check
+    assert run.stats["reask"] == {"calls": 12, "cached": 12}
     assert run.stats["choose"]["items"] == 12 and sum(report["top"].values()) <= 12
     assert set(report["top"]) <= set(report["names"])
     assert sum(g.size for g in run.groups) == 12
