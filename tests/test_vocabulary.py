@@ -132,15 +132,16 @@ def test_placeholders_are_no_vocabulary_and_the_free_answers_stay(tmp_path: Path
             == [sorted(m.path for m in g.members) for g in off.groups])
 
 
-def test_no_vocabulary_without_k_or_smaller_than_k(tmp_path: Path) -> None:
+def test_no_vocabulary_without_k_or_with_fewer_than_two_names_a_group(tmp_path: Path) -> None:
     fake = FakeLLM(generic_answer=["Invoice", "Letter"])
+    answers = ["Invoice", "receipt", "receipts", "memo", "note", "Documents"]
     with Project.open(tmp_path / "p.corral") as project:
-        ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=4))
-        assert vocabulary(ctx, ["Invoice", "receipt", "receipts"]) is None  # 3 names for 4 groups
+        ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=3))
+        assert vocabulary(ctx, answers) is None  # 5 names for 3 groups
         ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=2))
-        assert vocabulary(ctx, ["Invoice", "receipt", "receipts", "Documents"]) == ["Invoice", "Letter", "receipt"]
+        assert vocabulary(ctx, answers) == ["Invoice", "Letter", "receipt", "memo", "note"]
         ctx = StageContext(project, LazyModel("fake", lambda: fake), replace(BY_KIND, k=None))
-        assert vocabulary(ctx, ["Invoice", "receipt"]) is None  # without K: the free answers
+        assert vocabulary(ctx, answers) is None  # without K: the free answers
 
 
 TEXTS = {
