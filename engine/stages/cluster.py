@@ -628,6 +628,13 @@ def hybrid_groups(
 
     if text is None:
         text = description_vectors(descriptions, embed)
+
+    def read(answers: dict[int, str]) -> tuple[list[str], list[int], float]:
+        """Each item's label from ``answers``, their concepts, and the label block's weight."""
+        labels = [answers.get(i) or "unlabelled" for i, _, _ in described]
+        concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
+        return labels, concepts, label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+
     steering = None
     if raw is None:  # criterion-first: values, each item's choice (stages/taxonomy.py)
         from .taxonomy import steer  # taxonomy uses this module's agreement
@@ -640,9 +647,7 @@ def hybrid_groups(
         steering = (choice, steered.report["text"], steered.report["choice"])
         ctx.stats["steering"] = {**steered.report, "counts": dict(Counter(labels).most_common())}
     else:
-        labels = [raw.get(i) or "unlabelled" for i, _, _ in described]
-        concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
-        weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+        labels, concepts, weight = read(raw)
     state_weights = (ctx.settings.state_weight,
                      label_block_weight(ctx.settings.answer_state_weight, len(set(concepts)), k))
     visual = visual_vectors(ctx.project, ctx.settings, hashes)
@@ -680,9 +685,7 @@ def hybrid_groups(
             found = text_led.get(k)
     chosen = relabel() if raw is not None and led is None and relabel is not None else None
     if chosen is not None:  # the items' chosen names are their labels from here on
-        labels = [chosen[i] for i, _, _ in described]
-        concepts = label_concepts(labels, embed, ctx.settings.label_merge_distance)
-        weight = label_block_weight(ctx.settings.label_weight, len(set(concepts)), k)
+        labels, concepts, weight = read(chosen)
         text_agreement = criterion_agreement(text, concepts)
         vectors, report = build(text, agreement=text_agreement)
         text_led.clear()
