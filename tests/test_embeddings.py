@@ -275,3 +275,30 @@ def test_closed_embedder_and_bad_input_fail_clearly(minilm_path: Path, tmp_path:
         Embedder.embed(model, "a single string")  # type: ignore[arg-type]
     with pytest.raises(ModelError, match="does not exist"):
         Embedder.load(tmp_path / "absent.gguf")
+
+
+# -- values a sentence embedding holds alike -------------------------------------------------
+@pytest.mark.model
+def test_years_and_months_stay_apart_in_the_label_concepts_and_block(embedder: Embedder) -> None:
+    """MiniLM holds "2022" and "2023" at cosine distance about 0.22, under the 0.35 at which
+    spellings merge, so answers to "which year" were one concept. Their numbers now keep
+    them apart, while spellings of one value and of one kind still merge."""
+    from corral.engine.stages.autok import label_concepts
+    from corral.engine.stages.cluster import label_vectors
+
+    years = ["2021", "2022", "2023", "2024"]
+    plain = embedder.embed(years)
+    assert float(plain[1] @ plain[2]) > 0.65  # why: the embedding alone would merge them
+    labels = years + ["2022", "Year 2023", "Invoice", "Invoices", "March", "May"]
+    concepts = label_concepts(labels, embedder.embed, 0.35)
+    assert len(set(concepts[:4])) == 4
+    assert concepts[1] == concepts[4] and concepts[2] == concepts[5]  # the same year, however written
+    assert concepts[6] == concepts[7]  # spellings without numbers merge as before
+    assert concepts[8] != concepts[9]
+
+    block = label_vectors(years * 3, embedder.embed)  # every answer a year: the marks count fully
+    assert float(block[1] @ block[2]) < 0.6 < float(plain[1] @ plain[2])
+    projects = ["Wedding", "Kitchen", "Garden", "Car", "Trip"] * 4
+    mixed = label_vectors(projects + ["Wedding 2024"], embedder.embed)  # one marked label in 21
+    alone = embedder.embed(["Wedding", "Wedding 2024"])
+    assert float(mixed[0] @ mixed[-1]) > 0.95 * float(alone[0] @ alone[1])

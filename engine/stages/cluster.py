@@ -35,7 +35,7 @@ from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, estimate_k, label_concepts
 from .base import StageContext
 from .form import answer_words, form_vectors, is_word
-from .labels import display_name, label_key
+from .labels import display_name, label_key, marks
 from .propose import answer_states, parse_label_list
 from .relevance import block_weights, check_text
 
@@ -96,10 +96,25 @@ def description_vectors(descriptions: list[str], embed: Embed) -> np.ndarray:
 
 
 def label_vectors(raw_labels: list[str], embed: Embed) -> np.ndarray:
+    """Each item's label embedded, and where labels carry numbers, months or seasons
+    (``labels.marks``), which the embedding holds nearly alike ("2022" and "2023" at cosine
+    0.78), those marks one-hot beside it, at the share of items whose label has one: the
+    answers to "which year" then lie apart, while an odd "Wedding 2024" among plain project
+    names barely moves."""
     uniq = sorted(set(raw_labels))
     vecs = embed(uniq)
     index = {lab: i for i, lab in enumerate(uniq)}
-    return vecs[[index[lab] for lab in raw_labels]]
+    rows = [index[lab] for lab in raw_labels]
+    marked = [marks(lab) for lab in uniq]
+    tokens = sorted(set().union(*marked))
+    share = sum(1 for r in rows if marked[r]) / max(1, len(rows))
+    if len(tokens) < 2 or share == 0.0:
+        return vecs[rows]
+    column = {t: j for j, t in enumerate(tokens)}
+    block = np.zeros((len(uniq), len(tokens)), dtype=np.float32)
+    for i, found in enumerate(marked):
+        block[i, [column[t] for t in found]] = 1.0
+    return unit_rows(np.hstack([unit_rows(vecs), share * unit_rows(block)]))[rows]
 
 
 def combine(blocks: dict[str, tuple[np.ndarray, float]]) -> np.ndarray:
