@@ -280,6 +280,30 @@ def test_automatic_k_merges_same_concept_clusters_judged_coherent(tmp_path: Path
     assert len(set(found[:6].tolist())) == 1 and found[0] != found[6]
 
 
+def test_automatic_k_keeps_apart_same_concept_clusters_whose_answers_differ(tmp_path: Path) -> None:
+    """The embedding holds two answers as one concept ("cat" and "dog" are 0.34 apart in
+    MiniLM); the partition kept their files apart. Given the answers, the clusters are not
+    join candidates, whatever the judge says; clusters whose most given answer is the same
+    still are."""
+    import numpy as np
+
+    from corral.engine.stages.autok import CoherenceJudge, auto_clusters, label_concepts
+
+    texts = [f"cat photo {i}" for i in range(6)] + [f"dog photo {i}" for i in range(6)]
+    embedder = _keyword_embedder({"cat": 0, "dog": 0})  # one direction: one concept
+    vectors = _keyword_embedder({"cat": 0, "dog": 1}).embed(texts)
+    two = np.array([0] * 6 + [1] * 6)
+    for answers, joined in ((["cat"] * 6 + ["dog"] * 6, 0), (["pet"] * 6 + ["pets"] * 6, 1)):
+        concepts = label_concepts(answers, embedder.embed, 0.35)
+        assert len(set(concepts)) == 1
+        fake = FakeLLM(coherent=lambda sample: True)
+        ctx = _ctx(tmp_path / str(joined), fake, None)
+        found, report = auto_clusters(ctx, vectors, concepts, CoherenceJudge(ctx, vectors, texts),
+                                      lambda v, k: two.copy() if len(v) == len(texts) else np.arange(len(v)) % 2,
+                                      answers)
+        assert report["merged"] == joined and report["k"] == 2 - joined
+
+
 def test_automatic_k_counts_the_concepts_above_the_tail_of_own_word_answers() -> None:
     """Five projects, each named by most of its files alike, and a tail of answers in the
     files' own words: the fixed 1% share counted the tail too; the noise floor does not."""

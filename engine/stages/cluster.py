@@ -728,7 +728,7 @@ def hybrid_groups(
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
-        found, report = auto_clusters(ctx, vectors, concepts, judge, partition)
+        found, report = auto_clusters(ctx, vectors, concepts, judge, partition, labels)
         clustering = from_labels(vectors, found)
         k = report["k"]
         ctx.stats["auto_k"] = report
