@@ -19,7 +19,7 @@ different ways and each grouping checked against its own truth:
   2-6 days each, 2023-2025). The trip is independent of the object (5 pictures of every
   object per trip). Pixels are untouched: the EXIF block built by Pillow is spliced into the
   original JPEG bytes. Written to ``resources/bench/trip_photos/`` with
-  ``labels_object.csv``, ``labels_trip.csv`` and ``criteria.json``.
+  ``labels_object.csv``, ``labels_trip.csv``, ``labels_year.csv`` and ``criteria.json``.
 
 Deterministic: the same arguments give the same bytes on every run (one seeded
 ``random.Random`` per set, fixed EXIF timestamps, no clock or hash order involved).
@@ -62,6 +62,8 @@ DOC_CRITERIA = {
 PHOTO_CRITERIA = {
     "object": {"criterion": "the main object in the photo", "k": 10},
     "trip": {"criterion": "which trip were these photos taken on", "k": 6},
+    # The same trips by year: two a year, so the year joins trips that lie months apart.
+    "year": {"criterion": "which year were these photos taken", "k": 3},
 }
 
 # --------------------------------------------------------------------------------------
@@ -1632,12 +1634,14 @@ def trip_photos(src: Path = CIFAR, out: Path = PHOTOS_OUT, n: int = 300, seed: i
     for name, _, trip in chosen:
         exif, _, _ = photo_exif(trip, rng)
         (out / name).write_bytes(splice_exif((src / name).read_bytes(), exif))
-    for key, column in (("object", 1), ("trip", 2)):
+    labellings = {"object": lambda row: row[1], "trip": lambda row: row[2].label,
+                  "year": lambda row: str(row[2].first_day.year)}
+    for key, label in labellings.items():
         with open(out / f"labels_{key}.csv", "w", newline="", encoding="utf-8") as fh:
             table = csv.writer(fh, lineterminator="\n")
             table.writerow(["file", "label"])
             for row in chosen:
-                table.writerow([row[0], row[column] if column == 1 else row[2].label])
+                table.writerow([row[0], label(row)])
     (out / "criteria.json").write_text(json.dumps(PHOTO_CRITERIA, indent=2) + "\n", encoding="utf-8")
     return out
 
@@ -1662,7 +1666,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if args.what == "photos" else 0
         path = trip_photos(args.src, args.out if args.what == "photos" and args.out else PHOTOS_OUT,
                            args.n or 300, PHOTO_SEED if args.seed is None else args.seed)
-        print(f"wrote {path}/ (pictures, labels_object.csv, labels_trip.csv, criteria.json)")
+        print(f"wrote {path}/ (pictures, labels_object.csv, labels_trip.csv, labels_year.csv, criteria.json)")
     return 0
 
 

@@ -298,7 +298,8 @@ def test_years_and_months_stay_apart_in_the_label_concepts_and_block(embedder: E
 
     block = label_vectors(years * 3, embedder.embed)  # every answer a year: the marks count fully
     assert float(block[1] @ block[2]) < 0.6 < float(plain[1] @ plain[2])
-    projects = ["Wedding", "Kitchen", "Garden", "Car", "Trip"] * 4
-    mixed = label_vectors(projects + ["Wedding 2024"], embedder.embed)  # one marked label in 21
-    alone = embedder.embed(["Wedding", "Wedding 2024"])
-    assert float(mixed[0] @ mixed[-1]) > 0.95 * float(alone[0] @ alone[1])
+    projects = ["Wedding", "Kitchen", "Garden", "Car", "Trip"] * 4  # the marks are not the answers
+    placeholders = label_concepts(projects + ["Client 14", "Client 25"], embedder.embed, 0.35)[-2:]
+    assert placeholders[0] == placeholders[1]  # the embedding decides, as before
+    mixed = label_vectors(projects + ["Wedding 2024"], embedder.embed)
+    assert np.allclose(mixed, embedder.embed(projects + ["Wedding 2024"]), atol=1e-4)  # as embedded

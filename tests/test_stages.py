@@ -320,11 +320,11 @@ def test_automatic_k_counts_the_concepts_above_the_tail_of_own_word_answers() ->
     assert estimate_k(concepts([30, 10]), 0.01, 100) == 2
 
 
-def _blobs(groups: int, per_group: int, dims: int = 12, seed: int = 0):
+def _blobs(groups: int, per_group: int, dims: int = 12, seed: int = 0, spread: float = 4.0):
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(groups, dims)) * 4
+    centres = rng.normal(size=(groups, dims)) * spread
     rows = np.vstack([c + rng.normal(size=(per_group, dims)) for c in centres])
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
@@ -332,23 +332,45 @@ def _blobs(groups: int, per_group: int, dims: int = 12, seed: int = 0):
 @pytest.mark.parametrize("around", [3, 7])
 def test_the_steadiest_cut_near_the_labels_estimate_finds_the_groups(around: int) -> None:
     """Four groups; the labels said 3 or 7. Between half and twice that, the cut that
-    comes out the same from every resample is the one into the four groups."""
+    comes out the same from every resample is the one into the four groups. The groups
+    touch (``spread``): four groups with no neighbour between them are cut by k-means below
+    four, as ``partition`` cuts them, and joining the nearest two is steady too, so there
+    the labels' 3 stands (the next test)."""
     from corral.engine.stages.autok import stable_k
 
-    k, stability = stable_k(_blobs(4, 100), around, k_max=100)
+    k, stability = stable_k(_blobs(4, 100, spread=1.3), around, k_max=100)
     assert k == 4
     assert min(stability) == max(2, -(-around // 2)) and max(stability) == 2 * around
     assert stability[4] > 0.95 and all(stability[j] < stability[4] for j in stability if j != 4)
+
+
+def test_groups_without_neighbours_between_them_are_joined_steadily_where_the_labels_say() -> None:
+    """Six groups with no neighbour between them (trips: every photo's neighbours on its own
+    trip), two to a year; the labels said 3 (the years). Below six pieces the cuts are
+    k-means', as ``partition`` cuts such a graph: they join each year's two trips the same
+    way every time, so the labels' 3 stands; a spectral cut would join pieces at random,
+    look unsteady, and lose to the six trips."""
+    import numpy as np
+
+    from corral.engine.stages.autok import stable_k
+
+    rng = np.random.default_rng(5)
+    trip = np.repeat(np.arange(6), 60)
+    rows = np.hstack([np.eye(6)[trip] * 1.5, np.eye(3)[trip // 2], rng.normal(scale=0.05, size=(360, 6))])
+    k, stability = stable_k(rows / np.linalg.norm(rows, axis=1, keepdims=True), 3, k_max=100)
+    assert k == 3 and stability[3] > 0.95
 
 
 def test_the_steadiest_cut_needs_rows_and_stays_within_k_max() -> None:
     from corral.engine.stages.autok import stable_k
 
     assert stable_k(_blobs(3, 6), 3, k_max=100) == (3, {})  # 18 rows: too few to resample
-    k, stability = stable_k(_blobs(4, 100), 6, k_max=5)
+    k, stability = stable_k(_blobs(4, 100, spread=1.3), 6, k_max=5)
     assert max(stability) == 5 and k == 4
-    # Past STABILITY_ROWS a fixed sample of the rows is cut, not all of them.
-    k, _ = stable_k(_blobs(5, 300), 8, k_max=100)
+    # Past STABILITY_ROWS a fixed sample of the rows is cut, not all of them. (Groups that
+    # do not touch: with two touching, the sample's graph has 4 pieces, and 4 is as steady
+    # as 5, k-means joining the touching two every time.)
+    k, _ = stable_k(_blobs(5, 300, spread=6.0), 8, k_max=100)
     assert k == 5
 
 
@@ -462,6 +484,26 @@ def test_large_sets_take_the_lobpcg_eigensolver_and_find_the_same_groups(monkeyp
     large = cluster.partition(vectors, 4)
     assert solvers == [None, "lobpcg"]  # ARPACK (sklearn's default), then LOBPCG above the size
     assert adjusted_rand_score(truth, small) == 1.0 and adjusted_rand_score(truth, large) == 1.0
+
+
+def test_a_graph_in_more_pieces_than_groups_is_cut_by_the_whole_geometry() -> None:
+    """Six tight cliques (trips: each photo's neighbours all on its own trip), two to a
+    group (a year: the trips' answers agree): the neighbour graph has six pieces and no edge
+    between them, so a spectral cut into three would pair them at random. Each pair's shared
+    direction decides instead."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from corral.engine.stages import cluster
+
+    rng = np.random.default_rng(3)
+    trip = np.repeat(np.arange(6), 20)
+    year = trip // 2
+    rows = np.hstack([np.eye(6)[trip] * 1.5, np.eye(3)[year], rng.normal(scale=0.02, size=(120, 6))])
+    vectors = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    for seed in range(3):
+        assert adjusted_rand_score(year, cluster.partition(vectors, 3, seed)) == 1.0
+    assert adjusted_rand_score(trip, cluster.partition(vectors, 6)) == 1.0  # one piece a group: spectral
 
 
 def test_each_file_answers_on_its_own_and_given_labels_are_offered(tmp_path: Path) -> None:

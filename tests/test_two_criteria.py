@@ -185,4 +185,7 @@ def test_the_committed_photos_are_what_the_generator_writes(gen, tmp_path: Path)
     assert all((fresh / n).read_bytes() == (committed / n).read_bytes() for n in names), \
         "resources/bench/trip_photos is stale: run packaging/make_two_criteria.py photos"
     examples, specs = load_multi_dataset(committed)
-    assert [s.key for s in specs] == ["object", "trip"] and len(examples) == 300
+    assert [s.key for s in specs] == ["object", "trip", "year"] and len(examples) == 300
+    years = _labels(committed, "year")
+    assert Counter(years.values()) == {"2023": 100, "2024": 100, "2025": 100}
+    assert all(_labels(committed, "trip")[f].endswith(f"{y})") for f, y in years.items())

@@ -37,7 +37,7 @@ import numpy as np
 from .. import prompts
 from ..jobs import StageProgress
 from .base import StageContext
-from .labels import label_key, marked_apart, marks
+from .labels import label_key, marked_apart, marks, marks_are_answers
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -51,8 +51,13 @@ NOISE_SHARE_MAX = 0.05
 def label_concepts(raw_labels: list[str], embed: Embed, merge_distance: float) -> list[int]:
     """A concept index per item: labels merged by average-linkage clustering of their
     embeddings, cut at ``merge_distance`` (cosine); spellings of one label are one concept.
-    Labels whose numbers, months or seasons differ (``labels.marked_apart``: "2022" and
-    "2023", at 0.22 in MiniLM) are never merged, however close their embeddings."""
+
+    Where at least half the answers are nothing but numbers, months or seasons
+    (``labels.marks_are_answers``: "2024" for "which year is this from"), the marks are the
+    answer, which the embedding barely sees ("2022" and "2023" are 0.22 apart in MiniLM): labels
+    whose marks differ (``labels.marked_apart``) are never one concept, and labels with the
+    same marks always are ("Cape Town 2024" and "2024"). Elsewhere marks change nothing: a
+    "Client 14" among client names is left to the embedding as before (docs/benchmarks.md)."""
     from sklearn.cluster import AgglomerativeClustering
 
     keys = [label_key(lab) or "unlabelled" for lab in raw_labels]
@@ -62,13 +67,15 @@ def label_concepts(raw_labels: list[str], embed: Embed, merge_distance: float) -
     vecs = embed(distinct)
     vecs = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
     distance = np.clip(1.0 - vecs @ vecs.T, 0.0, 2.0)
-    marked = [marks(key) for key in distinct]
-    kinds = sorted({m for m in marked if m}, key=sorted)  # one test per pair of distinct marks
-    rows = {m: [i for i, x in enumerate(marked) if x == m] for m in kinds}
-    for n, a in enumerate(kinds):
-        for b in kinds[n + 1:]:
-            if marked_apart(a, b):
-                distance[np.ix_(rows[a], rows[b])] = distance[np.ix_(rows[b], rows[a])] = 2.0
+    if marks_are_answers(keys):
+        marked = [marks(key) for key in distinct]
+        kinds = sorted({m for m in marked if m}, key=sorted)  # one test per pair of distinct marks
+        rows = {m: [i for i, x in enumerate(marked) if x == m] for m in kinds}
+        for n, a in enumerate(kinds):
+            distance[np.ix_(rows[a], rows[a])] = 0.0
+            for b in kinds[n + 1:]:
+                if marked_apart(a, b):
+                    distance[np.ix_(rows[a], rows[b])] = distance[np.ix_(rows[b], rows[a])] = 2.0
     np.fill_diagonal(distance, 0.0)
     model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
                                     distance_threshold=merge_distance).fit(distance)
@@ -155,19 +162,20 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
     of two, the data may overrule them: a cut that follows real groups comes out the same
     from any 80% of the files, while a cut through a group moves with the sample. Each
     resample is cut the way ``cluster.partition`` cuts (spectral, the
-    ``SPECTRAL_NEIGHBOURS`` graph, QR), with one spectral embedding per resample serving
-    every K; stability is the adjusted Rand index of two resamples' cuts on the rows both
-    hold, over ``STABILITY_PAIRS`` pairs. The labels' K stands unless some K is steadier
-    beyond doubt (its gain on the same pairs above twice its standard error); then the
-    steadiest K is taken. Only K with at least 4 rows a cluster in a resample are tried
+    ``SPECTRAL_NEIGHBOURS`` graph, QR, or k-means for a K below the graph's number of
+    pieces), with one spectral embedding per resample serving every K; stability is the
+    adjusted Rand index of two resamples' cuts on the rows both hold, over
+    ``STABILITY_PAIRS`` pairs. The labels' K stands unless some K, not below the number of
+    pieces, is steadier beyond doubt (its gain on the same pairs above twice its standard
+    error); then the steadiest K is taken. Only K with at least 4 rows a cluster in a resample are tried
     (the rule ``partition`` follows), at most ``STABILITY_KS`` of them; with too few rows,
     ``around`` is kept."""
     from scipy.linalg import eigh
-    from scipy.sparse.csgraph import laplacian
+    from scipy.sparse.csgraph import connected_components, laplacian
     from sklearn.metrics import adjusted_rand_score
     from sklearn.neighbors import kneighbors_graph
 
-    from .cluster import SPECTRAL_NEIGHBOURS
+    from .cluster import SPECTRAL_NEIGHBOURS, kmeans
 
     rng = np.random.default_rng(seed)
     rows = vectors if len(vectors) <= STABILITY_ROWS else vectors[rng.choice(len(vectors), STABILITY_ROWS, replace=False)]
@@ -188,7 +196,9 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
         lap, root_degree = laplacian(0.5 * (graph + graph.T), normed=True, return_diag=True)
         _, every = eigh(lap.toarray())  # all of them: faster than a subset by index (5 s against 0.2 s)
         maps = every[:, :hi] / root_degree[:, None]
-        return {k: qr_cut(maps[:, :k]) for k in tried}
+        # a graph in more pieces than K: k-means, as ``partition`` cuts it
+        pieces = connected_components(graph, directed=False)[0]
+        return {k: qr_cut(maps[:, :k]) if k >= pieces else kmeans(rows[picked], k).labels for k in tried}
 
     scores: dict[int, list[float]] = {k: [] for k in tried}
     for _ in range(STABILITY_PAIRS):
@@ -200,8 +210,12 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
     stability = {k: float(np.mean(v)) for k, v in scores.items()}
     # The labels' K stands unless another is steadier beyond doubt: on the same pairs of
     # resamples, its gain over the labels' K is more than twice its standard error.
+    # Only a K at least the number of the graph's pieces can overrule: to join pieces with
+    # no neighbour between them is the labels' call (two trips of one year), which k-means
+    # makes as steadily as the pieces are kept apart, so the data cannot judge it.
     own = min(scores, key=lambda k: abs(np.log(k / around)))
-    gain = {k: np.subtract(v, scores[own]) for k, v in scores.items()}
+    pieces = connected_components(kneighbors_graph(rows, n_neighbors=SPECTRAL_NEIGHBOURS), directed=False)[0]
+    gain = {k: np.subtract(v, scores[own]) for k, v in scores.items() if k >= pieces}
     clear = [k for k, d in gain.items() if d.mean() > 2 * d.std(ddof=1) / np.sqrt(len(d))]
     return (max(clear, key=lambda k: stability[k]) if clear else own), stability
 

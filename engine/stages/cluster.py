@@ -35,7 +35,7 @@ from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, estimate_k, label_concepts
 from .base import StageContext
 from .form import answer_words, form_vectors, is_word
-from .labels import display_name, label_key, marks
+from .labels import display_name, label_key, marks, marks_are_answers
 from .propose import answer_states, parse_label_list
 from .relevance import block_weights, check_text
 
@@ -96,19 +96,20 @@ def description_vectors(descriptions: list[str], embed: Embed) -> np.ndarray:
 
 
 def label_vectors(raw_labels: list[str], embed: Embed) -> np.ndarray:
-    """Each item's label embedded, and where labels carry numbers, months or seasons
-    (``labels.marks``), which the embedding holds nearly alike ("2022" and "2023" at cosine
-    0.78), those marks one-hot beside it, at the share of items whose label has one: the
-    answers to "which year" then lie apart, while an odd "Wedding 2024" among plain project
-    names barely moves."""
+    """Each item's label embedded; where the answers are years, months or seasons
+    (``labels.marks_are_answers``), which the embedding holds nearly alike ("2022" and "2023"
+    at cosine 0.78), their marks one-hot beside it, at the share of items whose label has
+    one, so that the years lie apart."""
     uniq = sorted(set(raw_labels))
     vecs = embed(uniq)
     index = {lab: i for i, lab in enumerate(uniq)}
     rows = [index[lab] for lab in raw_labels]
+    if not marks_are_answers(raw_labels):
+        return vecs[rows]
     marked = [marks(lab) for lab in uniq]
     tokens = sorted(set().union(*marked))
     share = sum(1 for r in rows if marked[r]) / max(1, len(rows))
-    if len(tokens) < 2 or share == 0.0:
+    if len(tokens) < 2:
         return vecs[rows]
     column = {t: j for j, t in enumerate(tokens)}
     block = np.zeros((len(uniq), len(tokens)), dtype=np.float32)
@@ -154,22 +155,33 @@ def partition(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     by about 0.05 over k-means on the same vectors. With 10 neighbours the graph of the
     500 captions fell apart (ACC 0.82 against 0.93 with 15); 15 scores the same as 10 on
     MASSIVE. Small sets (under four rows per cluster), and a graph that gives
-    fewer than ``k`` groups, fall back to k-means."""
+    fewer than ``k`` groups, fall back to k-means.
+
+    So does a graph in more than ``k`` pieces: no edge says which pieces belong together, and
+    the cut joins them at random. Photos by year are such a case: each trip's photos share
+    their moment and their answer, so their neighbours are all on the same trip, and the two
+    trips of a year were split across groups (trip_photos by year 0.833; k-means, which sees
+    that the two trips' answers are the same year, 1.000: docs/benchmarks.md)."""
     k = max(1, min(k, len(vectors)))
     if k > 1 and len(vectors) >= max(4 * k, 3 * SPECTRAL_NEIGHBOURS):
         import warnings
 
+        from scipy.sparse.csgraph import connected_components
         from sklearn.cluster import SpectralClustering
+        from sklearn.neighbors import kneighbors_graph
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "graph is not fully connected": still usable
-            labels = SpectralClustering(
-                n_clusters=k, affinity="nearest_neighbors", n_neighbors=SPECTRAL_NEIGHBOURS,
-                assign_labels="cluster_qr", random_state=seed,
-                eigen_solver="lobpcg" if len(vectors) > SPECTRAL_LOBPCG_ABOVE else None,
-            ).fit_predict(vectors)
-        if len(set(labels.tolist())) == k:
-            return np.unique(labels, return_inverse=True)[1]
+        # scikit-learn's "nearest_neighbors" affinity, built here to count its pieces first
+        graph = kneighbors_graph(vectors, n_neighbors=SPECTRAL_NEIGHBOURS, include_self=True)
+        affinity = 0.5 * (graph + graph.T)
+        if connected_components(affinity, directed=False)[0] <= k:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "graph is not fully connected": still usable
+                labels = SpectralClustering(
+                    n_clusters=k, affinity="precomputed", assign_labels="cluster_qr", random_state=seed,
+                    eigen_solver="lobpcg" if len(vectors) > SPECTRAL_LOBPCG_ABOVE else None,
+                ).fit_predict(affinity)
+            if len(set(labels.tolist())) == k:
+                return np.unique(labels, return_inverse=True)[1]
     return kmeans(vectors, k, seed).labels.copy()
 
 
@@ -735,7 +747,10 @@ def hybrid_groups(
     else:
         clustering = from_labels(vectors, found if found is not None else partition(vectors, k))
     bar.advance()
-    names, given = name_clusters(ctx, clustering, labels, descriptions, values=raw is None or chosen is not None,
+    # Values, choices, and years or months are names as they are: a group most of whose
+    # files answered "2024" is "2024", not a name the model makes of its members ("April 2024").
+    names, given = name_clusters(ctx, clustering, labels, descriptions,
+                                 values=raw is None or chosen is not None or marks_are_answers(labels),
                                  words=form_words)
     if ctx.settings.k is None:  # automatic K: clusters the model named alike are merged
         merged, kept = merge_same_names(clustering.labels, given, lambda m: judge(m) >= 0.5)

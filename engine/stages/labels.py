@@ -67,6 +67,24 @@ def marks(label: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_TIME_WORDS = {"year", "month", "week", "day", "quarter", "fy", "q", "of", "in"}
+
+
+def only_marks(label: str) -> bool:
+    """The label says nothing but :func:`marks` ("2024", "March 2024", "Year 2023", "Q3"):
+    where most answers are such, the marks are the answer, and "Cape Town 2024" answers the
+    same as "2024"."""
+    tokens = re.findall(r"[^\W\d_]+|\d+", label.casefold())
+    return bool(tokens) and bool(marks(label)) and all(
+        t.isdigit() or t in _ORDINAL_WORDS or t in _TIME_WORDS for t in tokens)
+
+
+def marks_are_answers(labels: list[str]) -> bool:
+    """At least half the items' answers are nothing but marks (:func:`only_marks`): the
+    criterion is a year, a month or a season."""
+    return sum(only_marks(label) for label in labels) * 2 >= len(labels) > 0
+
+
 def marked_apart(a: frozenset[str], b: frozenset[str]) -> bool:
     """Two labels' :func:`marks` name different values: both have some and neither holds the
     other's ("2022" and "2023", "March" and "May"; not "2022" and "Taxes 2022", nor "Taxes"
