@@ -113,6 +113,20 @@ def _label_table(table: Path) -> dict[str, str]:
     return {r[name_col]: r["label"] for r in rows}
 
 
+def write_multi_dataset(rows: list[dict], criteria: dict, out: Path) -> Path:
+    """``rows`` ({"input", "labels": {KEY: label}, ...}) as JSON lines at ``out`` and
+    ``criteria`` (KEY -> {"criterion", "k"}) beside it as ``NAME.criteria.json``: what
+    :func:`load_multi_dataset` reads, the same bytes for the same rows (the generators in
+    packaging/ write their committed sets with it)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.with_name(out.name.removesuffix(".jsonl") + ".criteria.json").write_text(
+        json.dumps(criteria, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
 def load_multi_dataset(path: Path) -> tuple[list[Example], list[CriterionSpec]]:
     """The items of a multi-criteria dataset, each with all its labels (``Example.labels``;
     ``Example.label`` is the first criterion's), and its criteria."""

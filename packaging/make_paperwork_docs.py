@@ -20,10 +20,11 @@ Usage: python packaging/make_paperwork_docs.py [--n 240] [--seed 5] [--out PATH]
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
+
+from corral.engine.bench import write_multi_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "resources" / "bench" / "paperwork_docs.jsonl"
@@ -315,13 +316,7 @@ def paperwork_docs(n: int = 240, seed: int = SEED) -> list[dict]:
 
 
 def write(out: Path = OUT, n: int = 240, seed: int = SEED) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8", newline="\n") as fh:
-        for row in paperwork_docs(n, seed):
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    out.with_name(out.name.removesuffix(".jsonl") + ".criteria.json").write_text(
-        json.dumps(CRITERIA, indent=2) + "\n", encoding="utf-8")
-    return out
+    return write_multi_dataset(paperwork_docs(n, seed), CRITERIA, out)
 
 
 def main(argv: list[str] | None = None) -> int:
