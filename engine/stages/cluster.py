@@ -108,9 +108,9 @@ def label_vectors(raw_labels: list[str], embed: Embed) -> np.ndarray:
         return vecs[rows]
     marked = [marks(lab) for lab in uniq]
     tokens = sorted(set().union(*marked))
-    share = sum(1 for r in rows if marked[r]) / max(1, len(rows))
     if len(tokens) < 2:
         return vecs[rows]
+    share = sum(1 for r in rows if marked[r]) / len(rows)
     column = {t: j for j, t in enumerate(tokens)}
     block = np.zeros((len(uniq), len(tokens)), dtype=np.float32)
     for i, found in enumerate(marked):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _VAGUE = {"other", "others", "misc", "miscellaneous", "general", "unknown", "document",
           "documents", "file", "files", "none", "n/a", "various", "item", "items"}
@@ -82,7 +83,8 @@ def only_marks(label: str) -> bool:
 def marks_are_answers(labels: list[str]) -> bool:
     """At least half the items' answers are nothing but marks (:func:`only_marks`): the
     criterion is a year, a month or a season."""
-    return sum(only_marks(label) for label in labels) * 2 >= len(labels) > 0
+    counts = Counter(labels)  # each distinct answer read once (the grouping asks three times a run)
+    return sum(n for label, n in counts.items() if only_marks(label)) * 2 >= len(labels) > 0
 
 
 def marked_apart(a: frozenset[str], b: frozenset[str]) -> bool:
