@@ -344,6 +344,22 @@ def test_the_steadiest_cut_near_the_labels_estimate_finds_the_groups(around: int
     assert stability[4] > 0.95 and all(stability[j] < stability[4] for j in stability if j != 4)
 
 
+@pytest.mark.parametrize(("dims", "seed"), [(5, 0), (8, 1)])
+def test_the_resamples_do_not_raise_k_where_the_steadiness_only_grows_with_k(dims: int, seed: int) -> None:
+    """Points with no groups at all, the labels said 8. The cuts into more, smaller groups
+    come out a little steadier the more there are (the measure's bias on a few hundred
+    rows, seen on real requests too), and the window's top, 16 or 15, won before. Above the
+    labels' count only a peak (steadier than the next K above it) may be taken."""
+    import numpy as np
+
+    from corral.engine.stages.autok import stable_k
+
+    rows = np.random.default_rng(seed).normal(size=(300, dims))
+    k, stability = stable_k(rows / np.linalg.norm(rows, axis=1, keepdims=True), 8, k_max=100)
+    assert max(stability) == 16 and stability[16] >= stability[8]  # the bias this guards against
+    assert k <= 8
+
+
 def test_groups_without_neighbours_between_them_are_joined_steadily_where_the_labels_say() -> None:
     """Six groups with no neighbour between them (trips: every photo's neighbours on its own
     trip), two to a year; the labels said 3 (the years). Below six pieces the cuts are
