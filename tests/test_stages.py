@@ -250,6 +250,8 @@ def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path, 
     assert explain_k(report) == "3 groups chosen automatically: 1 label concepts gave 2, 1 split"
     assert explain_k({**report, "k_stable": 4}) == ("3 groups chosen automatically: 1 label concepts gave 2, "
                                                    "the steadiest cut near that 4, 1 split")
+    assert explain_k({**report, "scattered": 3}) == ("3 groups chosen automatically: 1 label concepts gave 2 "
+                                                     "(3 answers scattered in the text not counted), 1 split")
     groups = [{m.path[0] for m in g.members} for g in result.groups]
     assert all(len(g) == 1 for g in groups) and len(groups) == 3
     assert fake.calls.count("coherence") >= 2
@@ -407,6 +409,39 @@ def test_the_coherence_checks_run_only_where_the_labels_count_stood(tmp_path: Pa
     assert len(set(found.tolist())) == 4
     checked = fake.calls.count("coherence")
     assert (checked == 0 and report["checks"] == 0) if concept_count == 7 else checked >= 4
+
+
+def test_an_answer_whose_files_are_scattered_in_the_text_does_not_count_as_a_group(tmp_path: Path) -> None:
+    """Four text groups of 90, each with its own answer, and a fifth answer given by 10 files
+    of every group ("Health" among areas of life): the fifth is noise in the answers, not a
+    value, where the text carries the criterion. Without the text, it counts."""
+    import numpy as np
+
+    from corral.engine.stages.autok import (
+        CoherenceJudge,
+        auto_clusters,
+        estimate_k,
+        scattered_concepts,
+    )
+    from corral.engine.stages.cluster import partition
+
+    vectors = _blobs(4, 100)
+    group = np.repeat(np.arange(4), 100)
+    concepts = [4 if i % 100 >= 90 else int(group[i]) for i in range(400)]
+    assert scattered_concepts(vectors, concepts, min_size=5) == {4}
+    assert estimate_k(concepts, 0.01, 100) == 5
+    assert estimate_k(concepts, 0.01, 100, scattered_concepts(vectors, concepts, 5)) == 4
+    # the same answer given by 40 files of one group is a value, however small
+    one = [4 if i < 40 else int(group[i]) for i in range(400)]
+    assert scattered_concepts(vectors, one, min_size=5) == frozenset()
+
+    fake = FakeLLM(coherent=lambda sample: True)
+    ctx = _ctx(tmp_path, fake, None)
+    texts = [f"file {i}" for i in range(400)]
+    _, with_text = auto_clusters(ctx, vectors, concepts, CoherenceJudge(ctx, vectors, texts), partition, text=vectors)
+    _, without = auto_clusters(ctx, vectors, concepts, CoherenceJudge(ctx, vectors, texts), partition)
+    assert (with_text["k_labels"], with_text["scattered"]) == (4, 1)
+    assert (without["k_labels"], without["scattered"]) == (5, 0)
 
 
 def test_qr_cut_is_scikit_learns_cluster_qr() -> None:

@@ -122,15 +122,59 @@ def otsu(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     return float(distinct[int(np.argmax(between))])
 
 
-def estimate_k(concepts: list[int], min_share: float, k_max: int) -> int:
-    """The number of label concepts above the noise floor (:func:`noise_floor`, capped at
-    ``NOISE_SHARE_MAX`` of the items) and holding at least ``min_share`` of them; at least 2."""
+def counted_size(concepts: list[int], min_share: float) -> int:
+    """The fewest items a label concept needs to count as a group: the noise floor
+    (:func:`noise_floor`, capped at ``NOISE_SHARE_MAX`` of the items), at least ``min_share``."""
     n = len(concepts)
-    sizes = list(Counter(concepts).values())
-    floor = min(noise_floor(sizes), int(np.ceil(NOISE_SHARE_MAX * n)))
-    min_size = max(min_group_size(n, min_share), floor)
-    big = sum(1 for size in sizes if size >= min_size)
+    floor = min(noise_floor(list(Counter(concepts).values())), int(np.ceil(NOISE_SHARE_MAX * n)))
+    return max(min_group_size(n, min_share), floor)
+
+
+def estimate_k(concepts: list[int], min_share: float, k_max: int, scattered: frozenset[int] = frozenset()) -> int:
+    """The number of label concepts of :func:`counted_size` items or more, less those in
+    ``scattered`` (:func:`scattered_concepts`); at least 2."""
+    n = len(concepts)
+    min_size = counted_size(concepts, min_share)
+    big = sum(1 for c, size in Counter(concepts).items() if size >= min_size and c not in scattered)
     return int(min(max(2, big), k_max, max(2, n // 2)))
+
+
+NEIGHBOURS_TESTED = 10  # each item's nearest text neighbours, for scattered_concepts
+SCATTERED_P = 0.01  # the test's level, over all the concepts tested (Bonferroni)
+
+
+def scattered_concepts(text: np.ndarray, concepts: list[int], min_size: int) -> frozenset[int]:
+    """The label concepts of ``min_size`` items or more whose items are not each other's
+    nearest text neighbours beyond chance: a one-sided binomial test on the neighbour slots
+    (``NEIGHBOURS_TESTED`` a file, each in the file's concept with chance (size - 1) / (n - 1)),
+    at ``SCATTERED_P`` over the concepts tested.
+
+    Only for a run whose text carries the criterion (the text check, stages/relevance.py):
+    there a value's files read alike, and an answer whose files do not is the model's noise,
+    not a value. Asked "which area of life is this request about", 9 files answered
+    "Health" (4 small talk, 2 questions, ...), 8 "Personal life" (3 areas): neighbour lifts
+    0.9 and 2.3 against 6-30 for "Weather", "Email" or "Cooking" (docs/benchmarks.md,
+    "Automatic K")."""
+    from scipy.stats import binom
+
+    from .cluster import nearest_neighbours
+
+    labels = np.asarray(concepts)
+    n = len(labels)
+    sizes = Counter(concepts)
+    tested = [c for c, size in sizes.items() if size >= min_size]
+    if n < 3 or not tested:
+        return frozenset()
+    size = min(NEIGHBOURS_TESTED, n - 1)
+    unit = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
+    same = labels[nearest_neighbours(unit, size)] == labels[:, None]
+    out = set()
+    for c in tested:
+        rows = labels == c
+        hits, slots = int(same[rows].sum()), int(rows.sum()) * size
+        if binom.sf(hits - 1, slots, (sizes[c] - 1) / (n - 1)) >= SCATTERED_P / len(tested):
+            out.add(c)
+    return frozenset(out)
 
 
 STABILITY_ROWS = 1000  # stability is measured on at most this many rows (a fixed random sample)
@@ -339,13 +383,18 @@ def auto_clusters(
     judge: CoherenceJudge,
     cluster: Callable[[np.ndarray, int], np.ndarray],
     answers: list[str] | None = None,
+    text: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Cluster index per item with K found automatically, and what was decided on the way.
 
     ``concepts``: each item's label concept (:func:`label_concepts`), ``answers`` the labels
-    themselves (:func:`coherence_steps`); ``cluster(vectors, k)`` gives a cluster index per row."""
+    themselves (:func:`coherence_steps`); ``cluster(vectors, k)`` gives a cluster index per row.
+    ``text``: the files' text embedding, where the text carries the criterion; then the
+    concepts scattered in it (:func:`scattered_concepts`) do not count toward K."""
     s = ctx.settings
-    k_labels = estimate_k(concepts, s.min_group_share, s.k_auto_max)
+    scattered = (scattered_concepts(text, concepts, counted_size(concepts, s.min_group_share))
+                 if text is not None else frozenset())
+    k_labels = estimate_k(concepts, s.min_group_share, s.k_auto_max, scattered)
     started = time.perf_counter()
     k0, stability = stable_k(vectors, k_labels, s.k_auto_max)
     stable_seconds = time.perf_counter() - started
@@ -360,17 +409,19 @@ def auto_clusters(
     _, labels = np.unique(labels, return_inverse=True)
     report = {"k_labels": k_labels, "k_stable": k0, "stability": {k: round(v, 3) for k, v in stability.items()},
               "stability_seconds": round(stable_seconds, 2),
-              "concepts": len(set(concepts)), "bad": bad, "split": split,
+              "concepts": len(set(concepts)), "scattered": len(scattered), "bad": bad, "split": split,
               "merged": merged, "k": int(labels.max()) + 1, "checks": judge.calls}
     return labels, report
 
 
 def explain_k(report: dict | None) -> str:
-    """How automatic K was decided, in one line, e.g. "23 groups: 24 label concepts gave 22,
-    the steadiest cut near that 20, 3 split, 2 joined, 1 pair named alike"."""
+    """How automatic K was decided, in one line, e.g. "23 groups: 24 label concepts gave 22
+    (3 answers scattered in the text not counted), the steadiest cut near that 20, 3 split,
+    2 joined, 1 pair named alike"."""
     if not report:
         return ""
-    steps = [f"{report.get('concepts', '?')} label concepts gave {report.get('k_labels', '?')}"]
+    steps = [f"{report.get('concepts', '?')} label concepts gave {report.get('k_labels', '?')}"
+             + (f" ({report['scattered']} answers scattered in the text not counted)" if report.get("scattered") else "")]
     if report.get("k_stable", report.get("k_labels")) != report.get("k_labels"):
         steps.append(f"the steadiest cut near that {report['k_stable']}")
     for key, word in (("split", "split"), ("merged", "joined"), ("named_alike", "named alike")):

@@ -718,9 +718,11 @@ def hybrid_groups(
         text_led.clear()
         found = None
     text_weight, factor = 1.0, 1.0
+    carries = False  # the text check found that the text carries the criterion
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
         checked = check_text(ctx, descriptions, labels, text, embed)  # does the text carry the criterion?
         text_weight, factor = block_weights(checked.ratio)
+        carries = checked.carries and checked.sampled > 0 and checked.reliability > 0
         ctx.stats["text_check"] = checked.report()
         if (text_weight, factor) != (1.0, 1.0):
             vectors, report = build(text, text_weight, factor, agreement=text_agreement)
@@ -740,7 +742,7 @@ def hybrid_groups(
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
-        found, report = auto_clusters(ctx, vectors, concepts, judge, partition, labels)
+        found, report = auto_clusters(ctx, vectors, concepts, judge, partition, labels, text if carries else None)
         clustering = from_labels(vectors, found)
         k = report["k"]
         ctx.stats["auto_k"] = report
