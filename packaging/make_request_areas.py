@@ -75,7 +75,7 @@ def request_areas(per_area: int = PER_AREA, seed: int = SEED,
     for area, scenarios in AREAS.items():
         shares = [per_area // len(scenarios) + (i < per_area % len(scenarios))
                   for i in range(len(scenarios))]
-        for scenario, n in zip(scenarios, shares):
+        for scenario, n in zip(scenarios, shares, strict=True):
             for text in rng.sample(pool[scenario], n):
                 rows.append({"input": text, "labels": {"area": area, "scenario": scenario}})
     rng.shuffle(rows)

@@ -48,6 +48,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "These tests use a real model but are not marked @pytest.mark.model:\n  " + "\n  ".join(unmarked))
 
 
+def assert_set_is_committed(write: Callable[[Path], Path], tmp_path: Path, name: str, script: str) -> None:
+    """A benchmark set's generator (``write``: to the path given) writes the same bytes twice,
+    and they are the committed ``resources/bench/NAME.jsonl`` and ``NAME.criteria.json``."""
+    a, b = write(tmp_path / "a" / f"{name}.jsonl"), write(tmp_path / "b" / f"{name}.jsonl")
+    assert a.read_bytes() == b.read_bytes()
+    bench = REPO / "resources" / "bench"
+    assert (bench / f"{name}.jsonl").read_bytes() == a.read_bytes(), f"resources/bench is stale: run packaging/{script}"
+    assert (bench / f"{name}.criteria.json").read_bytes() == (tmp_path / "a" / f"{name}.criteria.json").read_bytes()
+
+
 def packaging_script(name: str) -> Any:
     """A script of packaging/ (not a package) imported as a module, e.g. a benchmark set's
     generator; registered in ``sys.modules`` under ``name``, where dataclasses look it up."""

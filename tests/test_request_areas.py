@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corral.engine.bench import load_multi_dataset
-from tests.conftest import REPO, SHARED, packaging_script
+from tests.conftest import REPO, SHARED, assert_set_is_committed, packaging_script
 
 BENCH = REPO / "resources" / "bench"
 TEXT = SHARED / "datasets" / "text"
@@ -25,13 +25,7 @@ def gen():  # type: ignore[no-untyped-def]
 
 @needs_shared
 def test_the_set_is_the_same_bytes_every_time_and_matches_the_committed_one(gen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    a = gen.write(tmp_path / "a" / "request_areas.jsonl")
-    b = gen.write(tmp_path / "b" / "request_areas.jsonl")
-    assert a.read_bytes() == b.read_bytes()
-    assert (BENCH / "request_areas.jsonl").read_bytes() == a.read_bytes(), \
-        "resources/bench is stale: run packaging/make_request_areas.py"
-    assert (BENCH / "request_areas.criteria.json").read_bytes() == \
-        (tmp_path / "a" / "request_areas.criteria.json").read_bytes()
+    assert_set_is_committed(gen.write, tmp_path, "request_areas", "make_request_areas.py")
     assert gen.request_areas(9, seed=1) != gen.request_areas(9, seed=2)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corral.engine.bench import load_multi_dataset
-from tests.conftest import REPO, packaging_script
+from tests.conftest import REPO, assert_set_is_committed, packaging_script
 
 BENCH = REPO / "resources" / "bench"
 
@@ -26,12 +26,7 @@ def docs(gen) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def test_the_set_is_the_same_bytes_every_time_and_matches_the_committed_one(gen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    a = gen.write(tmp_path / "a" / "studio_docs.jsonl")
-    b = gen.write(tmp_path / "b" / "studio_docs.jsonl")
-    assert a.read_bytes() == b.read_bytes()
-    assert (BENCH / "studio_docs.jsonl").read_bytes() == a.read_bytes(), \
-        "resources/bench is stale: run packaging/make_studio_docs.py"
-    assert (BENCH / "studio_docs.criteria.json").read_bytes() == (tmp_path / "a" / "studio_docs.criteria.json").read_bytes()
+    assert_set_is_committed(gen.write, tmp_path, "studio_docs", "make_studio_docs.py")
     assert gen.studio_docs(60, seed=1) != gen.studio_docs(60, seed=2)
 
 

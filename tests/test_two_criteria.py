@@ -17,7 +17,7 @@ from PIL import Image
 
 from corral.engine.bench import load_multi_dataset
 from corral.engine.describers.metadata import MetadataDescriber, capture_time, gps, read_exif
-from tests.conftest import REPO, SHARED, packaging_script
+from tests.conftest import REPO, SHARED, assert_set_is_committed, packaging_script
 
 CIFAR = SHARED / "datasets" / "images" / "cifar10_500"
 BENCH = REPO / "resources" / "bench"
@@ -37,13 +37,8 @@ def docs(gen) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def test_the_documents_are_the_same_bytes_every_time_and_match_the_committed_set(gen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    a = gen.write_docs(tmp_path / "a" / "household_docs.jsonl")
-    b = gen.write_docs(tmp_path / "b" / "household_docs.jsonl")
-    assert a.read_bytes() == b.read_bytes()
-    assert (BENCH / "household_docs.jsonl").read_bytes() == a.read_bytes(), \
-        "resources/bench is stale: run packaging/make_two_criteria.py docs"
-    criteria = json.loads((tmp_path / "a" / "household_docs.criteria.json").read_text())
-    assert criteria == json.loads((BENCH / "household_docs.criteria.json").read_text())
+    assert_set_is_committed(gen.write_docs, tmp_path, "household_docs", "make_two_criteria.py docs")
+    criteria = json.loads((BENCH / "household_docs.criteria.json").read_text())
     assert criteria["kind"]["criterion"] == "what kind of document is this" and criteria["project"]["k"] == 5
     assert gen.household_docs(60, seed=5) != gen.household_docs(60, seed=6)
 
