@@ -251,7 +251,7 @@ def test_automatic_k_splits_a_cluster_the_llm_judges_incoherent(tmp_path: Path, 
     assert explain_k({**report, "k_stable": 4}) == ("3 groups chosen automatically: 1 label concepts gave 2, "
                                                    "the steadiest cut near that 4, 1 split")
     assert explain_k({**report, "scattered": 3}) == ("3 groups chosen automatically: 1 label concepts gave 2 "
-                                                     "(3 answers scattered in the text not counted), 1 split")
+                                                     "(3 stray answers not counted), 1 split")
     groups = [{m.path[0] for m in g.members} for g in result.groups]
     assert all(len(g) == 1 for g in groups) and len(groups) == 3
     assert fake.calls.count("coherence") >= 2

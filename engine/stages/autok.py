@@ -416,12 +416,12 @@ def auto_clusters(
 
 def explain_k(report: dict | None) -> str:
     """How automatic K was decided, in one line, e.g. "23 groups: 24 label concepts gave 22
-    (3 answers scattered in the text not counted), the steadiest cut near that 20, 3 split,
+    (3 stray answers not counted), the steadiest cut near that 20, 3 split,
     2 joined, 1 pair named alike"."""
     if not report:
         return ""
     steps = [f"{report.get('concepts', '?')} label concepts gave {report.get('k_labels', '?')}"
-             + (f" ({report['scattered']} answers scattered in the text not counted)" if report.get("scattered") else "")]
+             + (f" ({report['scattered']} stray answers not counted)" if report.get("scattered") else "")]
     if report.get("k_stable", report.get("k_labels")) != report.get("k_labels"):
         steps.append(f"the steadiest cut near that {report['k_stable']}")
     for key, word in (("split", "split"), ("merged", "joined"), ("named_alike", "named alike")):
