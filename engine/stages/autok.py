@@ -8,9 +8,11 @@ the decision follows the papers instead:
    wrote under the criterion are merged when their embeddings are closer than a cosine
    distance ``merge_distance`` (seed 001's post-correction threshold on label embeddings);
    every merged label group above the sizes' noise floor (:func:`noise_floor`) and holding
-   at least ``min_share`` of the items is one group.
+   at least ``min_share`` of the items is one group, except, where the text carries the
+   criterion, one whose files do not read alike (:func:`scattered_concepts`).
    **The data may overrule that count** (:func:`stable_k`): between half and twice it, a
-   K whose cuts come out clearly steadier across resamples of the files is taken instead.
+   K whose cuts come out clearly steadier across resamples of the files is taken instead
+   (above the count, only at a clear peak of steadiness).
 2. **Coherence check** (seed 001, section 3.1), where the labels' count stood: for each cluster the LLM reads a
    spread-out sample of its members and answers Good (one intent/category under the
    criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
