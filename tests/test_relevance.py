@@ -119,3 +119,14 @@ def test_where_the_text_does_not_carry_the_criterion_the_labels_decide(tmp_path:
     off = organize(RunRequest(folder, Settings(criterion="what kind of document is this", k=3, text_check=False),
                               tmp_path / "q.corral"), model=LazyModel("fake", lambda: fake), embedder=embedder)
     assert "text_check" not in off.stats and off.stats["blocks"]["text"]["weight"] == 1.0
+
+
+def test_only_a_measured_check_says_the_text_carries_the_criterion() -> None:
+    """Too few clear answers give the neutral check (ratio 1, the text keeps its weight), which
+    is no finding: automatic K tests stray answers against the text only after a real one."""
+    measured = relevance.TextCheck(sampled=160, reliability=0.5, neighbours=0.4, ratio=0.8)
+    neutral = relevance.TextCheck(sampled=5, reliability=0.0, neighbours=0.0, ratio=1.0)
+    lacking = relevance.TextCheck(sampled=160, reliability=0.5, neighbours=0.1, ratio=0.2)
+    assert measured.found_carrying and measured.carries
+    assert neutral.carries and not neutral.found_carrying
+    assert not lacking.found_carrying

@@ -722,7 +722,7 @@ def hybrid_groups(
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
         checked = check_text(ctx, descriptions, labels, text, embed)  # does the text carry the criterion?
         text_weight, factor = block_weights(checked.ratio)
-        carries = checked.carries and checked.sampled > 0 and checked.reliability > 0
+        carries = checked.found_carrying
         ctx.stats["text_check"] = checked.report()
         if (text_weight, factor) != (1.0, 1.0):
             vectors, report = build(text, text_weight, factor, agreement=text_agreement)

@@ -86,6 +86,13 @@ class TextCheck:
         """The text keeps its default weight (``block_weights``)."""
         return self.ratio >= CARRIES_AT
 
+    @property
+    def found_carrying(self) -> bool:
+        """The check measured that the text carries the criterion (``carries`` is also true
+        where it could not measure, too few clear answers or answers no better than chance,
+        and the text keeps its weight by default)."""
+        return self.reliability > 0 and self.carries
+
     def report(self) -> dict:
         text, labels = block_weights(self.ratio)
         return {"sampled": self.sampled, "reliability": round(self.reliability, 3),
