@@ -557,6 +557,36 @@ def test_a_graph_in_more_pieces_than_groups_is_cut_by_the_whole_geometry() -> No
     assert adjusted_rand_score(trip, cluster.partition(vectors, 6)) == 1.0  # one piece a group: spectral
 
 
+def test_the_graph_reaches_across_the_answers_of_a_big_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six groups of 60 files, each group two answers of 30 files (requests by area: "Cooking"
+    and "Food"), the text only loosely grouped: the files of one answer are each other's
+    nearest neighbours, so a graph of 15 neighbours cuts some groups along their answers and
+    joins others. Half a group's size of neighbours (``spectral_neighbours``: 30) reaches
+    across them."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from corral.engine.stages import cluster
+
+    def folder(seed: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        group = np.repeat(np.arange(6), 60)
+        answer = group * 2 + np.arange(360) % 2
+        text = cluster.unit_rows(rng.normal(size=(6, 48))[group] + 2.0 * rng.normal(size=(360, 48)))
+        labels = cluster.unit_rows(rng.normal(size=(12, 48)))[answer]
+        return group, cluster.combine({"text": (text, 1.0), "label": (labels, 0.5)})
+
+    assert cluster.spectral_neighbours(360, 6) == 30
+    assert cluster.spectral_neighbours(770, 77) == cluster.SPECTRAL_NEIGHBOURS  # small groups: the floor
+    assert cluster.spectral_neighbours(10_000, 5) == cluster.SPECTRAL_NEIGHBOURS_MAX
+    folders = [folder(seed) for seed in range(4)]
+    wide = [adjusted_rand_score(group, cluster.partition(vectors, 6)) for group, vectors in folders]
+    monkeypatch.setattr(cluster, "SPECTRAL_NEIGHBOURS_MAX", cluster.SPECTRAL_NEIGHBOURS)  # the graph before
+    narrow = [adjusted_rand_score(group, cluster.partition(vectors, 6)) for group, vectors in folders]
+    assert min(wide) > 0.95, wide
+    assert min(narrow) < 0.8, narrow
+
+
 def test_each_file_answers_on_its_own_and_given_labels_are_offered(tmp_path: Path) -> None:
     """The propose stage asks each file alone (no other file's label in its prompt), caches
     the answer on the criterion and the file's text, and names labels given up front."""

@@ -138,7 +138,8 @@ def kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> Clustering:
     return Clustering(model.labels_, model.cluster_centers_, vectors)
 
 
-SPECTRAL_NEIGHBOURS = 15
+SPECTRAL_NEIGHBOURS = 15  # the fewest neighbours an item has in the graph (``spectral_neighbours``)
+SPECTRAL_NEIGHBOURS_MAX = 30
 # Above this many rows the graph's eigenvectors come from LOBPCG instead of ARPACK, whose
 # shift-invert factorization of the sparse Laplacian grows faster than the graph. Measured on
 # 10,000 short texts (docs/benchmarks.md): 57 MB and 3.2 s instead of 226 MB and 7.6 s, the
@@ -146,11 +147,29 @@ SPECTRAL_NEIGHBOURS = 15
 SPECTRAL_LOBPCG_ABOVE = 2000
 
 
+def spectral_neighbours(n: int, k: int) -> int:
+    """How many nearest neighbours each of ``n`` items has in the graph cut into ``k`` groups:
+    half the mean group's size, at least ``SPECTRAL_NEIGHBOURS`` and at most
+    ``SPECTRAL_NEIGHBOURS_MAX``.
+
+    Files that gave the same answer are near-duplicates in the vectors (the label block), so
+    a group is made of tight cliques, one per answer. Where a clique holds more files than an
+    item has neighbours, the graph never leaves it and the cut follows the answers' cliques
+    instead of the groups (tests/test_stages.py). Measured on the cached vectors of 18 bench
+    runs at the true K (docs/benchmarks.md, "The graph's neighbours"): 15 neighbours for
+    groups of 36-60 files cost up to 0.15 ACC (requests by area 0.633 -> 0.701 at 18, the
+    studio's kinds 0.471 -> 0.617 at 20), no set lost more than 0.003; with the group sizes
+    spread 2:1 or 3:1 nothing moved by more than 0.014. Below 15 (groups of 10-30 files,
+    where half the group would be the graph) small folders gained and lost alike, and beyond
+    30 the 300 documents by kind fell (0.957 at 25, 0.767 at 40)."""
+    return int(min(SPECTRAL_NEIGHBOURS_MAX, max(SPECTRAL_NEIGHBOURS, round(n / (2 * max(1, k))))))
+
+
 def partition(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     """A cluster index per row, exactly ``k`` clusters (fewer only with fewer rows).
 
-    Spectral clustering on the symmetric graph of each item's ``SPECTRAL_NEIGHBOURS`` nearest
-    neighbours, cut by cluster_qr: groups of sentences are not round blobs of equal size, the
+    Spectral clustering on the symmetric graph of each item's nearest neighbours (how many:
+    ``spectral_neighbours``), cut by cluster_qr: groups of sentences are not round blobs of equal size, the
     shape k-means assumes. On the 500-item MASSIVE sample (docs/benchmarks.md) it raised NMI
     by about 0.05 over k-means on the same vectors. With 10 neighbours the graph of the
     500 captions fell apart (ACC 0.82 against 0.93 with 15); 15 scores the same as 10 on
@@ -171,7 +190,7 @@ def partition(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
         from sklearn.neighbors import kneighbors_graph
 
         # scikit-learn's "nearest_neighbors" affinity, built here to count its pieces first
-        graph = kneighbors_graph(vectors, n_neighbors=SPECTRAL_NEIGHBOURS, include_self=True)
+        graph = kneighbors_graph(vectors, n_neighbors=spectral_neighbours(len(vectors), k), include_self=True)
         affinity = 0.5 * (graph + graph.T)
         if connected_components(affinity, directed=False)[0] <= k:
             with warnings.catch_warnings():
