@@ -444,6 +444,30 @@ def test_an_answer_whose_files_are_scattered_in_the_text_does_not_count_as_a_gro
     assert (without["k_labels"], without["scattered"]) == (5, 0)
 
 
+def test_one_search_of_the_text_serves_every_reader_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text's nearest neighbours, searched once (``text_neighbours``), give the agreement
+    and the stray answers that each reader's own search gives; with them no search is made."""
+    import numpy as np
+
+    from corral.engine.stages import cluster
+    from corral.engine.stages.autok import scattered_concepts
+
+    vectors = _blobs(4, 100)
+    group = np.repeat(np.arange(4), 100)
+    concepts = [4 if i % 100 >= 90 else int(group[i]) for i in range(400)]
+    noisy = [int(c) for c in np.random.default_rng(0).integers(0, 4, 400)]
+    own = [cluster.criterion_agreement(vectors, c) for c in (concepts, noisy)], scattered_concepts(vectors, concepts, 5)
+    near = cluster.text_neighbours(vectors)
+
+    def no_search(*_: object) -> None:
+        raise AssertionError("searched again")
+
+    monkeypatch.setattr(cluster, "nearest_neighbours", no_search)
+    shared = ([cluster.criterion_agreement(vectors, c, nearest=near) for c in (concepts, noisy)],
+              scattered_concepts(vectors, concepts, 5, near))
+    assert shared == own and own[1] == {4} and own[0][0] > 0.5 > own[0][1]
+
+
 def test_qr_cut_is_scikit_learns_cluster_qr() -> None:
     import numpy as np
     from sklearn.cluster._spectral import cluster_qr

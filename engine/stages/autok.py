@@ -145,7 +145,8 @@ NEIGHBOURS_TESTED = 10  # each item's nearest text neighbours, for scattered_con
 SCATTERED_P = 0.01  # the test's level, over all the concepts tested (Bonferroni)
 
 
-def scattered_concepts(text: np.ndarray, concepts: list[int], min_size: int) -> frozenset[int]:
+def scattered_concepts(text: np.ndarray, concepts: list[int], min_size: int,
+                       nearest: np.ndarray | None = None) -> frozenset[int]:
     """The label concepts of ``min_size`` items or more whose items are not each other's
     nearest text neighbours beyond chance: a one-sided binomial test on the neighbour slots
     (``NEIGHBOURS_TESTED`` a file, each in the file's concept with chance (size - 1) / (n - 1)),
@@ -156,10 +157,10 @@ def scattered_concepts(text: np.ndarray, concepts: list[int], min_size: int) -> 
     not a value. Asked "which area of life is this request about", 9 files answered
     "Health" (4 small talk, 2 questions, ...), 8 "Personal life" (3 areas): neighbour lifts
     0.9 and 2.3 against 6-30 for "Weather", "Email" or "Cooking" (docs/benchmarks.md,
-    "Automatic K")."""
+    "Automatic K"). ``nearest``: the text's ``cluster.text_neighbours``, where searched."""
     from scipy.stats import binom
 
-    from .cluster import nearest_neighbours
+    from .cluster import text_neighbours
 
     labels = np.asarray(concepts)
     n = len(labels)
@@ -168,8 +169,9 @@ def scattered_concepts(text: np.ndarray, concepts: list[int], min_size: int) -> 
     if n < 3 or not tested:
         return frozenset()
     size = min(NEIGHBOURS_TESTED, n - 1)
-    unit = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
-    same = labels[nearest_neighbours(unit, size)] == labels[:, None]
+    if nearest is None or nearest.shape != (n, size):
+        nearest = text_neighbours(text, size)
+    same = labels[nearest] == labels[:, None]
     out = set()
     for c in tested:
         rows = labels == c
@@ -391,15 +393,17 @@ def auto_clusters(
     cluster: Callable[[np.ndarray, int], np.ndarray],
     answers: list[str] | None = None,
     text: np.ndarray | None = None,
+    text_nearest: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Cluster index per item with K found automatically, and what was decided on the way.
 
     ``concepts``: each item's label concept (:func:`label_concepts`), ``answers`` the labels
     themselves (:func:`coherence_steps`); ``cluster(vectors, k)`` gives a cluster index per row.
     ``text``: the files' text embedding, where the text carries the criterion; then the
-    concepts scattered in it (:func:`scattered_concepts`) do not count toward K."""
+    concepts scattered in it (:func:`scattered_concepts`) do not count toward K;
+    ``text_nearest``: its ``cluster.text_neighbours``, where the caller has searched them."""
     s = ctx.settings
-    scattered = (scattered_concepts(text, concepts, counted_size(concepts, s.min_group_share))
+    scattered = (scattered_concepts(text, concepts, counted_size(concepts, s.min_group_share), text_nearest)
                  if text is not None else frozenset())
     k_labels = estimate_k(concepts, s.min_group_share, s.k_auto_max, scattered)
     started = time.perf_counter()

@@ -235,7 +235,16 @@ def nearest_neighbours(unit: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10) -> float:
+def text_neighbours(text: np.ndarray, size: int = 10) -> np.ndarray:
+    """Each row's ``size`` nearest other rows of ``text`` (``nearest_neighbours`` of its unit
+    rows), searched once a run: the grouping's text agreement, the text check
+    (stages/relevance.py) and the stray answers' test (``autok.scattered_concepts``) each read
+    it with other concepts, 1.1 s a search at 10,000 rows."""
+    return nearest_neighbours(unit_rows(text), int(min(size, len(text) - 1)))
+
+
+def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10,
+                        nearest: np.ndarray | None = None) -> float:
     """How far the nearest neighbours in ``block`` share an item's label concept, beyond
     chance: (observed - chance) / (1 - chance), with chance = sum of squared concept shares.
 
@@ -244,14 +253,15 @@ def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10) 
     near 1 when its neighbourhoods follow the labels (the criterion is the data's topic),
     near 0 when they are unrelated (grouping invoices by kind while the text clusters by
     project). Rows of zeros (items without such a vector) take no part. With one concept
-    only, the labels tell nothing apart, and the block keeps full weight (1.0)."""
+    only, the labels tell nothing apart, and the block keeps full weight (1.0). ``nearest``:
+    ``block``'s ``text_neighbours`` where the caller has them (used where no row is zeros)."""
     rows = np.flatnonzero(np.linalg.norm(block, axis=1) > 0)
     if len(rows) < 3:
         return 0.0
-    vecs = block[rows] / np.linalg.norm(block[rows], axis=1, keepdims=True)
     labels = np.asarray(concepts)[rows]
     size = int(min(size, len(rows) - 1))
-    nearest = nearest_neighbours(vecs, size)
+    if nearest is None or len(rows) < len(block) or nearest.shape != (len(block), size):
+        nearest = nearest_neighbours(block[rows] / np.linalg.norm(block[rows], axis=1, keepdims=True), size)
     observed = float((labels[nearest] == labels[:, None]).mean())
     shares = np.bincount(labels) / len(labels)
     chance = float((shares**2).sum())
@@ -709,7 +719,8 @@ def hybrid_groups(
                                  ctx.settings.visual_weight, times, text=generic, steering=steering, states=states,
                                  state_weights=state_weights, text_weight=generic_weight, text_agreement=agreement)
 
-    text_agreement = criterion_agreement(text, concepts)  # once: every text-led build and the words' weight
+    near = text_neighbours(text) if len(text) >= 3 else None  # one search, read with any concepts
+    text_agreement = criterion_agreement(text, concepts, nearest=near)  # once: every text-led build and the words' weight
     vectors, report = build(text, agreement=text_agreement)
     text_led: dict[int, np.ndarray] = {}  # partitions of the text-led ``vectors`` by K
 
@@ -732,14 +743,14 @@ def hybrid_groups(
     chosen = relabel() if raw is not None and led is None and relabel is not None else None
     if chosen is not None:  # the items' chosen names are their labels from here on
         labels, concepts, weight = read(chosen)
-        text_agreement = criterion_agreement(text, concepts)
+        text_agreement = criterion_agreement(text, concepts, nearest=near)
         vectors, report = build(text, agreement=text_agreement)
         text_led.clear()
         found = None
     text_weight, factor = 1.0, 1.0
     carries = False  # the text check found that the text carries the criterion
     if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
-        checked = check_text(ctx, descriptions, labels, text, embed)  # does the text carry the criterion?
+        checked = check_text(ctx, descriptions, labels, text, embed, nearest=near)  # does the text carry the criterion?
         text_weight, factor = block_weights(checked.ratio)
         carries = checked.found_carrying
         ctx.stats["text_check"] = checked.report()
@@ -761,7 +772,8 @@ def hybrid_groups(
     ctx.stats["blocks"] = report
     judge = CoherenceJudge(ctx, vectors, descriptions)  # automatic K only; cached answers
     if k is None:
-        found, report = auto_clusters(ctx, vectors, concepts, judge, partition, labels, text if carries else None)
+        found, report = auto_clusters(ctx, vectors, concepts, judge, partition, labels, text if carries else None,
+                                      text_nearest=near)
         clustering = from_labels(vectors, found)
         k = report["k"]
         ctx.stats["auto_k"] = report

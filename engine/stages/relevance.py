@@ -178,15 +178,17 @@ def check_text(
     text: np.ndarray,
     embed: Embed,
     sample_size: int = REASK_SAMPLE,
+    nearest: np.ndarray | None = None,
 ) -> TextCheck:
     """Whether the text (``text``: one embedding per description) carries the criterion that
-    ``labels`` (each file's answer) read; see the module's docstring."""
+    ``labels`` (each file's answer) read; see the module's docstring. ``nearest``: the text's
+    ``cluster.text_neighbours``, where the caller has searched them."""
     from .cluster import criterion_agreement  # cluster weighs blocks with this module's check
 
     sampled, reliability, first = answer_reliability(ctx, descriptions, labels, embed, sample_size)
     if reliability is None:
         return TextCheck(sampled, 0.0, 0.0, 1.0)  # too few answers to judge the text by: keep it
-    neighbours = criterion_agreement(text, first)
+    neighbours = criterion_agreement(text, first, nearest=nearest)
     # answers that agree no better than chance with themselves tell nothing: keep the text
     ratio = neighbours / reliability if reliability > 0 else 1.0
     return TextCheck(sampled, reliability, neighbours, ratio)
