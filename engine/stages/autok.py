@@ -221,10 +221,8 @@ def stable_k(vectors: np.ndarray, around: int, k_max: int, seed: int = 0) -> tup
     the graph for big groups (``cluster.spectral_neighbours``). A graph that changed with K
     would confound the steadiness of K with that of the graph; replayed on 18 runs' vectors,
     the widened graph here lost the studio's kinds (4 -> 3 for 6) and moved only one
-    other K (requests by scenario, 6 -> 7 for 18).
-    Stability is the
-    adjusted Rand index of two resamples' cuts on the rows both hold, over
-    ``STABILITY_PAIRS`` pairs. The labels' K stands unless some K, not below the number of
+    other K (requests by scenario, 6 -> 7 for 18). Stability is the adjusted Rand index of
+    two resamples' cuts on the rows both hold, over ``STABILITY_PAIRS`` pairs. The labels' K stands unless some K, not below the number of
     pieces, is steadier beyond doubt (its gain on the same pairs above twice its standard
     error); then the steadiest K is taken. Only K with at least 4 rows a cluster in a resample are tried
     (the rule ``partition`` follows), at most ``STABILITY_KS`` of them; with too few rows,
