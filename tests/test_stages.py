@@ -286,24 +286,60 @@ def test_automatic_k_keeps_apart_same_concept_clusters_whose_answers_differ(tmp_
     """The embedding holds two answers as one concept ("cat" and "dog" are 0.34 apart in
     MiniLM); the partition kept their files apart. Given the answers, the clusters are not
     join candidates, whatever the judge says; clusters whose most given answer is the same
-    still are."""
+    still are. (Thirty bird photos besides, which this judge calls Bad, so that its verdict
+    on the pair can beat handfuls of files drawn at random.)"""
     import numpy as np
 
     from corral.engine.stages.autok import CoherenceJudge, auto_clusters, label_concepts
 
     texts = [f"cat photo {i}" for i in range(6)] + [f"dog photo {i}" for i in range(6)]
-    embedder = _keyword_embedder({"cat": 0, "dog": 0})  # one direction: one concept
-    vectors = _keyword_embedder({"cat": 0, "dog": 1}).embed(texts)
-    two = np.array([0] * 6 + [1] * 6)
+    texts += [f"bird photo {i}" for i in range(30)]
+    embedder = _keyword_embedder({"cat": 0, "dog": 0, "pet": 0, "bird": 1})  # cats and dogs: one concept
+    vectors = _keyword_embedder({"cat": 0, "dog": 1, "bird": 2}).embed(texts)
+    three = np.array([0] * 6 + [1] * 6 + [2] * 30)
     for answers, joined in ((["cat"] * 6 + ["dog"] * 6, 0), (["pet"] * 6 + ["pets"] * 6, 1)):
+        answers = answers + ["bird"] * 30
         concepts = label_concepts(answers, embedder.embed, 0.35)
-        assert len(set(concepts)) == 1
-        fake = FakeLLM(coherent=lambda sample: True)
+        assert len(set(concepts)) == 2
+        fake = FakeLLM(coherent=lambda sample: not any("bird" in s for s in sample))
         ctx = _ctx(tmp_path / str(joined), fake, None)
         found, report = auto_clusters(ctx, vectors, concepts, CoherenceJudge(ctx, vectors, texts),
-                                      lambda v, k: two.copy() if len(v) == len(texts) else np.arange(len(v)) % 2,
+                                      lambda v, k: three.copy() if len(v) == len(texts) else np.arange(len(v)) % 2,
                                       answers)
-        assert report["merged"] == joined and report["k"] == 2 - joined
+        assert report["merged"] == joined and report["k"] == 3 - joined, report
+
+
+def test_a_judge_that_cannot_tell_groups_from_random_files_moves_nothing(tmp_path: Path) -> None:
+    """A judge that calls every handful Good, random ones too (the 1.5B model is nearly
+    that: P(Good) 0.50-0.58 for one class, 0.47-0.53 at random), splits and joins nothing;
+    the same cuts with a judge that tells them apart are split and joined."""
+    import numpy as np
+
+    from corral.engine.stages.autok import CoherenceJudge, coherence_steps
+
+    texts = [f"{word} {i}" for word in ("receipt", "recipe", "letter") for i in range(20)]
+    vectors = _keyword_embedder({"receipt": 0, "recipe": 1, "letter": 2}).embed(texts)
+    kind = np.repeat(np.arange(3), 20)
+    cut = np.where(kind == 2, 1, 0)  # receipts and recipes in one cluster: Bad
+    cut[45:] = 2  # the letters in two clusters about the same concept
+    concepts = [0] * 40 + [1] * 20
+
+    def halves(v: np.ndarray, k: int) -> np.ndarray:
+        return (np.argmax(v, axis=1) == np.argmax(v[0])).astype(int)
+
+    judges = [(lambda sample: _kinds_in(sample) == 1, True),  # tells one kind from a mix
+              (lambda sample: True, False),  # everything is one group
+              (lambda sample: _kinds_in(sample) < 3, False)]  # any two kinds are one group
+    for n, (coherent, moved) in enumerate(judges):
+        fake = FakeLLM(coherent=coherent)
+        ctx = _ctx(tmp_path / str(n), fake, None)
+        judge = CoherenceJudge(ctx, vectors, texts)
+        labels, bad, split, merged = coherence_steps(ctx, vectors, cut, concepts, judge, halves)
+        assert bad == (1 if moved else 0)
+        assert (split, merged) == ((1, 1) if moved else (0, 0)), (n, split, merged)
+        assert judge.chance_level == (0.1 if moved else 0.9)
+        same = np.equal.outer(labels, labels)
+        assert (same == np.equal.outer(kind if moved else cut, kind if moved else cut)).all()
 
 
 def test_automatic_k_counts_the_concepts_above_the_tail_of_own_word_answers() -> None:

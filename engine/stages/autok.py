@@ -17,10 +17,11 @@ the decision follows the papers instead:
    spread-out sample of its members and answers Good (one intent/category under the
    criterion) or Bad, as a grammar-constrained choice. Bad clusters big enough to split are
    re-clustered in two (Algorithm 1's "re-cluster the bad ones", one round), and the split
-   is kept only when both halves are judged Good.
+   is kept only when both halves are judged Good, each more surely than every one of a few
+   handfuls of files drawn at random from the folder (:meth:`CoherenceJudge.good`).
 3. **Near-duplicates merged** (seed 001, 4.1.2): clusters whose dominant label is the same
-   concept are joined when the LLM judges their union coherent too (so a cluster split in
-   step 2 is not glued back just because the labels were too coarse). After naming
+   concept are joined when the LLM judges their union coherent too, beyond chance likewise
+   (so a cluster split in step 2 is not glued back just because the labels were too coarse). After naming
    (``cluster.hybrid_groups``), clusters the model gave the same name although it was told
    the name was taken are merged too when the judge finds the pair one group (seed 001
    merges clusters by their names).
@@ -298,15 +299,43 @@ def spread_sample(vectors: np.ndarray, centroid: np.ndarray, size: int) -> list[
     return picked
 
 
+# Random handfuls of the folder's files the judge reads before its verdicts may move K: the
+# chance level of a verdict in this run (CoherenceJudge.chance).
+CHANCE_HANDFULS = 8
+
+
 class CoherenceJudge:
     """Seed 001's coherence evaluation: the probability that a set of items is one Good
-    group under the criterion, judged by the LLM on a spread-out sample (cached)."""
+    group under the criterion, judged by the LLM on a spread-out sample (cached).
+
+    A verdict that splits or joins clusters must beat chance in this run (:meth:`good`):
+    the 1.5B model gives five files of one true class P(Good) 0.50-0.58 and five files drawn
+    at random 0.47-0.53, the spread as large as the difference (docs/benchmarks.md), so its
+    "Good" alone moved K by chance."""
 
     def __init__(self, ctx: StageContext, vectors: np.ndarray, descriptions: list[str]) -> None:
         self.ctx = ctx
         self.unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         self.descriptions = descriptions
         self.calls = 0
+        self.chance_level: float | None = None
+
+    def chance(self) -> float:
+        """The highest P(Good) the judge gives any of ``CHANCE_HANDFULS`` handfuls of files
+        drawn at random from the whole folder (fixed seed, so cached on a re-run): files
+        that need not share a value under the criterion. Asked once a run, when first needed."""
+        if self.chance_level is None:
+            rng = np.random.default_rng(0)
+            n = len(self.unit)
+            self.chance_level = max(self(rng.choice(n, size=min(SAMPLE_MEMBERS, n), replace=False))
+                               for _ in range(CHANCE_HANDFULS))
+        return self.chance_level
+
+    def good(self, members: np.ndarray) -> bool:
+        """Judged one group, and more surely than every random handful of the folder: by
+        chance a verdict beats all of them one time in ``CHANCE_HANDFULS + 1``."""
+        p = self(members)
+        return p >= 0.5 and p > self.chance()
 
     def __call__(self, members: np.ndarray) -> float:
         ctx = self.ctx
@@ -344,8 +373,8 @@ def coherence_steps(
     min_size = min_group_size(len(vectors), ctx.settings.min_group_share)
 
     # Seed 001, Algorithm 1: judge every cluster; an incoherent one is re-clustered in two,
-    # and the split is kept when the LLM judges both halves coherent (a split that does not
-    # fix it would only add a group).
+    # and the split is kept when the LLM judges both halves coherent, beyond chance (a split
+    # that does not fix it would only add a group).
     clusters = sorted(set(labels.tolist()))
     bar = StageProgress(ctx.progress, "check", len(clusters))
     bad = split = 0
@@ -356,8 +385,8 @@ def coherence_steps(
             bad += 1
             if len(members) >= 2 * min_size:
                 halves = cluster(vectors[members], 2)
-                if (len(set(halves.tolist())) == 2 and judge(members[halves == 0]) >= 0.5
-                        and judge(members[halves == 1]) >= 0.5):
+                if (len(set(halves.tolist())) == 2 and judge.good(members[halves == 0])
+                        and judge.good(members[halves == 1])):
                     labels[members[halves == 1]] = next_id
                     next_id += 1
                     split += 1
@@ -377,7 +406,7 @@ def coherence_steps(
         keep = group[0]
         for other in group[1:]:
             union = np.flatnonzero((labels == keep) | (labels == other))
-            if judge(union) >= 0.5:
+            if judge.good(union):
                 labels[labels == other] = keep
                 merged += 1
     return labels, bad, split, merged
@@ -420,6 +449,8 @@ def auto_clusters(
               "stability_seconds": round(stable_seconds, 2),
               "concepts": len(set(concepts)), "scattered": len(scattered), "bad": bad, "split": split,
               "merged": merged, "k": int(labels.max()) + 1, "checks": judge.calls}
+    if judge.chance_level is not None:
+        report["chance"] = round(judge.chance_level, 3)
     return labels, report
 
 
