@@ -21,10 +21,11 @@ the decision follows the papers instead:
    handfuls of files drawn at random from the folder (:meth:`CoherenceJudge.good`).
 3. **Near-duplicates merged** (seed 001, 4.1.2): clusters whose dominant label is the same
    concept are joined when the LLM judges their union coherent too, beyond chance likewise
-   (so a cluster split in step 2 is not glued back just because the labels were too coarse). After naming
-   (``cluster.hybrid_groups``), clusters the model gave the same name although it was told
-   the name was taken are merged too when the judge finds the pair one group (seed 001
-   merges clusters by their names).
+   (so a cluster split in step 2 is not glued back just because the labels were too
+   coarse). After naming (``cluster.hybrid_groups``), clusters the model gave the same name
+   although it was told the name was taken are merged too when the judge finds the pair one
+   group (seed 001 merges clusters by their names; the names are the evidence there, and the
+   judge only a veto at 0.5).
 
 Each step is cached in the project like every other model answer.
 """
@@ -328,7 +329,7 @@ class CoherenceJudge:
             rng = np.random.default_rng(0)
             n = len(self.unit)
             self.chance_level = max(self(rng.choice(n, size=min(SAMPLE_MEMBERS, n), replace=False))
-                               for _ in range(CHANCE_HANDFULS))
+                                    for _ in range(CHANCE_HANDFULS))
         return self.chance_level
 
     def good(self, members: np.ndarray) -> bool:
