@@ -267,32 +267,6 @@ def test_the_shapes_of_numbers_count_as_form() -> None:
     assert info["common"] and all(form.is_word(w) for w in info["common"])
 
 
-def test_layout_marks_count_as_form() -> None:
-    """Blanks, boxes, table rules and bullets are how a form looks whatever its words: fill-in
-    forms and notes that use the same words are told apart in the form block by them alone."""
-    marks = form.layout_marks("Name ________\n[ ] member\n- bring boots\n1. first\n| a | b |\nTotal ..... 5")
-    assert {"#__", "#[]", "#^-", "#^9.", "#|", "#.."} <= marks
-    assert form.layout_marks("Dear Ana, thank you for the roses. Yours, Ben") == set()
-    assert not any(form.is_word(m) for m in marks)
-    rng = random.Random(3)
-    docs, kinds, topics = [], [], []
-    for n in range(40):
-        topic = list(TOPICS)[n % 4]
-        words = " ".join(rng.sample(TOPICS[topic], 3))
-        if n % 2:  # the same words, laid out as a form to fill in
-            docs.append(f"{words}, date:\n[ ] yes ____\n[ ] no ____\nsigned ________")
-        else:
-            docs.append(f"{words}, date: yes, no, signed.")
-        kinds.append(n % 2)
-        topics.append(topic)
-    words_only = [{w for w in ws if form.is_word(w)} for ws in form.file_words(docs)]
-    assert len({frozenset(ws - set(TOPICS[t])) for ws, t in zip(words_only, topics, strict=True)}) == 1
-    block, info = form.form_vectors(docs, _topic_vectors(topics))
-    assert block is not None and {"#[]", "#__"} <= set(info["vocabulary"])
-    marked = block[:, [info["vocabulary"].index(m) for m in ("#[]", "#__")]] > 0
-    assert (marked.all(axis=1) == (np.array(kinds) == 1)).all()  # the forms, by their marks alone
-
-
 def _noisy_topic_answer(text: str) -> str:
     """Like the small model asked "which client": the topic, except that a third of the
     files are answered with the author's studio or a person."""

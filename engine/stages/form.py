@@ -41,41 +41,18 @@ MIN_DOCUMENTS = 20  # fewer documents than this: no form block
 MAX_WORDS = 2000  # the most topic-independent words kept (memory: files x words)
 
 
-# How a page is laid out, beyond its words: blanks to fill in ("____"), dotted leaders and
-# rules ("....", "----", "===="), boxes to tick ("[ ]"), table columns ("|"), and what a
-# line starts with (a bullet "-", "*" or a number "1.").
-MARK_RUN = re.compile(r"_{2,}|([^\w\s])\1+")
-MARK_LEAD = re.compile(r"^[ \t]*([^\w\s]{1,3}|\d{1,2}[.)])[ \t]", re.MULTILINE)
-MARK_BOX = re.compile(r"\[\s?\]|\(\s?\)")
-
-
-def layout_marks(description: str) -> set[str]:
-    """The layout marks a file uses, as shapes ("#__", "#..", "#[]", "#|", "#^-", "#^9."):
-    form that is no word. Measured on the cached runs where the form leads
-    (docs/benchmarks.md, "Documents written by hand"): household 60 by kind 0.683 -> 0.717,
-    300 0.957 -> 0.960, the hand-written club documents 0.556 (the form alone 0.617 -> 0.650)."""
-    marks = {SHAPE_MARK + m.group(0)[:2] for m in MARK_RUN.finditer(description)}
-    marks |= {SHAPE_MARK + "^" + re.sub(r"\d", "9", m) for m in MARK_LEAD.findall(description)}
-    if MARK_BOX.search(description):
-        marks.add(SHAPE_MARK + "[]")
-    if "|" in description:
-        marks.add(SHAPE_MARK + "|")
-    return marks
-
-
 def file_words(descriptions: list[str]) -> list[set[str]]:
-    """Each file's words, lower case, the shapes of its numbers (digits as 9: an amount
-    "#99.99", a date "#99/99/9999", a time "#99:99") and its layout marks
-    (:func:`layout_marks`), which are form too. The numbers' shapes, measured on the cached
-    household runs by kind (docs/benchmarks.md): 60 documents 0.633 -> 0.683, 150 0.820 ->
-    0.833, 300 0.947 -> 0.950; the text still leads by project and on the topic sets."""
+    """Each file's words, lower case, and the shapes of its numbers (digits as 9: an
+    amount "#99.99", a date "#99/99/9999", a time "#99:99"), which are form too. Measured
+    on the cached household runs by kind (docs/benchmarks.md): 60 documents 0.633 -> 0.683,
+    150 0.820 -> 0.833, 300 0.947 -> 0.950; the text still leads by project and on the
+    topic sets."""
     return [{w.lower() for w in WORD.findall(d)}
-            | {SHAPE_MARK + re.sub(r"\d", "9", n) for n in NUMBER.findall(d)} | layout_marks(d)
-            for d in descriptions]
+            | {SHAPE_MARK + re.sub(r"\d", "9", n) for n in NUMBER.findall(d)} for d in descriptions]
 
 
 def is_word(token: str) -> bool:
-    """A word, not a number's shape or a layout mark."""
+    """A word, not a number's shape."""
     return not token.startswith(SHAPE_MARK)
 
 
