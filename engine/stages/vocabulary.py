@@ -58,7 +58,8 @@ RELIABLE = 0.5
 # club documents chose one), and the choices are the files' own answers chosen again,
 # which cost where that was measured (docs/benchmarks.md, "Documents written by hand"):
 # the clubs by group 0.967 -> 0.889, the studio's clients 0.867 -> 0.521; it helped once,
-# the studio's kinds asked as "document type" (file formats listed; 0.517 -> 0.646).
+# the studio's kinds asked as "document type" (file formats listed; 0.517 -> 0.646 at
+# c94e39b; without it now 0.633).
 # Where the common answers fit, far more choose them: 0.32-0.41 (the studio's kinds,
 # requests by area of life).
 CHOSEN_COMMON = 0.1
