@@ -444,6 +444,16 @@ def multi_sample(examples: list[Example], n: int | None, seed: int) -> list[Exam
     return stratified_sample(examples, n, seed, key=joint_label)
 
 
+def bench_examples(dataset: Path, sample: int | None, seed: int) -> list[Example]:
+    """The items a bench run of ``dataset`` holds, in its order: the sample ``run_bench_multi``
+    draws for a set with several criteria, else the one ``run_bench`` draws. For the offline
+    replays of a bench run (packaging/ablate_*.py)."""
+    dataset = Path(dataset)
+    if is_multi_criteria(dataset):
+        return multi_sample(load_multi_dataset(dataset)[0], sample, seed)
+    return stratified_sample(load_dataset(dataset), sample, seed)
+
+
 def _tagged(progress: ProgressCallback, key: str) -> ProgressCallback:
     """Progress events renamed "KEY stage", so each criterion's stages are told apart."""
     def forward(event: ProgressEvent) -> None:

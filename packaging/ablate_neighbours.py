@@ -21,14 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from corral.engine.bench import (  # noqa: E402
-    is_multi_criteria,
-    load_dataset,
-    load_multi_dataset,
-    metrics,
-    multi_sample,
-    stratified_sample,
-)
+from corral.engine.bench import bench_examples, is_multi_criteria, metrics  # noqa: E402
 from corral.engine.cli import main as corral  # noqa: E402
 from corral.engine.stages import cluster  # noqa: E402
 
@@ -37,10 +30,8 @@ COUNTS = (7, 10, 15, 20, 25, 30, 40)
 
 def truth(dataset: Path, sample: int | None, seed: int, key: str | None) -> list[str]:
     """Each file's true label, in the order the bench holds them."""
-    if is_multi_criteria(dataset):
-        examples, _ = load_multi_dataset(dataset)
-        return [ex.labels[key or ""] for ex in multi_sample(examples, sample, seed)]
-    return [ex.label for ex in stratified_sample(load_dataset(dataset), sample, seed)]
+    examples = bench_examples(dataset, sample, seed)
+    return [ex.labels[key or ""] if ex.labels else ex.label for ex in examples]
 
 
 def cut(vectors: np.ndarray, k: int, neighbours: int | None) -> np.ndarray:

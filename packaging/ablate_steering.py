@@ -28,12 +28,10 @@ import numpy as np
 
 from corral.engine.bench import (
     _load_items,
+    bench_examples,
     is_multi_criteria,
-    load_dataset,
-    load_multi_dataset,
+    load_criteria,
     metrics,
-    multi_sample,
-    stratified_sample,
 )
 from corral.engine.describers.runner import visual_vectors, when_where
 from corral.engine.stages import cluster
@@ -90,16 +88,15 @@ def replay(args: argparse.Namespace, **settings: float) -> Iterator[Replay]:
     """Describe and propose replayed from the project's cache for the bench's sample;
     ``settings``: Settings fields the bench ran with (``state_weight``)."""
     dataset = Path(args.dataset)
+    chosen = bench_examples(dataset, args.sample or None, 0)
     if is_multi_criteria(dataset):
-        examples, specs = load_multi_dataset(dataset)
+        specs = load_criteria(dataset)
         spec = next(s for s in specs if s.key == (args.key or specs[0].key))
-        chosen = multi_sample(examples, args.sample or None, 0)
         true = [ex.labels[spec.key] for ex in chosen]
         criterion = args.criterion or spec.criterion
     else:
         from corral.engine.cli import DEFAULT_CRITERIA
 
-        chosen = stratified_sample(load_dataset(dataset), args.sample or None, 0)
         true = [ex.label for ex in chosen]
         stem = dataset.stem if dataset.is_file() else dataset.name
         criterion = args.criterion or DEFAULT_CRITERIA[stem]

@@ -266,3 +266,24 @@ def test_steer_values_reports_the_values_the_choices_and_the_weights(
     assert steering["agreement"] < 0.2 and steering["text"] == 0.25  # the words carry projects
     assert kind["acc"] == 1.0 and kind["baseline_kmeans"]["acc"] < 0.7
     assert llm.calls.count("values") == 1
+
+
+def test_the_bench_examples_are_the_sample_each_bench_run_draws(tmp_path: Path) -> None:
+    """The offline replays (packaging/ablate_*.py) read the items in the bench's order."""
+    from corral.engine.bench import (
+        bench_examples,
+        load_dataset,
+        load_multi_dataset,
+        multi_sample,
+        stratified_sample,
+    )
+
+    single = tmp_path / "one.jsonl"
+    single.write_text("".join(json.dumps({"input": f"text {i}", "label": "ab"[i % 2]}) + "\n" for i in range(40)))
+    assert ([e.text for e in bench_examples(single, 10, 1)]
+            == [e.text for e in stratified_sample(load_dataset(single), 10, 1)])
+
+    multi = Path(__file__).resolve().parents[1] / "resources" / "bench" / "club_docs.jsonl"
+    drawn = bench_examples(multi, 60, 3)
+    assert [e.text for e in drawn] == [e.text for e in multi_sample(load_multi_dataset(multi)[0], 60, 3)]
+    assert len(drawn) == 60 and all(set(e.labels) == {"kind", "group"} for e in drawn)
