@@ -38,10 +38,12 @@ class TerminalProgress:
             self.stream.write(f"{event.message}\n")
             self.stream.flush()
             return
-        start = self.started.setdefault(event.stage, time.monotonic())
+        now = time.monotonic()
+        if event.done == 0 or event.stage not in self.started:  # a stage's bar begins (a stage
+            self.started[event.stage] = now  # may show twice: the text check's answers from the cache)
+        start = self.started[event.stage]
         finished = event.total > 0 and event.done >= event.total
         if self.tty:
-            now = time.monotonic()
             if finished or now - self._last > 0.1:
                 self._last = now
                 line = f"\r{event.stage:>9}: {event.done}/{event.total}"
@@ -52,7 +54,7 @@ class TerminalProgress:
                 self.stream.flush()
         elif finished:
             self.stream.write(f"{event.stage:>9}: {event.done}/{event.total} "
-                              f"in {time.monotonic() - start:.1f}s\n")
+                              f"in {now - start:.1f}s\n")
             self.stream.flush()
 
 

@@ -164,3 +164,22 @@ sys.exit(proc.returncode)
     assert con.execute("select status from runs order by id desc limit 1").fetchone()[0] == "done"
     stats = json.loads(con.execute("select stats from runs order by id desc limit 1").fetchone()[0])
     assert stats["propose"]["cached"] >= kept
+
+
+def test_the_progress_lines_time_each_bar_of_a_stage_from_its_own_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage can show twice in one run (the text check's second answers, asked first for the
+    vocabulary, then read from the cache): each finished line says its own bar's time, not
+    the time since the stage's first bar began."""
+    import io
+
+    from corral.engine import cli
+    from corral.engine.jobs import ProgressEvent
+
+    clock = iter([0.0, 40.0, 62.0, 62.5])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    out = io.StringIO()
+    progress = cli.TerminalProgress(out)
+    for event in (ProgressEvent("reask", 0, 18), ProgressEvent("reask", 18, 18),
+                  ProgressEvent("reask", 0, 18), ProgressEvent("reask", 18, 18)):
+        progress(event)
+    assert out.getvalue() == "    reask: 18/18 in 40.0s\n    reask: 18/18 in 0.5s\n"
