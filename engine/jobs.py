@@ -69,3 +69,8 @@ class StageProgress:
 
     def note(self, message: str) -> None:
         self._callback(ProgressEvent(self.stage, self.done, self.total, message))
+
+    def finish(self, message: str = "") -> None:
+        """The stage ends before its last item (the rest need not be asked): done of done."""
+        self.total = self.done
+        self._callback(ProgressEvent(self.stage, self.done, self.total, message))

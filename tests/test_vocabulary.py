@@ -25,10 +25,11 @@ KINDS = ["invoice", "letter", "checklist"]
 PROJECTS = ["garden", "wedding", "kitchen"]
 
 
-def _folder(root: Path) -> Path:
-    """Nine files a kind of each project: "invoice garden ...", "letter wedding ..."."""
+def _folder(root: Path, count: int = 27) -> Path:
+    """``count`` files, a kind and a project each in turn (nine of each pair for 27):
+    "invoice garden ...", "letter wedding ..."."""
     root.mkdir()
-    for n in range(27):
+    for n in range(count):
         kind, project = KINDS[n % 3], PROJECTS[(n // 3) % 3]
         (root / f"{n:02d}.txt").write_text(f"{kind} {project} number {n} and some words\n")
     return root
@@ -54,7 +55,7 @@ def _blind_embedder() -> LazyEmbedder:
 
 
 def _kind_of(path: str) -> str:
-    return KINDS[int(path[:2]) % 3]
+    return KINDS[int(path.split(".")[0]) % 3]
 
 
 def _run(folder: Path, project: Path, settings: Settings, fake: FakeLLM):  # type: ignore[no-untyped-def]
@@ -127,6 +128,41 @@ def test_common_answers_no_file_chooses_are_not_this_folders_values_and_the_free
                FakeLLM(label_for=_topic_answer, reask_for=_kind_answer))
     assert ([sorted(m.path for m in g.members) for g in run.groups]
             == [sorted(m.path for m in g.members) for g in off.groups])
+
+
+def test_once_few_files_choose_a_common_answer_beyond_doubt_the_rest_do_not_choose(tmp_path: Path) -> None:
+    """The choices are asked in a fixed random order and looked at after 40 files and every
+    20 more: where none of the first 40 chose a common answer, the other 80 are not asked
+    (the choices would not be used); where the files do choose them, all 120 choose."""
+    from corral.engine.stages.vocabulary import clearly_below, looks
+
+    folder = _folder(tmp_path / "docs", 120)
+    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer, generic_answer=["Football", "Tennis", "Golf"])
+    events = []
+    run = organize(RunRequest(folder, BY_KIND, tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
+                   embedder=_blind_embedder(), progress=events.append)
+    # the stage's progress ends where it stopped: 40 of 40, not 40 of 120
+    assert [(e.done, e.total) for e in events if e.stage == "choose"][-1] == (40, 40)
+    report = run.stats["vocabulary"]
+    assert not report["used"] and report["asked"] == 40 and report["from_common"] == 0.0
+    assert fake.calls.count("assign") == 40 and run.stats["choose"] == {
+        "items": 40, "calls": 40, "cached": 0, "unsure": run.stats["choose"]["unsure"]}
+    off = _run(folder, tmp_path / "q.corral", replace(BY_KIND, vocabulary=False),
+               FakeLLM(label_for=_topic_answer, reask_for=_kind_answer))
+    assert ([sorted(m.path for m in g.members) for g in run.groups]
+            == [sorted(m.path for m in g.members) for g in off.groups])
+
+    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer,
+                   generic_answer=["Invoice", "Letter", "Checklist", "Report"])
+    run = _run(folder, tmp_path / "r.corral", BY_KIND, fake)
+    assert run.stats["vocabulary"]["used"] and run.stats["vocabulary"]["asked"] == 120
+    assert fake.calls.count("assign") == 120 and run.stats["choose"]["calls"] == 120
+    assert all(len({_kind_of(m.path) for m in g.members}) == 1 for g in run.groups)
+
+    assert looks(120) == [40, 60, 80, 100] and looks(40) == [] and looks(41) == [40]
+    # beyond doubt: none of 40, 2 of 80, 5 of 120; not 1 of 40, nor 12 of 120 (exactly 0.1)
+    assert clearly_below(0, 40, 0.1) and clearly_below(2, 80, 0.1) and clearly_below(5, 120, 0.1)
+    assert not clearly_below(1, 40, 0.1) and not clearly_below(12, 120, 0.1) and not clearly_below(3, 3, 0.1)
 
 
 def test_answers_that_agree_with_themselves_are_kept(tmp_path: Path) -> None:

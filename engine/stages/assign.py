@@ -26,11 +26,14 @@ class Assignment:
 
 
 def assign_items(
-    ctx: StageContext, names: list[str], described: list[tuple[int, str, str]], shown_as: str = "assign"
+    ctx: StageContext, names: list[str], described: list[tuple[int, str, str]], shown_as: str = "assign",
+    bar: StageProgress | None = None,
 ) -> dict[int, Assignment]:
     """``described``: (item id, content hash, description). ``shown_as`` names the stage in
-    progress and stats (the taxonomy's "choose" asks the same question, with the same cache)."""
-    bar = StageProgress(ctx.progress, shown_as, len(described))
+    progress and stats (the taxonomy's "choose" asks the same question, with the same cache);
+    ``bar``: the stage's progress where the caller asks its files in parts (the stats are then
+    this part's)."""
+    bar = bar or StageProgress(ctx.progress, shown_as, len(described))
     out: dict[int, Assignment] = {}
     calls = cached = 0
     jobs = []
