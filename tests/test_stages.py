@@ -768,3 +768,33 @@ def test_the_answers_hidden_states_are_cached_and_steer_the_grouping(tmp_path: P
             values = [value for _, value in project.iter_cache("answer")]
             # 18 answers, and 18 more: "document" is too broad, so every file was asked again
             assert len(values) == 36 and all(("state" in v) == with_state for v in values)
+
+
+class _VagueNamer(FakeLLM):
+    """Names every group "Documents", as the 1.5B model named receipts and letters once."""
+
+    def generate(self, messages, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        if "Name this group" in messages[-1]["content"]:
+            self.calls.append("name")
+            return '["Documents"]'
+        return super().generate(messages, **kwargs)
+
+
+def test_a_vague_name_gives_way_to_the_groups_most_given_clear_answer(tmp_path: Path) -> None:
+    from corral.engine.stages.cluster import Clustering, name_clusters
+
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    vectors = np.eye(6)
+    clustering = Clustering(labels, np.array([vectors[:3].mean(0), vectors[3:].mean(0)]), vectors)
+    raw = ["Documents", "Invoice", "Invoice", "Letter", "misc", "Letter"]
+    fake = _VagueNamer()
+    shown, given = name_clusters(_ctx(tmp_path, fake, 2), clustering, raw, [f"file {n}" for n in range(6)])
+    assert fake.calls == ["name", "name"]
+    # the names shown and those that tell automatic K two groups are one: neither is "Documents"
+    assert shown == given == ["Invoice", "Letter"]
+    # no clear answer half the files gave (receipts answered four ways, two letters): the name
+    # stays, rather than call the receipts "Letter"
+    mixed = ["Invoice", "Letter", "Letter", "Order", "Receipt", "Work order"]
+    shown, _ = name_clusters(_ctx(tmp_path, _VagueNamer(), 1), Clustering(np.zeros(6, dtype=int), vectors[:1], vectors),
+                             mixed, [f"file {n}" for n in range(6)])
+    assert shown == ["Documents"]

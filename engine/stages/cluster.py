@@ -35,7 +35,7 @@ from .assign import Assignment
 from .autok import CoherenceJudge, auto_clusters, estimate_k, label_concepts
 from .base import StageContext
 from .form import answer_words, form_vectors, is_word
-from .labels import display_name, label_key, marks, marks_are_answers
+from .labels import display_name, is_vague, label_key, marks, marks_are_answers
 from .propose import answer_states, parse_label_list
 from .relevance import block_weights, check_text
 
@@ -417,6 +417,8 @@ def name_clusters(
         name = display_name(str(answer)) or (counts[0][0] if counts else f"group {c + 1}")
         if typical is not None and counts and label_key(name) in {label_key(w) for w in typical[c]}:
             name = counts[0][0]  # a word the files use ("Dear") names no group of files: their label does
+        if is_vague(name):  # "Documents" names no group either: a clear answer half its files gave does
+            name = next((lab for lab, n in counts if not is_vague(lab) and 2 * n >= len(members)), name)
         given.append(name)
         if label_key(name) in used:  # keep names distinct: fall back to the next frequent label
             alternatives = [lab for lab, _ in counts if label_key(lab) not in used]
