@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from corral.engine.pipeline import organize
 from corral.engine.request import RunRequest
@@ -91,10 +92,32 @@ def test_the_second_answers_are_cached_and_a_big_folder_is_sampled(tmp_path: Pat
     kinds = _by(docs, KINDS)
     fake = FakeLLM(label_for=lambda text: text.split()[0])
     ctx = _ctx(tmp_path, fake)
+    sampled, reliability, _ = relevance.answer_reliability(ctx, docs, kinds, _embed)  # nothing to settle
+    assert sampled == relevance.REASK_SAMPLE == fake.calls.count("reask") and reliability == 1.0
     first = relevance.check_text(ctx, docs, kinds, _one_hot(kinds), _embed)
-    assert first.sampled == relevance.REASK_SAMPLE == fake.calls.count("reask")
     assert relevance.check_text(ctx, docs, kinds, _one_hot(kinds), _embed) == first
-    assert fake.calls.count("reask") == relevance.REASK_SAMPLE  # the second time from the cache
+    assert fake.calls.count("reask") == relevance.REASK_SAMPLE  # the second and third time from the cache
+    assert relevance.sample_rows(216, 160) == sorted(relevance.sample_order(216, 160))
+
+
+def test_files_stop_being_asked_again_once_the_texts_weight_is_beyond_doubt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample is looked at after 40 files and every 40 more: where the ratio is clearly
+    at one end of the ramp (the text carries the criterion, or clearly does not), the other
+    120 are not asked; where it lies within the ramp, all 160 are."""
+    docs = [f"{d} copy {c}" for c in range(6) for d in _documents()]  # 216 files
+    kinds = _by(docs, KINDS)
+    projects = _one_hot(_by(docs, PROJECTS))
+    fake = FakeLLM(label_for=lambda text: text.split()[0])
+    carries = relevance.check_text(_ctx(tmp_path / "a", fake), docs, kinds, _one_hot(kinds), _embed)
+    assert carries.sampled == 40 == fake.calls.count("reask") and carries.carries and carries.ratio == 1.0
+    fake = FakeLLM(label_for=lambda text: text.split()[0])
+    lacks = relevance.check_text(_ctx(tmp_path / "b", fake), docs, kinds, projects, _embed)
+    assert lacks.sampled == 40 == fake.calls.count("reask") and not lacks.carries
+    monkeypatch.setattr(relevance, "CARRIES_AT", 1.5)  # a ratio of 1.0 now lies within the ramp
+    fake = FakeLLM(label_for=lambda text: text.split()[0])
+    close = relevance.check_text(_ctx(tmp_path / "c", fake), docs, kinds, _one_hot(kinds), _embed)
+    assert close.sampled == 160 == fake.calls.count("reask") and close.ratio == 1.0
 
 
 def test_where_the_text_does_not_carry_the_criterion_the_labels_decide(tmp_path: Path) -> None:

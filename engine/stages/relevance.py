@@ -50,8 +50,16 @@ from .propose import ANSWER_CHARS, parse_answer
 
 Embed = Callable[[list[str]], np.ndarray]
 
-REASK_SAMPLE = 160  # files asked a second time (all of them in a smaller folder)
+REASK_SAMPLE = 160  # files asked a second time at most (all of them in a smaller folder)
 MIN_CLEAR = 8  # files with two clear answers the check needs, else the text keeps its weight
+# The sample is asked in a random order and looked at after LOOK_FIRST files and every
+# LOOK_EVERY more: where the decision the answers are asked for (the text's weight, the
+# vocabulary) is the same across the middle SURE of BOOTSTRAP resamples of the files asked
+# so far, the rest are not asked. Where the case is close, all REASK_SAMPLE are.
+LOOK_FIRST = 40
+LOOK_EVERY = 40
+BOOTSTRAP = 200
+SURE = 0.9
 # The ratio from which the text counts as carrying the criterion (the default weights), and
 # the one under which it does not (text and labels swapped), linearly in between. Measured
 # (docs/benchmarks.md): sets whose text lacks the criterion 0.18-0.36 (kind of document 0.23
@@ -102,9 +110,16 @@ class TextCheck:
 
 def sample_rows(n: int, size: int) -> list[int]:
     """``size`` rows of ``n`` at random, the same on every run (sorted)."""
+    return sorted(sample_order(n, size))
+
+
+def sample_order(n: int, size: int) -> list[int]:
+    """The rows of :func:`sample_rows` in the order they are asked: a random order, so that
+    the files asked first are a random sample too."""
+    rng = np.random.default_rng(0)
     if n <= size:
-        return list(range(n))
-    return sorted(np.random.default_rng(0).choice(n, size=size, replace=False).tolist())
+        return rng.permutation(n).tolist()
+    return rng.choice(n, size=size, replace=False).tolist()
 
 
 def reask_payload(criterion: str, description: str) -> dict[str, str]:
@@ -119,11 +134,12 @@ def uncached_reasks(ctx: StageContext, descriptions: Sequence[str]) -> list[str]
         ctx.cache_key("reask", prompts.VERSIONS["reask"], reask_payload(ctx.settings.criterion, d)))]
 
 
-def reask(ctx: StageContext, descriptions: Sequence[str]) -> list[str]:
+def reask(ctx: StageContext, descriptions: Sequence[str], bar: StageProgress | None = None) -> list[str]:
     """Each description's answer to the criterion asked in other words (cached); its calls
-    and seconds go into ``ctx.stats`` like a per-file stage's (engine/estimate.py)."""
+    and seconds go into ``ctx.stats`` like a per-file stage's (engine/estimate.py).
+    ``bar``: the stage's progress, where the caller asks in parts."""
     criterion = ctx.settings.criterion
-    bar = StageProgress(ctx.progress, "reask", len(descriptions))
+    bar = bar or StageProgress(ctx.progress, "reask", len(descriptions))
     jobs = []
     for description in descriptions:
         payload = reask_payload(criterion, description)
@@ -145,30 +161,70 @@ def beyond_chance(observed: float, chance: float) -> float:
     return (observed - chance) / (1.0 - chance) if chance < 1.0 else 0.0
 
 
+Settled = Callable[[np.ndarray, list[int]], bool]
+
+
 def answer_reliability(
     ctx: StageContext,
     descriptions: list[str],
     labels: list[str],
     embed: Embed,
     sample_size: int = REASK_SAMPLE,
+    settled: Settled | None = None,
 ) -> tuple[int, float | None, list[int]]:
     """(files asked again, how often a file's two answers fall in one concept beyond chance,
-    the concept of each of ``labels``): ``sample_size`` files are asked the criterion a second
-    time (``reask``, cached). The reliability is None where fewer than ``MIN_CLEAR`` files
-    gave two clear answers (a vague one such as "Documents" is no answer)."""
+    the concept of each of ``labels``): up to ``sample_size`` files are asked the criterion a
+    second time (``reask``, cached). The reliability is None where fewer than ``MIN_CLEAR``
+    files gave two clear answers (a vague one such as "Documents" is no answer).
+
+    ``settled(reliabilities, concepts)``: whether the caller's decision is made, given the
+    reliability of ``BOOTSTRAP`` resamples of the files asked so far; asked at each look
+    (``LOOK_FIRST``, then every ``LOOK_EVERY``), and where it is, no more files are asked."""
     n = len(descriptions)
-    rows = sample_rows(n, sample_size)
-    again = reask(ctx, [descriptions[i] for i in rows])
-    concepts = label_concepts(list(labels) + again, embed, ctx.settings.label_merge_distance)
-    first, second = np.asarray(concepts[:n]), np.asarray(concepts[n:])
-    clear = [j for j, i in enumerate(rows) if not (is_vague(labels[i]) or is_vague(again[j]))]
-    if len(clear) < MIN_CLEAR:
-        return len(rows), None, first.tolist()
-    a, b = first[[rows[j] for j in clear]], second[clear]
+    order = sample_order(n, sample_size)
+    bar = StageProgress(ctx.progress, "reask", len(order))
+    again_by_row: dict[int, str] = {}
+    reliability: float | None = None
+    start = 0
+    for end in [*range(LOOK_FIRST, len(order), LOOK_EVERY), len(order)]:
+        new = order[start:end]
+        start = end
+        again_by_row.update(zip(new, reask(ctx, [descriptions[i] for i in new], bar), strict=True))
+        rows = sorted(again_by_row)
+        again = [again_by_row[i] for i in rows]
+        concepts = label_concepts(list(labels) + again, embed, ctx.settings.label_merge_distance)
+        first, second = np.asarray(concepts[:n]), np.asarray(concepts[n:])
+        clear = [j for j, i in enumerate(rows) if not (is_vague(labels[i]) or is_vague(again[j]))]
+        if len(clear) < MIN_CLEAR:
+            reliability = None
+            continue
+        a, b = first[[rows[j] for j in clear]], second[clear]
+        reliability = _beyond_chance_agreement(a, b)
+        if end < len(order) and settled is not None and settled(_resampled(a, b), first.tolist()):
+            bar.finish(f"{len(rows)} of {len(order)} files asked again: the answer is clear")
+            break
+    return len(rows), reliability, first.tolist()
+
+
+def _beyond_chance_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Two answers of one file in one concept (``a[i] == b[i]``), against two files' answers
+    drawn independently."""
     ours, theirs = Counter(a.tolist()), Counter(b.tolist())
-    # two answers of one file in one concept, against two files' answers drawn independently
-    chance = sum(ours[c] * theirs.get(c, 0) for c in ours) / len(clear) ** 2
-    return len(rows), beyond_chance(float((a == b).mean()), chance), first.tolist()
+    chance = sum(ours[c] * theirs.get(c, 0) for c in ours) / len(a) ** 2
+    return beyond_chance(float((a == b).mean()), chance)
+
+
+def _resampled(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The agreement of ``BOOTSTRAP`` resamples of the files (fixed seed)."""
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(a), size=(BOOTSTRAP, len(a)))
+    return np.array([_beyond_chance_agreement(a[p], b[p]) for p in picks])
+
+
+def middle(values: np.ndarray) -> tuple[float, float]:
+    """The bounds of the middle ``SURE`` of ``values``."""
+    lo, hi = np.quantile(values, [(1 - SURE) / 2, (1 + SURE) / 2])
+    return float(lo), float(hi)
 
 
 def check_text(
@@ -182,16 +238,24 @@ def check_text(
 ) -> TextCheck:
     """Whether the text (``text``: one embedding per description) carries the criterion that
     ``labels`` (each file's answer) read; see the module's docstring. ``nearest``: the text's
-    ``cluster.text_neighbours``, where the caller has searched them."""
+    ``cluster.text_neighbours``, where the caller has searched them. Files stop being asked
+    again once the ratio is beyond doubt at one end of the ramp (``block_weights``): above
+    ``CARRIES_AT`` or below ``LACKS_AT``."""
     from .cluster import criterion_agreement  # cluster weighs blocks with this module's check
 
-    sampled, reliability, first = answer_reliability(ctx, descriptions, labels, embed, sample_size)
+    def ratio(neighbours: float, reliability: np.ndarray) -> np.ndarray:
+        # answers that agree no better than chance with themselves tell nothing: keep the text
+        return np.where(reliability > 0, neighbours / np.maximum(reliability, 1e-9), 1.0)
+
+    def settled(reliabilities: np.ndarray, concepts: list[int]) -> bool:
+        lo, hi = middle(ratio(criterion_agreement(text, concepts, nearest=nearest), reliabilities))
+        return lo >= CARRIES_AT or hi < LACKS_AT  # within the ramp the weights follow the ratio itself
+
+    sampled, reliability, first = answer_reliability(ctx, descriptions, labels, embed, sample_size, settled)
     if reliability is None:
         return TextCheck(sampled, 0.0, 0.0, 1.0)  # too few answers to judge the text by: keep it
     neighbours = criterion_agreement(text, first, nearest=nearest)
-    # answers that agree no better than chance with themselves tell nothing: keep the text
-    ratio = neighbours / reliability if reliability > 0 else 1.0
-    return TextCheck(sampled, reliability, neighbours, ratio)
+    return TextCheck(sampled, reliability, neighbours, float(ratio(neighbours, np.array(reliability))))
 
 
 def explain(report: dict | None) -> str:

@@ -46,7 +46,7 @@ from ..jobs import StageProgress
 from .assign import assign_items
 from .base import StageContext
 from .labels import count_labels
-from .relevance import Embed, answer_reliability
+from .relevance import Embed, answer_reliability, middle
 from .taxonomy import MAX_CANDIDATES, common_answers, distinct_values
 
 MIN_COMMON = 2  # common answers the model must know for the criterion to have a vocabulary
@@ -112,7 +112,11 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     if ctx.settings.k is not None:  # the common answers are asked (cached) with K only
         report["common"] = distinct_values(common_answers(ctx), ctx.settings.criterion)[:MAX_CANDIDATES]
     if names is not None:
-        _, reliability, _ = answer_reliability(ctx, [d for _, _, d in described], answers, embed)
+        def settled(reliabilities: np.ndarray, _concepts: list[int]) -> bool:
+            lo, hi = middle(reliabilities)
+            return hi < RELIABLE or lo >= RELIABLE
+
+        _, reliability, _ = answer_reliability(ctx, [d for _, _, d in described], answers, embed, settled=settled)
         report["reliability"] = None if reliability is None else round(reliability, 3)
         if reliability is None or reliability >= RELIABLE:
             names = None
