@@ -153,3 +153,15 @@ def test_only_a_measured_check_says_the_text_carries_the_criterion() -> None:
     assert measured.found_carrying and measured.carries
     assert neutral.carries and not neutral.found_carrying
     assert not lacking.found_carrying
+
+
+def test_the_resampled_agreement_is_centred_on_the_files_own() -> None:
+    """A bootstrap resample repeats files, which raises the chance agreement: uncentred, the
+    resamples' agreement would lie below the files' own and "clearly unreliable" would come
+    too soon."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 6, 60)
+    b = np.where(rng.random(60) < 0.5, a, rng.integers(0, 6, 60))
+    own = relevance._beyond_chance_agreement(a, b)
+    spread = relevance._resampled(a, b)
+    assert abs(spread.mean() - own) < 1e-9 and spread.std() > 0.02 and 0.2 < own < 0.8
