@@ -165,3 +165,20 @@ def test_the_resampled_agreement_is_centred_on_the_files_own() -> None:
     own = relevance._beyond_chance_agreement(a, b)
     spread = relevance._resampled(a, b)
     assert abs(spread.mean() - own) < 1e-9 and spread.std() > 0.02 and 0.2 < own < 0.8
+
+
+def test_each_look_embeds_only_the_answers_not_seen_yet(tmp_path: Path) -> None:
+    """The sample is read at every look with all its answers: each distinct answer is
+    embedded once, however many looks there are."""
+    docs = [f"{d} copy {c}" for c in range(6) for d in _documents()]  # 216 files
+    kinds = _by(docs, KINDS)
+    asked: list[str] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        asked.extend(texts)
+        return _embed(texts)
+
+    ctx = _ctx(tmp_path, FakeLLM(label_for=lambda text: text.split()[0]))
+    sampled, reliability, _ = relevance.answer_reliability(ctx, docs, kinds, counting)  # four looks
+    assert sampled == 160 and reliability == 1.0
+    assert sorted(asked) == sorted(set(asked))  # no text embedded twice

@@ -183,6 +183,7 @@ def answer_reliability(
     n = len(descriptions)
     order = sample_order(n, sample_size)
     bar = StageProgress(ctx.progress, "reask", len(order))
+    embed = _remembered(embed)  # each look reads the same labels again: embedded once
     again_by_row: dict[int, str] = {}
     reliability: float | None = None
     start = 0
@@ -204,6 +205,19 @@ def answer_reliability(
             bar.finish(f"{len(rows)} of {len(order)} files asked again: the answer is clear")
             break
     return len(rows), reliability, first.tolist()
+
+
+def _remembered(embed: Embed) -> Embed:
+    """``embed`` that embeds each text once, however often it is asked."""
+    seen: dict[str, np.ndarray] = {}
+
+    def once(texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, embed(new), strict=True))
+        return np.array([seen[t] for t in texts])
+
+    return once
 
 
 def _beyond_chance_agreement(a: np.ndarray, b: np.ndarray) -> float:
