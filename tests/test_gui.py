@@ -746,6 +746,9 @@ def test_run_page_names_the_model_and_says_which_stages_are_not_needed(qtbot, wi
     assert page.rows["check"].count.text() == "not needed"
     assert page.rows["name"].count.text() == "1 of 2"
     assert page.rows["propose"].count.text() == "4 of 8"  # a stage that ran keeps its count
+    # a stage without a row of its own (the vocabulary's) is named in the status line
+    page.show_progress(ProgressEvent("judge", 3, 40))
+    assert page.status.text() == "Weigh each file's two answers: 3 of 40"
 
 
 # -- undo and redo ------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The answers read against one vocabulary (engine/stages/vocabulary.py).
 
 A scripted model pins the logic: where the model knows common answers to the criterion,
-each file chooses a name and the choices stand in for the free answers; where it lists
-placeholders, nothing changes. One test runs it with a real model through the command line.
+each file chooses a name and the choices stand in for the free answers where the model
+prefers them; where it lists placeholders, nothing changes. One test runs it with a real model through the command line.
 The figures on real data are in docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -78,11 +78,27 @@ def _kind_answer(text: str) -> str:
     return text.split()[0]
 
 
+def _prefers_kind(text: str, options: list[str]) -> int:
+    """A model that picks the file's kind wherever it is offered (among the vocabulary, and
+    between a file's two answers), else the first option the file names."""
+    kind = _kind_answer(text).casefold()
+    named = [i for i, o in enumerate(options) if o.casefold() in text.casefold()]
+    return next((i for i, o in enumerate(options) if o.casefold() == kind), named[0] if named else 0)
+
+
+def _prefers_topic(text: str, options: list[str]) -> int:
+    """Picks the kind among the vocabulary, but the file's project (its free answer) when
+    shown the two."""
+    if len(options) == 2:
+        return next(i for i, o in enumerate(options) if o.casefold() == _topic_answer(text).casefold())
+    return _prefers_kind(text, options)
+
+
 def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_groups_follow(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _folder(tmp_path / "docs")
-    # asked again, the model names the kind: the free answers do not agree with themselves
-    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer,
+    # the free answer names the project; shown it beside its choice, the model prefers the kind
+    fake = FakeLLM(label_for=_topic_answer, choose_for=_prefers_kind,
                    generic_answer=["Invoice", "Letter", "Checklist", "Report"])
     run = _run(folder, tmp_path / "p.corral", BY_KIND, fake)
     groups = [{_kind_of(m.path) for m in g.members} for g in run.groups]
@@ -94,11 +110,15 @@ def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_grou
     assert "name" not in fake.calls
     report = run.stats["vocabulary"]
     assert report["used"] and report["common"] == ["Invoice", "Letter", "Checklist", "Report"]
-    assert report["reliability"] < 0.1
+    # every file's two answers differ, and the model preferred the choice each time (both orders)
+    assert report["judged"] == report["preferred"] == 27 and run.stats["judge"] == {"calls": 54, "cached": 0}
+    assert "reask" not in fake.calls  # the answers are not asked again for the vocabulary
     # the common answers first, then the files' own (the projects), one spelling each
     assert report["names"] == ["Invoice", "Letter", "Checklist", "Report", "garden", "kitchen", "wedding"]
     assert report["from_common"] == 1.0 and run.stats["choose"]["calls"] == 27
+    assert fake.calls.count("assign") == 27 + 54
     assert explain(report).startswith("each file chose among 7 names, 4 of them common answers")
+    assert explain(report).endswith("; the model preferred the choice to the file's free answer in 27 of 27 files")
     from corral.engine import cli
 
     assert cli.main(["show", str(tmp_path / "p.corral")]) == 0  # the line `corral show` prints
@@ -118,10 +138,11 @@ def test_common_answers_no_file_chooses_are_not_this_folders_values_and_the_free
     choices do not stand in for the free answers (they cost the hand-written club
     documents 0.967 -> 0.889 by group)."""
     folder = _folder(tmp_path / "docs")
-    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer, generic_answer=["Football", "Tennis", "Golf"])
+    fake = FakeLLM(label_for=_topic_answer, choose_for=_prefers_kind, generic_answer=["Football", "Tennis", "Golf"])
     run = _run(folder, tmp_path / "p.corral", BY_KIND, fake)
     report = run.stats["vocabulary"]
-    assert not report["used"] and report["from_common"] == 0.0 and report["reliability"] < 0.1
+    assert not report["used"] and report["from_common"] == 0.0
+    assert report["judged"] == 0  # each file chose its own answer again: nothing to judge
     assert report["names"] == ["Football", "Tennis", "Golf", "garden", "kitchen", "wedding"]
     assert fake.calls.count("assign") == 27 and explain(report) == ""
     off = _run(folder, tmp_path / "q.corral", replace(BY_KIND, vocabulary=False),
@@ -137,7 +158,7 @@ def test_once_few_files_choose_a_common_answer_beyond_doubt_the_rest_do_not_choo
     from corral.engine.stages.vocabulary import clearly_below, looks
 
     folder = _folder(tmp_path / "docs", 120)
-    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer, generic_answer=["Football", "Tennis", "Golf"])
+    fake = FakeLLM(label_for=_topic_answer, choose_for=_prefers_kind, generic_answer=["Football", "Tennis", "Golf"])
     events = []
     run = organize(RunRequest(folder, BY_KIND, tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
                    embedder=_blind_embedder(), progress=events.append)
@@ -152,11 +173,13 @@ def test_once_few_files_choose_a_common_answer_beyond_doubt_the_rest_do_not_choo
     assert ([sorted(m.path for m in g.members) for g in run.groups]
             == [sorted(m.path for m in g.members) for g in off.groups])
 
-    fake = FakeLLM(label_for=_topic_answer, reask_for=_kind_answer,
+    fake = FakeLLM(label_for=_topic_answer, choose_for=_prefers_kind,
                    generic_answer=["Invoice", "Letter", "Checklist", "Report"])
     run = _run(folder, tmp_path / "r.corral", BY_KIND, fake)
     assert run.stats["vocabulary"]["used"] and run.stats["vocabulary"]["asked"] == 120
-    assert fake.calls.count("assign") == 120 and run.stats["choose"]["calls"] == 120
+    # the model's verdict was clear after the first 40: the others are not judged
+    assert run.stats["vocabulary"]["judged"] == 40 and run.stats["judge"]["calls"] == 80
+    assert fake.calls.count("assign") == 120 + 80 and run.stats["choose"]["calls"] == 120
     assert all(len({_kind_of(m.path) for m in g.members}) == 1 for g in run.groups)
 
     assert looks(120) == [40, 60, 80, 100] and looks(40) == [] and looks(41) == [40]
@@ -165,13 +188,31 @@ def test_once_few_files_choose_a_common_answer_beyond_doubt_the_rest_do_not_choo
     assert not clearly_below(1, 40, 0.1) and not clearly_below(12, 120, 0.1) and not clearly_below(3, 3, 0.1)
 
 
-def test_answers_that_agree_with_themselves_are_kept(tmp_path: Path) -> None:
-    folder = _folder(tmp_path / "docs")
-    fake = FakeLLM(label_for=_topic_answer, generic_answer=["Invoice", "Letter", "Checklist"])
+def test_where_the_model_prefers_its_free_answers_they_stay(tmp_path: Path) -> None:
+    """Each file chooses its kind among the vocabulary, but shown its free answer beside the
+    choice the model picks the free answer, in both orders: the choices do not stand in, and
+    once that is beyond doubt the files stop choosing (40 of 120)."""
+    from corral.engine.stages.vocabulary import settle
+
+    folder = _folder(tmp_path / "docs", 120)
+    fake = FakeLLM(label_for=_topic_answer, choose_for=_prefers_topic, generic_answer=["Invoice", "Letter", "Checklist"])
     run = _run(folder, tmp_path / "p.corral", BY_KIND, fake)
-    assert run.stats["vocabulary"] == {"common": ["Invoice", "Letter", "Checklist"], "used": False,
-                                       "reliability": 1.0}
-    assert "assign" not in fake.calls and fake.calls.count("reask") == 27
+    report = run.stats["vocabulary"]
+    assert not report["used"] and report["judged"] == 40 and report["preferred"] == 0
+    assert report["asked"] == 40 and report["from_common"] == 1.0
+    off = _run(folder, tmp_path / "q.corral", replace(BY_KIND, vocabulary=False), FakeLLM(label_for=_topic_answer))
+    assert ([sorted(m.path for m in g.members) for g in run.groups]
+            == [sorted(m.path for m in g.members) for g in off.groups])
+    # a model as likely to pick either answer (it picks the first named) prefers neither
+    fake = FakeLLM(label_for=_topic_answer, generic_answer=["Invoice", "Letter", "Checklist"])
+    run = _run(_folder(tmp_path / "few"), tmp_path / "r.corral", BY_KIND, fake)
+    assert not run.stats["vocabulary"]["used"] and run.stats["vocabulary"]["preferred"] == 0
+    # beyond doubt either way: 10 of 10, 33 of 51 (the studio's first 80 files); open at 16 of
+    # 24 and at 39 of 78 until no more files are judged
+    assert settle(10, 10, last=False) is True and settle(33, 51, last=False) is True
+    assert settle(16, 24, last=False) is None and settle(39, 78, last=False) is None
+    assert settle(39, 78, last=True) is False and settle(1, 20, last=False) is False
+    assert settle(0, 0, last=False) is None and settle(0, 0, last=True) is False
 
 
 def test_placeholders_are_no_vocabulary_and_the_free_answers_stay(tmp_path: Path) -> None:
@@ -211,8 +252,8 @@ def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_pa
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The stage for real: qwen2.5-0.5b lists common answers, the files are asked again,
     and each chooses a name. On twelve plain files the small model's answers agree with
-    themselves (reliability 1.0), so the gates are opened here; the scripted tests above pin
-    them."""
+    themselves, so the gates (the model's verdict, the share of common answers) are opened
+    here; the scripted tests above pin them."""
     from corral.engine.pipeline import embedder_provider
     from corral.engine.stages import vocabulary as stage
     from corral.models.runtime import LocalLLM, RuntimeSettings
@@ -222,7 +263,7 @@ def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_pa
     for kind, template in TEXTS.items():
         for n in range(4):
             (folder / f"{kind}_{n}.txt").write_text(template.format(n=n))
-    monkeypatch.setattr(stage, "RELIABLE", 1.01)
+    monkeypatch.setattr(stage, "settle", lambda wins, judged, last: True)
     monkeypatch.setattr(stage, "CHOSEN_COMMON", 0.0)  # it lists file formats ("image, video, text"), chosen by few
     model = LazyModel("small", lambda: LocalLLM.load(small_model_path, settings=RuntimeSettings(n_ctx=2048, n_threads=2)))
     run = organize(RunRequest(folder, Settings(criterion="type of document", k=3, form_check=False),
@@ -230,9 +271,9 @@ def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_pa
     report = run.stats["vocabulary"]
     assert report["used"], report
     assert len(report["common"]) >= 2 and report["names"][: len(report["common"])] == report["common"]
-    assert 0 <= report["reliability"] <= 1
-    # asked once for the reliability, read from the cache by the text check
-    assert run.stats["reask"] == {"calls": 12, "cached": 12}
+    # the model judged the files whose choice differs from their free answer, in both orders
+    assert 0 <= report["preferred"] <= report["judged"] <= 12
+    assert sum(run.stats.get("judge", {"calls": 0, "cached": 0}).values()) == 2 * report["judged"]
     assert run.stats["choose"]["items"] == 12 and sum(report["top"].values()) <= 12
     assert set(report["top"]) <= set(report["names"])
     assert sum(g.size for g in run.groups) == 12

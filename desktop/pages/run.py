@@ -35,6 +35,11 @@ STAGES = (
     ("name", "Name the groups"),
     ("assign", "Put each file in a group"),
 )
+# stages shown in the status line only (they run on some folders, K given: stages/vocabulary.py)
+OTHER_STAGES = {
+    "choose": "Choose among the criterion's common answers",
+    "judge": "Weigh each file's two answers",
+}
 
 
 def format_seconds(seconds: float) -> str:
@@ -149,6 +154,8 @@ class RunPage(QWidget):
             return
         row = self.rows.get(event.stage)
         if row is None:
+            if event.stage in OTHER_STAGES:
+                self._set_status(f"{OTHER_STAGES[event.stage]}: {event.done} of {event.total}")
             return
         now = time.monotonic()
         if row.started is None:

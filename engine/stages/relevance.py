@@ -53,8 +53,8 @@ Embed = Callable[[list[str]], np.ndarray]
 REASK_SAMPLE = 160  # files asked a second time at most (all of them in a smaller folder)
 MIN_CLEAR = 8  # files with two clear answers the check needs, else the text keeps its weight
 # The sample is asked in a random order and looked at after LOOK_FIRST files and every
-# LOOK_EVERY more: where the decision the answers are asked for (the text's weight, the
-# vocabulary) is the same across the middle SURE of BOOTSTRAP resamples of the files asked
+# LOOK_EVERY more: where the decision the answers are asked for (the text's weight) is the
+# same across the middle SURE of BOOTSTRAP resamples of the files asked
 # so far, the rest are not asked. Where the case is close, all REASK_SAMPLE are.
 LOOK_FIRST = 40
 LOOK_EVERY = 40
@@ -148,7 +148,7 @@ def reask(ctx: StageContext, descriptions: Sequence[str], bar: StageProgress | N
     started = time.perf_counter()
     answers = cached_many(ctx, "reask", jobs, bar.advance)
     calls = sum(computed for _, computed in answers)
-    # added up: the vocabulary's reliability and the text check both ask (the second from the cache)
+    # added up over the check's looks
     counted = ctx.stats.setdefault("reask", {"calls": 0, "cached": 0})
     counted["calls"] += calls
     counted["cached"] += len(answers) - calls
