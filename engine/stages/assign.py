@@ -8,6 +8,7 @@ KV cache of the shared prefix is reused from one item to the next. Items less co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import prompts
@@ -25,6 +26,22 @@ class Assignment:
     unsure: bool
 
 
+def assign_job(ctx: StageContext, names: list[str], description: str) -> tuple[dict, Callable[[], dict]]:
+    """One file's constrained choice among ``names``, as a (payload, compute) job for
+    ``inflight.cached_many`` under the stage "assign": {"idx", "confidence"}."""
+    text = description[:ASSIGN_ITEM_CHARS]
+
+    def choose() -> dict[str, float]:
+        choice = ctx.model.get().choose(
+            prompts.assign_messages(ctx.settings.criterion, names, text),
+            names,
+            answer_prefix=prompts.ASSIGN_ANSWER_PREFIX,
+        )
+        return {"idx": choice.index, "confidence": round(choice.confidence, 4)}
+
+    return {"criterion": ctx.settings.criterion, "names": names, "text": text}, choose
+
+
 def assign_items(
     ctx: StageContext, names: list[str], described: list[tuple[int, str, str]], shown_as: str = "assign",
     bar: StageProgress | None = None,
@@ -36,19 +53,7 @@ def assign_items(
     bar = bar or StageProgress(ctx.progress, shown_as, len(described))
     out: dict[int, Assignment] = {}
     calls = cached = 0
-    jobs = []
-    for _item_id, _content_hash, desc in described:
-        text = desc[:ASSIGN_ITEM_CHARS]
-
-        def choose(text: str = text) -> dict[str, float]:
-            choice = ctx.model.get().choose(
-                prompts.assign_messages(ctx.settings.criterion, names, text),
-                names,
-                answer_prefix=prompts.ASSIGN_ANSWER_PREFIX,
-            )
-            return {"idx": choice.index, "confidence": round(choice.confidence, 4)}
-
-        jobs.append(({"criterion": ctx.settings.criterion, "names": names, "text": text}, choose))
+    jobs = [assign_job(ctx, names, desc) for _item_id, _content_hash, desc in described]
     # Items are independent: a model on a server answers several at a time (stages/inflight.py).
     answers = cached_many(ctx, "assign", jobs, bar.advance)
     for (item_id, _, _), (answer, computed) in zip(described, answers, strict=True):

@@ -46,9 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import prompts
 from ..jobs import StageProgress
-from .assign import ASSIGN_ITEM_CHARS, assign_items
+from .assign import assign_items, assign_job
 from .autok import label_concepts
 from .base import StageContext
 from .inflight import cached_many
@@ -180,14 +179,7 @@ def judge(ctx: StageContext, rows: list[tuple[tuple[int, str, str], str, str]], 
         if is_vague(free) or is_vague(choice) or len(set(label_concepts(
                 [free, choice], embed, ctx.settings.label_merge_distance))) == 1:
             continue
-        text = description[:ASSIGN_ITEM_CHARS]
-        for pair in ((free, choice), (choice, free)):
-            def pick(pair: tuple[str, str] = pair, text: str = text) -> dict[str, float]:
-                answer = ctx.model.get().choose(prompts.assign_messages(ctx.settings.criterion, list(pair), text),
-                                                list(pair), answer_prefix=prompts.ASSIGN_ANSWER_PREFIX)
-                return {"idx": answer.index, "confidence": round(answer.confidence, 4)}
-
-            jobs.append(({"criterion": ctx.settings.criterion, "names": list(pair), "text": text}, pick))
+        jobs += [assign_job(ctx, [free, choice], description), assign_job(ctx, [choice, free], description)]
     answers = cached_many(ctx, "assign", jobs)
     counted = ctx.stats.setdefault("judge", {"calls": 0, "cached": 0})
     counted["calls"] += sum(computed for _, computed in answers)
