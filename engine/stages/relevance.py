@@ -183,7 +183,7 @@ def answer_reliability(
     n = len(descriptions)
     order = sample_order(n, sample_size)
     bar = StageProgress(ctx.progress, "reask", len(order))
-    embed = _remembered(embed)  # each look reads the same labels again: embedded once
+    embed = remembered(embed)  # each look reads the same labels again: embedded once
     again_by_row: dict[int, str] = {}
     reliability: float | None = None
     start = 0
@@ -207,7 +207,7 @@ def answer_reliability(
     return len(rows), reliability, first.tolist()
 
 
-def _remembered(embed: Embed) -> Embed:
+def remembered(embed: Embed) -> Embed:
     """``embed`` that embeds each text once, however often it is asked."""
     seen: dict[str, np.ndarray] = {}
 

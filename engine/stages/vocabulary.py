@@ -52,7 +52,7 @@ from .autok import label_concepts
 from .base import StageContext
 from .inflight import cached_many
 from .labels import count_labels, is_vague
-from .relevance import Embed
+from .relevance import Embed, remembered
 from .taxonomy import MAX_CANDIDATES, common_answers, distinct_values
 
 MIN_COMMON = 2  # common answers the model must know for the criterion to have a vocabulary
@@ -133,6 +133,7 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     preferred: bool | None = None
     why = ""
     order = np.random.default_rng(0).permutation(len(described))  # the early files spread over the folder
+    embed = remembered(embed)  # the judge reads the same names again and again
     for part in np.split(order, looks(len(described))):
         batch = [described[i] for i in part]
         chosen = assign_items(ctx, names, batch, shown_as="choose", bar=bar)
