@@ -40,13 +40,15 @@ from .stages.base import Settings, StageContext
 from .stages.propose import ANSWER_CHARS, answer_key
 from .stages.relevance import REASK_SAMPLE, uncached_reasks
 
-# stages with one call per uncached file ("reask": up to relevance.REASK_SAMPLE of them)
-PER_FILE = ("propose", "reask", "choose", "assign", "place")
+# stages with one call per uncached file ("reask": up to relevance.REASK_SAMPLE of them;
+# "judge": two per file whose choice differs from its free answer, stages/vocabulary.py)
+PER_FILE = ("propose", "reask", "choose", "judge", "assign", "place")
 KEEP = 0.5  # weight of the remembered figure when a new run's is averaged in
 # the cache stage whose calls a per-file stage makes (stages/inflight.py times them), and how
 # much of a file's text such a call sends
 CALLS = {"propose": ("answer", ANSWER_CHARS), "reask": ("reask", ANSWER_CHARS), "choose": ("assign", ASSIGN_ITEM_CHARS),
-         "assign": ("assign", ASSIGN_ITEM_CHARS), "place": ("assign", ASSIGN_ITEM_CHARS)}
+         "judge": ("assign", ASSIGN_ITEM_CHARS), "assign": ("assign", ASSIGN_ITEM_CHARS),
+         "place": ("assign", ASSIGN_ITEM_CHARS)}
 
 
 def speed_path() -> Path:

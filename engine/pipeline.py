@@ -172,7 +172,7 @@ def run_stages(
                    if settings.vocabulary else None)
         t = time.perf_counter()
         names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed, text=text, relabel=relabel)
-        timings["cluster+name"] = time.perf_counter() - t - timings.get("choose", 0.0)
+        timings["cluster+name"] = time.perf_counter() - t - timings.get("choose", 0.0) - timings.get("judge", 0.0)
         return names, assignments, counts
     t = time.perf_counter()
     names = merge_labels(ctx, counts, len(items_described))

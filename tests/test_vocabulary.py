@@ -117,6 +117,14 @@ def test_where_the_model_knows_common_answers_each_file_chooses_one_and_the_grou
     assert report["names"] == ["Invoice", "Letter", "Checklist", "Report", "garden", "kitchen", "wedding"]
     assert report["from_common"] == 1.0 and run.stats["choose"]["calls"] == 27
     assert fake.calls.count("assign") == 27 + 54
+    # the verdicts are timed apart from the choices, each stage's seconds a call remembered
+    # for the next estimate (engine/estimate.py)
+    import json
+
+    from corral.engine import estimate
+
+    assert run.stats["seconds"]["judge"] > 0 and run.stats["seconds"]["choose"] > 0
+    assert {"choose", "judge"} <= set(json.loads(estimate.speed_path().read_text())["fake"])
     assert explain(report).startswith("each file chose among 7 names, 4 of them common answers")
     assert explain(report).endswith("; the model preferred the choice to the file's free answer in 27 of 27 files")
     from corral.engine import cli

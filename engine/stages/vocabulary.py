@@ -164,7 +164,8 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
         "judged": len(verdicts), "preferred": sum(verdicts),
         "from_common": round(from_common, 3), "top": dict(list(counts.items())[:8]),
     }
-    ctx.stats.setdefault("seconds", {})["choose"] = time.perf_counter() - started
+    seconds = ctx.stats.setdefault("seconds", {})  # the judge's apart: a stage of its own in the estimate
+    seconds["choose"] = time.perf_counter() - started - seconds.get("judge", 0.0)
     return {item_id: out[item_id] for item_id, _, _ in described} if used else None
 
 
@@ -181,7 +182,10 @@ def judge(ctx: StageContext, rows: list[tuple[tuple[int, str, str], str, str]], 
                 [free, choice], embed, ctx.settings.label_merge_distance))) == 1:
             continue
         jobs += [assign_job(ctx, [free, choice], description), assign_job(ctx, [choice, free], description)]
+    started = time.perf_counter()
     answers = cached_many(ctx, "assign", jobs)
+    seconds = ctx.stats.setdefault("seconds", {})
+    seconds["judge"] = seconds.get("judge", 0.0) + time.perf_counter() - started
     counted = ctx.stats.setdefault("judge", {"calls": 0, "cached": 0})
     counted["calls"] += sum(computed for _, computed in answers)
     counted["cached"] += sum(not computed for _, computed in answers)
