@@ -37,6 +37,7 @@ from corral.models.paths import data_dir, read_json_object
 from . import prompts
 from .stages.assign import ASSIGN_ITEM_CHARS
 from .stages.base import Settings, StageContext
+from .stages.cluster import mostly_pictures
 from .stages.propose import ANSWER_CHARS, answer_key
 from .stages.relevance import REASK_SAMPLE, uncached_reasks
 
@@ -154,13 +155,15 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
     model decodes at once, ``RuntimeSettings.parallel``, 1 for a model on a server)."""
     everyone = [desc for _, _, desc in described]
     asked: dict[str, list[str]] = {}  # per-file stage -> the descriptions it will send
+    # the text check asks files again; for pictures only without K (stages/relevance.py)
+    checks = ctx.settings.text_check and (ctx.settings.k is None or not mostly_pictures(ctx, described))
     if placing is not None:  # which files are new is not said here: timed at the folder's lengths
         asked, exact = {"place": _spread(everyone, placing)}, True
     elif hybrid and ctx.settings.steer == "labels" and 0 < ctx.settings.llm_sample < len(described):
         # stages/sampled.py: labels for the sample (all of them if the neighbours turn out
         # not to agree with its groups); the sample is spread over the folder
         asked, exact = {"propose": _spread(everyone, ctx.settings.llm_sample)}, False
-        if ctx.settings.text_check:  # the check runs on the sample (stages/relevance.py)
+        if checks:  # the check runs on the sample
             asked["reask"] = _spread(everyone, min(ctx.settings.llm_sample, REASK_SAMPLE))
     else:
         exact = True
@@ -169,7 +172,7 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
                 asked[stage] = uncached_labels(ctx, described)
                 # some files asked again (stages/relevance.py); where the documents' form leads
                 # (stages/form.py) they are not, which is known only once the labels are in
-                if hybrid and ctx.settings.text_check:
+                if hybrid and checks:
                     asked["reask"] = uncached_reasks(ctx, everyone)
             else:  # the names or values chosen among are not known yet, nor their cache
                 asked[stage], exact = everyone, False

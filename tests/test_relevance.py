@@ -182,3 +182,38 @@ def test_each_look_embeds_only_the_answers_not_seen_yet(tmp_path: Path) -> None:
     sampled, reliability, _ = relevance.answer_reliability(ctx, docs, kinds, counting)  # four looks
     assert sampled == 160 and reliability == 1.0
     assert sorted(asked) == sorted(set(asked))  # no text embedded twice
+
+
+def test_pictures_keep_their_weights_and_are_asked_again_only_without_k(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A picture's answer is read off its describers' words, so it agrees with itself asked
+    again whether or not they were right: with K given the check is not run for a folder of
+    pictures (no file asked again, the weights as they are); without K it runs, for
+    automatic K, and its weights are not applied."""
+    import csv
+    import shutil
+
+    monkeypatch.setenv("CORRAL_MODELS", str(tmp_path / "empty-store"))  # no classifier: EXIF words only
+    bench = Path(__file__).resolve().parents[1] / "resources" / "bench" / "trip_photos"
+    trips = dict(list(csv.reader((bench / "labels_trip.csv").open()))[1:])
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in sorted(trips)[:12] + sorted(trips)[-12:]:  # two trips
+        shutil.copy(bench / name, folder / name)
+    places = ("cape town", "sydney", "kyoto", "lisbon", "reykjavik", "new york", "jersey")
+    fake = FakeLLM(label_for=lambda text: next((p for p in places if p in text.lower()), "somewhere"))
+    embedder = _keyword_embedder({p: i for i, p in enumerate(places)})
+    given = organize(RunRequest(folder, Settings(criterion="which trip were these photos taken on", k=2, ocr=False),
+                                tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake), embedder=embedder)
+    assert "reask" not in fake.calls and "text_check" not in given.stats
+    assert given.stats["blocks"]["text"]["weight"] == 1.0 and given.stats["blocks"]["label"]["weight"] == 0.5
+
+    auto = organize(RunRequest(folder, Settings(criterion="which trip were these photos taken on", ocr=False),
+                               tmp_path / "q.corral"), model=LazyModel("fake", lambda: fake), embedder=embedder)
+    check = auto.stats["text_check"]
+    assert "reask" in fake.calls and check["pictures"] is True
+    assert (check["text_weight"], check["label_factor"]) == (1.0, 1.0)
+    # read as not carrying (0.22: the embedder sees only the place words), yet the weights stay
+    assert not check["text_carries"] and check["ratio"] < relevance.LACKS_AT
+    assert auto.stats["blocks"]["text"]["weight"] == 1.0
+    assert relevance.explain(check).startswith("the pictures' text does not carry the criterion")

@@ -559,6 +559,12 @@ def documents(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[
     return [kind.get(item_id) == "document" for item_id, _, _ in described]
 
 
+def mostly_pictures(ctx: StageContext, described: list[tuple[int, str, str]]) -> bool:
+    """Whether more than half of the described items are pictures, from the project."""
+    kind = {row.id: row.kind for row in ctx.project.items(status=None)}
+    return sum(kind.get(item_id) == "image" for item_id, _, _ in described) * 2 > len(described)
+
+
 def documents_block(is_document: list[bool],
                     make: Callable[[list[int]], tuple[np.ndarray | None, dict]]) -> tuple[np.ndarray | None, dict]:
     """A block read off the documents among the items (``make``, given their row indices),
@@ -753,11 +759,16 @@ def hybrid_groups(
         found = None
     text_weight, factor = 1.0, 1.0
     carries = False  # the text check found that the text carries the criterion
-    if raw is not None and led is None and ctx.settings.text_check and len(described) > 2:
+    # Pictures keep the weights (relevance.py: their answers agree with themselves whether or
+    # not the describers were right); the check runs for them only to tell automatic K.
+    weighs = not mostly_pictures(ctx, described)
+    if (raw is not None and led is None and ctx.settings.text_check and len(described) > 2
+            and (weighs or k is None)):
         checked = check_text(ctx, descriptions, labels, text, embed, nearest=near)  # does the text carry the criterion?
-        text_weight, factor = block_weights(checked.ratio)
         carries = checked.found_carrying
-        ctx.stats["text_check"] = checked.report()
+        ctx.stats["text_check"] = checked.report(weighs)
+        if weighs:
+            text_weight, factor = block_weights(checked.ratio)
         if (text_weight, factor) != (1.0, 1.0):
             vectors, report = build(text, text_weight, factor, agreement=text_agreement)
             found = None
