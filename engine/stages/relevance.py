@@ -30,9 +30,10 @@ description is its describers' words (the classifier's tags, the EXIF date and p
 asked again the model reads the same words, so its answers agree with themselves whether or
 not the describers were right (the objects of 32-pixel pictures from their tags: 0.608), and
 the ratio's premise, that answers which agree with themselves can outweigh the text, fails.
-Measured (docs/benchmarks.md, "The model judges its two answers", pictures): trip_photos 300 by object read
-0.298 and the swap took it 0.447 -> 0.357, under k-means' 0.370; by trip and by year (whose
-EXIF-read answers are right, and whose moments carry them) 1.000 both ways. With K given the
+Measured (docs/benchmarks.md, "The model judges its two answers", pictures): trip_photos
+300 by object read 0.298 and the swap took it 0.447 -> 0.357, under k-means' 0.370; by trip
+and by year (whose EXIF-read answers are right, and whose moments carry them) 1.000 both
+ways. With K given the
 check is not run for pictures (no file asked again); without K it runs, since whether the
 text carries the criterion tells automatic K which answers to count (``autok``).
 
