@@ -37,7 +37,7 @@ from corral.models.paths import data_dir, read_json_object
 from . import prompts
 from .stages.assign import ASSIGN_ITEM_CHARS
 from .stages.base import Settings, StageContext
-from .stages.cluster import mostly_pictures
+from .stages.cluster import item_kinds, mostly_pictures
 from .stages.propose import ANSWER_CHARS, answer_key
 from .stages.relevance import REASK_SAMPLE, uncached_reasks
 
@@ -156,7 +156,7 @@ def estimate(ctx: StageContext, described: list[tuple[int, str, str]], model_id:
     everyone = [desc for _, _, desc in described]
     asked: dict[str, list[str]] = {}  # per-file stage -> the descriptions it will send
     # the text check asks files again; for pictures only without K (stages/relevance.py)
-    checks = ctx.settings.text_check and (ctx.settings.k is None or not mostly_pictures(ctx, described))
+    checks = ctx.settings.text_check and (ctx.settings.k is None or not mostly_pictures(item_kinds(ctx, described)))
     if placing is not None:  # which files are new is not said here: timed at the folder's lengths
         asked, exact = {"place": _spread(everyone, placing)}, True
     elif hybrid and ctx.settings.steer == "labels" and 0 < ctx.settings.llm_sample < len(described):

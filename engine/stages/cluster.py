@@ -553,16 +553,20 @@ def halvings(k: int) -> list[int]:
     return out or [2]
 
 
+def item_kinds(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[str | None]:
+    """The kind of each described item ("document", "image"), from the project."""
+    kind = {row.id: row.kind for row in ctx.project.items(status=None)}
+    return [kind.get(item_id) for item_id, _, _ in described]
+
+
 def documents(ctx: StageContext, described: list[tuple[int, str, str]]) -> list[bool]:
     """Which of the described items are documents (not pictures), from the project."""
-    kind = {row.id: row.kind for row in ctx.project.items(status=None)}
-    return [kind.get(item_id) == "document" for item_id, _, _ in described]
+    return [kind == "document" for kind in item_kinds(ctx, described)]
 
 
-def mostly_pictures(ctx: StageContext, described: list[tuple[int, str, str]]) -> bool:
-    """Whether more than half of the described items are pictures, from the project."""
-    kind = {row.id: row.kind for row in ctx.project.items(status=None)}
-    return sum(kind.get(item_id) == "image" for item_id, _, _ in described) * 2 > len(described)
+def mostly_pictures(kinds: list[str | None]) -> bool:
+    """Whether more than half of the items (``item_kinds``) are pictures."""
+    return kinds.count("image") * 2 > len(kinds)
 
 
 def documents_block(is_document: list[bool],
@@ -741,7 +745,8 @@ def hybrid_groups(
 
     found: np.ndarray | None = None  # the partition of ``vectors`` at the K given (automatic K: unused)
     led = form_words = None
-    is_document = documents(ctx, described) if raw is not None else []
+    kinds = item_kinds(ctx, described) if raw is not None else []
+    is_document = [kind == "document" for kind in kinds]
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         ks = [k] if k else halvings(estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max))
         led = lead_with_form(ctx, descriptions, is_document, text, concepts, ks, build,
@@ -761,7 +766,7 @@ def hybrid_groups(
     carries = False  # the text check found that the text carries the criterion
     # Pictures keep the weights (relevance.py: their answers agree with themselves whether or
     # not the describers were right); the check runs for them only to tell automatic K.
-    weighs = not mostly_pictures(ctx, described)
+    weighs = not mostly_pictures(kinds)
     if (raw is not None and led is None and ctx.settings.text_check and len(described) > 2
             and (weighs or k is None)):
         checked = check_text(ctx, descriptions, labels, text, embed, nearest=near)  # does the text carry the criterion?
