@@ -253,7 +253,7 @@ def _resampled(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return spread - spread.mean() + _beyond_chance_agreement(a, b)
 
 
-def middle(values: np.ndarray) -> tuple[float, float]:
+def _middle(values: np.ndarray) -> tuple[float, float]:
     """The bounds of the middle ``SURE`` of ``values``."""
     lo, hi = np.quantile(values, [(1 - SURE) / 2, (1 + SURE) / 2])
     return float(lo), float(hi)
@@ -280,7 +280,7 @@ def check_text(
         return np.where(reliability > 0, neighbours / np.maximum(reliability, 1e-9), 1.0)
 
     def settled(reliabilities: np.ndarray, concepts: list[int]) -> bool:
-        lo, hi = middle(ratio(criterion_agreement(text, concepts, nearest=nearest), reliabilities))
+        lo, hi = _middle(ratio(criterion_agreement(text, concepts, nearest=nearest), reliabilities))
         return lo >= CARRIES_AT or hi < LACKS_AT  # within the ramp the weights follow the ratio itself
 
     sampled, reliability, first = answer_reliability(ctx, descriptions, labels, embed, sample_size, settled)

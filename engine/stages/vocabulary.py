@@ -200,9 +200,7 @@ def settle(wins: int, judged: int, last: bool) -> bool | None:
     share is above ``PREFERRED`` beyond doubt (its one-sided Clopper-Pearson lower bound at
     ``CONFIDENCE``), False where it is below it beyond doubt or no more files will be judged
     (``last``), None while it is open."""
-    from scipy.stats import beta
-
-    if judged and wins and float(beta.ppf(1 - CONFIDENCE, wins, judged - wins + 1)) > PREFERRED:
+    if clearly_above(wins, judged, PREFERRED):
         return True
     if last or clearly_below(wins, judged, PREFERRED):
         return False
@@ -219,10 +217,23 @@ def clearly_below(hits: int, asked: int, share: float) -> bool:
     """Whether ``hits`` of ``asked`` files put the folder's share below ``share`` beyond
     doubt: the one-sided Clopper-Pearson upper bound at ``CONFIDENCE`` is under it (none of
     40, 2 of 80, 5 of 120 files are; 1 of 40 is not)."""
+    return _bounds(hits, asked)[1] < share
+
+
+def clearly_above(hits: int, asked: int, share: float) -> bool:
+    """Whether ``hits`` of ``asked`` put the share above ``share`` beyond doubt: the
+    one-sided Clopper-Pearson lower bound at ``CONFIDENCE`` is over it."""
+    return _bounds(hits, asked)[0] > share
+
+
+def _bounds(hits: int, asked: int) -> tuple[float, float]:
+    """The one-sided Clopper-Pearson bounds (lower, upper) at ``CONFIDENCE`` on the share
+    ``hits`` of ``asked``; (0, 1) where nothing was asked."""
     from scipy.stats import beta
 
+    lower = 0.0 if hits <= 0 else float(beta.ppf(1 - CONFIDENCE, hits, asked - hits + 1))
     upper = 1.0 if hits >= asked else float(beta.ppf(CONFIDENCE, hits + 1, asked - hits))
-    return upper < share
+    return lower, upper
 
 
 def explain(report: dict | None) -> str:
