@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
     parser.add_argument("--model", default=default_model(), help="catalog name or .gguf path")
-    parser.add_argument("--k", type=int, default=3)
-    parser.add_argument("--criterion", default="what kind of document this is")
+    # the Quick start's (packaging/quickstart.sh), so the pictures show the run it makes
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--criterion", default="what kind of document is this")
     parser.add_argument(
         "--work", help="keep the folder and project here; a second call then reuses every "
         "model answer (fast, but run.png is only retaken when the run really works)"
