@@ -200,7 +200,7 @@ def test_where_the_model_prefers_its_free_answers_they_stay(tmp_path: Path) -> N
     """Each file chooses its kind among the vocabulary, but shown its free answer beside the
     choice the model picks the free answer, in both orders: the choices do not stand in, and
     once that is beyond doubt the files stop choosing (40 of 120)."""
-    from corral.engine.stages.vocabulary import settle
+    from corral.engine.stages.vocabulary import looks, settle, verdicts_to_come
 
     folder = _folder(tmp_path / "docs", 120)
     fake = FakeLLM(label_for=_topic_answer, choose_for=_prefers_topic, generic_answer=["Invoice", "Letter", "Checklist"])
@@ -215,12 +215,37 @@ def test_where_the_model_prefers_its_free_answers_they_stay(tmp_path: Path) -> N
     fake = FakeLLM(label_for=_topic_answer, generic_answer=["Invoice", "Letter", "Checklist"])
     run = _run(_folder(tmp_path / "few"), tmp_path / "r.corral", BY_KIND, fake)
     assert not run.stats["vocabulary"]["used"] and run.stats["vocabulary"]["preferred"] == 0
-    # beyond doubt either way: 10 of 10, 33 of 51 (the studio's first 80 files); open at 16 of
-    # 24 and at 39 of 78 until no more files are judged
-    assert settle(10, 10, last=False) is True and settle(33, 51, last=False) is True
-    assert settle(16, 24, last=False) is None and settle(39, 78, last=False) is None
-    assert settle(39, 78, last=True) is False and settle(1, 20, last=False) is False
-    assert settle(0, 0, last=False) is None and settle(0, 0, last=True) is False
+    # beyond doubt either way: 10 of 10, 33 of 51 (the studio's first 80 files), 1 of 20;
+    # open at 16 of 24 with 12 and 24 more verdicts to come; against where none are to come
+    assert settle(10, 10, [5]) is True and settle(33, 51, [10]) is True and settle(1, 20, [10]) is False
+    assert settle(16, 24, [12, 24]) is None and settle(39, 78, []) is False and settle(0, 0, []) is False
+    # against for futility: 13 of 32 after 80 files, with 8 to 32 more verdicts expected by the
+    # four looks left, reaches a share above one half beyond doubt with a chance under 5%;
+    # 17 of 33 may still, as may 20 of 36 with 12 to 60 more to come; 39 of 78 with 10 not
+    to_come = verdicts_to_come(32, 80, [*looks(324), 324], 160)
+    assert to_come == [8, 16, 24, 32] and verdicts_to_come(32, 160, [*looks(324), 324], 160) == []
+    assert settle(13, 32, to_come) is False and settle(17, 33, [8, 16, 25, 33]) is None
+    assert settle(20, 36, [12, 24, 36, 48, 60]) is None and settle(39, 78, [10]) is False
+    assert verdicts_to_come(0, 40, [40, 60, 80], 160) == [0, 0] and settle(0, 0, [0, 0]) is False
+
+
+def test_a_model_nearly_indifferent_between_its_answers_stops_early(tmp_path: Path) -> None:
+    """Shown the two answers, the model prefers the choice in two files of five (the requests'
+    areas: 41-50%). By the second look (60 files) a share above one half beyond doubt is out
+    of reach of the verdicts to come (futility): the free answers stay and the other 140
+    files neither choose nor are judged, where before the first 160 were."""
+    folder = _folder(tmp_path / "docs", 200)
+
+    def two_in_five(text: str, options: list[str]) -> int:
+        if len(options) == 2 and int(text.split()[3]) % 5 >= 2:
+            return next(i for i, o in enumerate(options) if o.casefold() == _topic_answer(text).casefold())
+        return _prefers_kind(text, options)
+
+    fake = FakeLLM(label_for=_topic_answer, choose_for=two_in_five, generic_answer=["Invoice", "Letter", "Checklist"])
+    report = _run(folder, tmp_path / "p.corral", BY_KIND, fake).stats["vocabulary"]
+    assert not report["used"] and report["asked"] == report["judged"] == 60  # stopped at the second look
+    assert 0.3 <= report["preferred"] / report["judged"] <= 0.5
+    assert fake.calls.count("assign") == 60 + 2 * 60
 
 
 def test_placeholders_are_no_vocabulary_and_the_free_answers_stay(tmp_path: Path) -> None:
@@ -271,7 +296,7 @@ def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_pa
     for kind, template in TEXTS.items():
         for n in range(4):
             (folder / f"{kind}_{n}.txt").write_text(template.format(n=n))
-    monkeypatch.setattr(stage, "settle", lambda wins, judged, last: True)
+    monkeypatch.setattr(stage, "settle", lambda wins, judged, to_come=(): True)
     monkeypatch.setattr(stage, "CHOSEN_COMMON", 0.0)  # it lists file formats ("image, video, text"), chosen by few
     model = LazyModel("small", lambda: LocalLLM.load(small_model_path, settings=RuntimeSettings(n_ctx=2048, n_threads=2)))
     run = organize(RunRequest(folder, Settings(criterion="type of document", k=3, form_check=False),

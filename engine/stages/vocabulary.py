@@ -19,7 +19,8 @@ Whether the choices are better answers than the free ones is the model's own ver
 a file's choice and its free answer differ (two concepts), the model is shown the file and
 the two names and picks one (the assign stage's constrained choice between two, in both
 orders, since the first named is favoured). The choices stand in only where the model
-prefers them in more than half of such files beyond doubt (``PREFERRED``). Measured
+prefers them in more than half of such files beyond doubt (``PREFERRED``); the files stop
+choosing once that is out of reach (:func:`may_still_prefer`). Measured
 (docs/benchmarks.md, "The model judges its two answers"): the studio's documents by kind,
 where the choices helped (0.608 -> 0.846), preferred in 113 of 153 files; four draws of
 requests by area of life, where they cost 0.04-0.18, in 48%, 50%, 41% and 44%. The earlier
@@ -42,6 +43,7 @@ the rest), whose grouping has the sample's answers only.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -142,7 +144,8 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
         if preferred is None:
             room = JUDGED - judging.done
             verdicts += judge(ctx, [(row, raw.get(row[0], ""), out[row[0]]) for row in batch[:room]], embed, judging)
-            preferred = settle(sum(verdicts), len(verdicts), last=judging.done >= min(JUDGED, len(described)))
+            preferred = settle(sum(verdicts), len(verdicts), verdicts_to_come(
+                len(verdicts), judging.done, [*looks(len(described)), len(described)], min(JUDGED, len(described))))
             if preferred is not None:
                 judging.finish()
         if preferred is False:
@@ -195,16 +198,47 @@ def judge(ctx: StageContext, rows: list[tuple[tuple[int, str, str], str, str]], 
     return [first + second > 1.0 for first, second in zip(for_choice[::2], for_choice[1::2], strict=True)]
 
 
-def settle(wins: int, judged: int, last: bool) -> bool | None:
+def settle(wins: int, judged: int, to_come: Sequence[int] = ()) -> bool | None:
     """Whether the model prefers the choices (``wins`` of ``judged`` verdicts): True where the
     share is above ``PREFERRED`` beyond doubt (its one-sided Clopper-Pearson lower bound at
-    ``CONFIDENCE``), False where it is below it beyond doubt or no more files will be judged
-    (``last``), None while it is open."""
+    ``CONFIDENCE``); False where it is below it beyond doubt, where no more files will be
+    judged (``to_come`` empty: the verdicts expected by each later look), or where the
+    verdicts to come can put it above only by a chance under 1 - ``CONFIDENCE``
+    (:func:`may_still_prefer`); None while it is open."""
     if clearly_above(wins, judged, PREFERRED):
         return True
-    if last or clearly_below(wins, judged, PREFERRED):
+    if not to_come or clearly_below(wins, judged, PREFERRED) or not may_still_prefer(wins, judged, to_come):
         return False
     return None
+
+
+def verdicts_to_come(verdicts: int, judged_files: int, looks_at: Sequence[int], cap: int) -> list[int]:
+    """How many more verdicts each later look will have seen, at the rate so far (``verdicts``
+    from ``judged_files`` files: a file whose two answers are one concept gives none):
+    ``looks_at`` are the numbers of files chosen at each look, of which the first ``cap``
+    are judged. Empty where no more files will be judged."""
+    rate = verdicts / judged_files if judged_files else 0.0
+    return [round(rate * (files - judged_files)) for files in sorted({min(cap, at) for at in looks_at})
+            if files > judged_files]
+
+
+def may_still_prefer(wins: int, judged: int, to_come: Sequence[int]) -> bool:
+    """Whether the verdicts still to come (``to_come``, by each later look) put the share
+    above ``PREFERRED`` beyond doubt at some look with a chance of at least 1 - ``CONFIDENCE``:
+    the chance at each look that its verdicts hold enough for the choice, predicted from the
+    verdicts so far (beta-binomial, from a uniform prior), summed over the looks (at least the
+    chance of any of them). Stopping for futility, as sequential trials do: a model nearly
+    indifferent between its two answers (the requests' areas, 41-50% for the choice) no
+    longer has every file of the first ``JUDGED`` choose and be judged before the free answers
+    stay."""
+    from scipy.stats import betabinom
+
+    chance = 0.0
+    for more in to_come:
+        need = next((w for w in range(more + 1) if clearly_above(wins + w, judged + more, PREFERRED)), None)
+        if need is not None:
+            chance += float(betabinom.sf(need - 1, more, wins + 1, judged - wins + 1))
+    return chance >= 1 - CONFIDENCE
 
 
 def looks(n: int) -> list[int]:
