@@ -296,7 +296,7 @@ def test_a_real_model_chooses_from_its_vocabulary(tmp_path: Path, small_model_pa
     for kind, template in TEXTS.items():
         for n in range(4):
             (folder / f"{kind}_{n}.txt").write_text(template.format(n=n))
-    monkeypatch.setattr(stage, "settle", lambda wins, judged, to_come=(): True)
+    monkeypatch.setattr(stage, "settle", lambda wins, judged, to_come: True)
     monkeypatch.setattr(stage, "CHOSEN_COMMON", 0.0)  # it lists file formats ("image, video, text"), chosen by few
     model = LazyModel("small", lambda: LocalLLM.load(small_model_path, settings=RuntimeSettings(n_ctx=2048, n_threads=2)))
     run = organize(RunRequest(folder, Settings(criterion="type of document", k=3, form_check=False),

@@ -198,7 +198,7 @@ def judge(ctx: StageContext, rows: list[tuple[tuple[int, str, str], str, str]], 
     return [first + second > 1.0 for first, second in zip(for_choice[::2], for_choice[1::2], strict=True)]
 
 
-def settle(wins: int, judged: int, to_come: Sequence[int] = ()) -> bool | None:
+def settle(wins: int, judged: int, to_come: Sequence[int]) -> bool | None:
     """Whether the model prefers the choices (``wins`` of ``judged`` verdicts): True where the
     share is above ``PREFERRED`` beyond doubt (its one-sided Clopper-Pearson lower bound at
     ``CONFIDENCE``); False where it is below it beyond doubt, where no more files will be
