@@ -149,7 +149,7 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
             if preferred is not None:
                 judging.finish()
         if preferred is False:
-            why = "the model prefers the free answers"
+            why = "the model does not prefer the choices"
         elif len(out) < len(described) and clearly_below(
                 sum(name in common for name in out.values()), len(out), CHOSEN_COMMON):
             why = "few choose a common answer"
