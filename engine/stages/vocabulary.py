@@ -130,13 +130,15 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     out: dict[int, str] = {}
     asked = {"items": 0, "calls": 0, "cached": 0, "unsure": 0}
     bar = StageProgress(ctx.progress, "choose", len(described))
-    judging = StageProgress(ctx.progress, "judge", min(JUDGED, len(described)))
+    cap = min(JUDGED, len(described))  # the files judged, at most
+    at = looks(len(described))  # the numbers of files chosen at each look but the last
+    judging = StageProgress(ctx.progress, "judge", cap)
     verdicts: list[bool] = []  # the model's, for the choice, where it differs from the free answer
     preferred: bool | None = None
     why = ""
     order = np.random.default_rng(0).permutation(len(described))  # the early files spread over the folder
     embed = remembered(embed)  # the judge reads the same names again and again
-    for part in np.split(order, looks(len(described))):
+    for part in np.split(order, at):
         batch = [described[i] for i in part]
         chosen = assign_items(ctx, names, batch, shown_as="choose", bar=bar)
         asked = {key: asked[key] + ctx.stats["choose"][key] for key in asked}
@@ -144,8 +146,8 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
         if preferred is None:
             room = JUDGED - judging.done
             verdicts += judge(ctx, [(row, raw.get(row[0], ""), out[row[0]]) for row in batch[:room]], embed, judging)
-            preferred = settle(sum(verdicts), len(verdicts), verdicts_to_come(
-                len(verdicts), judging.done, [*looks(len(described)), len(described)], min(JUDGED, len(described))))
+            to_come = verdicts_to_come(len(verdicts), judging.done, [*at, len(described)], cap)
+            preferred = settle(sum(verdicts), len(verdicts), to_come)
             if preferred is not None:
                 judging.finish()
         if preferred is False:
