@@ -518,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mmproj", metavar="MMPROJ.gguf", help="the VLM's vision projector file")
     p.add_argument("--image-names", action="store_true",
                    help="let file and folder names of photos into their descriptions")
-    p.add_argument("--no-ocr", action="store_true", help="do not read text inside pictures")
+    p.add_argument("--no-ocr", action="store_true", help="do not read text inside pictures or scanned PDFs")
     runtime_args(p)
     p.set_defaults(func=cmd_organize)
 

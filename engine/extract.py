@@ -7,7 +7,9 @@ is really a PDF, a ``.txt`` that is really a database dump):
 * :func:`sniff` looks at the first bytes (and, for ZIP files, the archive directory) and
   says which reader applies: ``pdf``, ``docx``, ``html``, ``text``, ``image`` or none.
 * :func:`extract` runs that reader (pypdf, python-docx, BeautifulSoup, charset-normalizer)
-  and returns normalised text, or raises :class:`Skip` with a reason a user can read.
+  and returns normalised text, or raises :class:`Skip` with a reason a user can read. A PDF
+  without a text layer (a scan) has the pictures of its first pages read by OCR, where the
+  caller gives a reader (``read_picture``: the describers' RapidOCR).
 
 Nothing here touches the project store; :mod:`corral.engine.ingest` decides what to keep.
 """
@@ -21,11 +23,15 @@ import mimetypes
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import filetype
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # pypdf logs a warning for every quirk of every damaged PDF it recovers from ("EOF marker
 # not found", "incorrect startxref"). A scan of a real archive would drown the terminal in
@@ -33,6 +39,8 @@ import filetype
 # An application that configured the "pypdf" logger itself keeps its choice.
 if logging.getLogger("pypdf").level == logging.NOTSET:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+log = logging.getLogger(__name__)
 
 #: How many leading bytes :func:`sniff` needs (``filetype`` looks at up to 8 KiB).
 HEAD_BYTES = 8192
@@ -70,6 +78,17 @@ PDF_MIME = "application/pdf"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HTML_MIME = "text/html"
 
+#: Reads the lines of text in a picture: a scanned page (``describers.ocr.OcrDescriber.read_scan``).
+ReadPicture = Callable[["Image.Image"], list[str]]
+#: A PDF without text: the pictures of at most this many first pages are read, ...
+SCANNED_PAGES = 3
+#: ... stopping once this much text was read (a description keeps the first 800 characters).
+SCANNED_CHARS = 2000
+#: A page's picture smaller than this on a side holds no legible text (a rule, a logo's dot) ...
+MIN_PAGE_PICTURE_SIDE = 64
+#: ... and one larger than this is not decoded (a 600 dpi A4 scan is 35 million pixels).
+MAX_PAGE_PICTURE_PIXELS = 80_000_000
+
 #: A DOCX whose main part unpacks to more than this is refused (ZIP bombs, generated junk).
 MAX_DOCX_XML_BYTES = 256 * 1024 * 1024
 #: HTML is read whole up to this size; beyond it the visible text is cut anyway.
@@ -81,7 +100,9 @@ REASON_BINARY = "binary content, not text"
 REASON_EMPTY = "empty document"
 REASON_EMPTY_FILE = "empty file"
 REASON_ENCRYPTED = "encrypted PDF"
-REASON_NO_PDF_TEXT = "no text in PDF (scanned? OCR comes later)"
+REASON_NO_PDF_TEXT = "no text in PDF, nor any read in its pages' pictures"
+#: Lasting only while scans are not read (:func:`is_lasting`): read once OCR is on.
+REASON_NO_PDF_TEXT_UNREAD = "no text in PDF (a scan? its pages' pictures are read only with OCR on)"
 REASON_TOO_LARGE = "too large"
 _LASTING_PREFIXES = (
     REASON_BINARY,
@@ -104,14 +125,15 @@ class Skip(Exception):
         self.reason = reason
 
 
-def is_lasting(reason: str) -> bool:
+def is_lasting(reason: str, *, reads_scans: bool = False) -> bool:
     """Whether a skip ``reason`` follows from the content alone.
 
-    Such verdicts are reused while size and mtime stay the same, so a folder of scanned
-    PDFs is not parsed again on every scan. Reasons that may go away on their own
-    (permission denied, vanished, unexpected errors) are not lasting and are retried.
+    Such verdicts are reused while size and mtime stay the same, so a folder of damaged or
+    empty files is not parsed again on every scan. Reasons that may go away on their own
+    (permission denied, vanished, unexpected errors) are not lasting and are retried; a scan
+    skipped for want of OCR lasts only while scans are not read (``reads_scans``).
     """
-    return reason.startswith(_LASTING_PREFIXES)
+    return reason.startswith(_LASTING_PREFIXES) or (reason == REASON_NO_PDF_TEXT_UNREAD and not reads_scans)
 
 
 @dataclass(frozen=True)
@@ -303,15 +325,17 @@ def _shorten(message: object, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def extract(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int) -> Extracted:
-    """Read the text of a document whose kind :func:`sniff` decided.
+def extract(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int,
+            read_picture: ReadPicture | None = None) -> Extracted:
+    """Read the text of a document whose kind :func:`sniff` decided (``read_picture``: OCR
+    for a PDF without text, see :func:`extract_pdf`).
 
-    Raises :class:`Skip` when the file holds no usable text (encrypted, scanned, empty,
-    damaged, binary). Unexpected library failures propagate; the caller records them.
+    Raises :class:`Skip` when the file holds no usable text (encrypted, a scan with nothing
+    read, empty, damaged, binary). Unexpected library failures propagate; the caller records them.
     """
     fh.seek(0)
     if sniffed.kind == "pdf":
-        result = extract_pdf(fh, max_chars)
+        result = extract_pdf(fh, max_chars, read_picture)
     elif sniffed.kind == "docx":
         result = extract_docx(fh, max_chars)
     elif sniffed.kind == "html":
@@ -325,11 +349,14 @@ def extract(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int) -> Ex
     return result
 
 
-def extract_pdf(fh: IO[bytes], max_chars: int) -> Extracted:
+def extract_pdf(fh: IO[bytes], max_chars: int, read_picture: ReadPicture | None = None) -> Extracted:
     """Text of every page with pypdf, stopping once ``max_chars`` are collected.
 
     An empty user password is tried first: many PDFs are "encrypted" only to restrict
-    printing and open without one.
+    printing and open without one. A PDF with no text at all is most often a scan (a
+    letter, a receipt, a form through a scanner or a phone app): its first pages' pictures
+    are read by ``read_picture`` (:func:`scanned_text`); without a reader it is skipped,
+    saying so, and read on the first scan that has one.
     """
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
@@ -359,6 +386,11 @@ def extract_pdf(fh: IO[bytes], max_chars: int) -> Extracted:
                 collected += len(page_text) + 2
             if collected > max_chars:
                 break
+        if not parts and read_picture is not None:
+            scanned, meta["pages_read_by_ocr"] = scanned_text(reader, read_picture)
+            if scanned:
+                return Extracted(_cut(scanned, max_chars, meta), f"pypdf {_lib_version('pypdf')} + OCR", meta)
+            raise Skip(REASON_NO_PDF_TEXT)
     except Skip:
         raise
     except FileNotDecryptedError as exc:
@@ -378,8 +410,46 @@ def extract_pdf(fh: IO[bytes], max_chars: int) -> Extracted:
         raise Skip(f"damaged PDF: {_shorten(exc)}") from exc
     text = "\n\n".join(parts)
     if not text:
-        raise Skip(REASON_NO_PDF_TEXT)
+        raise Skip(REASON_NO_PDF_TEXT_UNREAD)
     return Extracted(_cut(text, max_chars, meta), f"pypdf {_lib_version('pypdf')}", meta)
+
+
+def scanned_text(reader: Any, read_picture: ReadPicture) -> tuple[str, int]:
+    """The text ``read_picture`` finds in the pictures of a PDF's first ``SCANNED_PAGES``
+    pages, stopping once ``SCANNED_CHARS`` are read ("" when none), and how many pages it read."""
+    lines: list[str] = []
+    pages = 0
+    for page in reader.pages[:SCANNED_PAGES]:
+        pages += 1
+        for picture in page_pictures(page):
+            lines += read_picture(picture)
+        if sum(len(line) + 1 for line in lines) >= SCANNED_CHARS:
+            break
+    return normalize_text("\n".join(lines)), pages
+
+
+def page_pictures(page: Any) -> Iterator[Image.Image]:
+    """A PDF page's own pictures that may hold text, decoded by pypdf: those between
+    ``MIN_PAGE_PICTURE_SIDE`` and ``MAX_PAGE_PICTURE_PIXELS`` (their size is read before
+    decoding); one pypdf cannot decode (a JBIG2 scan, a broken stream) is passed over."""
+    try:
+        pictures = page["/Resources"]["/XObject"]
+    except (KeyError, TypeError):
+        return
+    for name in list(pictures):
+        picture = pictures[name]
+        if picture.get("/Subtype") != "/Image":
+            continue
+        width, height = int(picture.get("/Width", 0)), int(picture.get("/Height", 0))
+        if min(width, height) < MIN_PAGE_PICTURE_SIDE or width * height > MAX_PAGE_PICTURE_PIXELS:
+            continue
+        try:
+            decoded = page.images[name].image
+        except Exception as exc:  # noqa: BLE001 - many decoders, many errors; the page's other pictures still count
+            log.info("A picture in a PDF could not be decoded: %s", _shorten(exc))
+            continue
+        if decoded is not None:
+            yield decoded
 
 
 def extract_docx(fh: IO[bytes], max_chars: int) -> Extracted:

@@ -237,12 +237,13 @@ def _hash_file(fh: IO[bytes]) -> str:
     return "sha256:" + sha256_file(fh)
 
 
-def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str]) -> _Outcome | None:
+def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str],
+           reads_scans: bool) -> _Outcome | None:
     """The earlier verdict, when size and mtime say the file was not touched since.
 
     ``ok`` documents are only reused while their extract is still stored; skips only when
     their reason follows from the content (``extract.is_lasting``), so transient failures
-    are retried.
+    are retried, and scans skipped without OCR are read once this scan reads scans.
     """
     if known is None or known.status not in ("ok", "skipped"):
         return None
@@ -253,7 +254,7 @@ def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str]) 
             return None
         if known.kind == "document" and known.content_hash not in extract_hashes:
             return None
-    elif not extract.is_lasting(known.reason):
+    elif not extract.is_lasting(known.reason, reads_scans=reads_scans):
         return None
     return _Outcome(
         kind=known.kind or "other",
@@ -267,7 +268,8 @@ def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str]) 
 
 
 def _examine(
-    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int
+    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int,
+    read_picture: extract.ReadPicture | None = None,
 ) -> _Outcome:
     """Open, identify, hash and (when needed) extract one regular file.
 
@@ -275,7 +277,7 @@ def _examine(
     describe the same bytes even if the file is replaced meanwhile.
     """
     assert entry.st is not None
-    reused = _reuse(known, entry.st, extract_hashes)
+    reused = _reuse(known, entry.st, extract_hashes, read_picture is not None)
     if reused is not None:
         return reused
     try:
@@ -300,7 +302,8 @@ def _examine(
         if sniffed.kind == "image" or outcome.content_hash in extract_hashes:
             return outcome
         try:
-            outcome.text = extract.extract(sniffed, fh, size=st.st_size, max_chars=max_text_chars)
+            outcome.text = extract.extract(sniffed, fh, size=st.st_size, max_chars=max_text_chars,
+                                           read_picture=read_picture)
         except extract.Skip as skip:
             outcome.reason = skip.reason
         return outcome
@@ -312,6 +315,7 @@ def scan_folder(
     *,
     include_hidden: bool = False,
     max_text_chars: int = 200_000,
+    read_picture: extract.ReadPicture | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ScanReport:
@@ -321,6 +325,8 @@ def scan_folder(
     text stored once per content hash; items no longer found are marked missing. Each write
     commits at once, so a cancelled or killed scan keeps its work, and items are only
     marked missing after a complete walk (a cancelled scan never "removes" anything).
+    ``read_picture`` reads the pages of PDFs without text (scans) by OCR; without it they are
+    skipped until a scan that has one.
 
     Raises :class:`IngestError` when ``root`` is not a readable folder, and
     :class:`~corral.engine.jobs.Cancelled` when ``cancel`` is triggered.
@@ -352,7 +358,7 @@ def scan_folder(
             continue
         seen.add(path)
         known = known_items.get(path)
-        outcome = _outcome_for(entry, known, extract_hashes, max_text_chars)
+        outcome = _outcome_for(entry, known, extract_hashes, max_text_chars, read_picture)
 
         if outcome.text is not None and outcome.content_hash:
             if outcome.content_hash not in extract_hashes:
@@ -382,7 +388,8 @@ def scan_folder(
 
 
 def _outcome_for(
-    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int
+    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int,
+    read_picture: extract.ReadPicture | None = None,
 ) -> _Outcome:
     """:func:`_examine`, with walk-time verdicts and every per-file failure turned into skips."""
     st = entry.st
@@ -391,7 +398,7 @@ def _outcome_for(
     if entry.reason:
         return _Outcome("other", entry.mime, size, mtime, None, entry.reason)
     try:
-        return _examine(entry, known, extract_hashes, max_text_chars)
+        return _examine(entry, known, extract_hashes, max_text_chars, read_picture)
     except OSError as exc:
         return _Outcome("other", "", size, mtime, None, _file_reason(exc))
     except Exception as exc:  # noqa: BLE001 - one odd file must never end the scan
@@ -417,7 +424,7 @@ def _classify(report: ScanReport, path: str, known: ItemRow | None, outcome: _Ou
         report.images += 1
     if known is None or known.status == "missing":
         report.new.append(path)
-    elif outcome.reused or known.content_hash == outcome.content_hash:
+    elif known.status != "skipped" and (outcome.reused or known.content_hash == outcome.content_hash):
         report.unchanged.append(path)
     else:
         report.changed.append(path)

@@ -23,6 +23,7 @@ from corral.models.runtime import LocalLLM, RuntimeSettings
 from corral.models.store import ModelStore
 
 from . import review
+from .describers.ocr import OcrDescriber
 from .estimate import estimate
 from .estimate import record as record_speed
 from .ingest import ScanReport, scan_folder
@@ -237,8 +238,13 @@ def organize(
             )
         project.set_meta("root", str(folder))
         t0 = time.perf_counter()
-        scan = scan_folder(folder, project, include_hidden=request.include_hidden, progress=progress,
-                           cancel=cancel)
+        ocr = OcrDescriber() if settings.ocr else None  # for scanned PDFs; loads at the first
+        try:
+            scan = scan_folder(folder, project, include_hidden=request.include_hidden,
+                               read_picture=ocr.read_scan if ocr else None, progress=progress, cancel=cancel)
+        finally:
+            if ocr is not None:
+                ocr.close()
         stats: dict[str, Any] = {"seconds": {"scan": time.perf_counter() - t0}}
         lazy = model() if callable(model) and not isinstance(model, LazyModel) else model
         lazy = lazy or model_provider(request.model, request.runtime)

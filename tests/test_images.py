@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from corral.engine import extract as extract_reasons
 from corral.engine.describers import loading, runner
 from corral.engine.describers.base import ImageDescriber
 from corral.engine.describers.loading import ImageSkip, load_image
@@ -216,6 +217,35 @@ def test_ocr_reads_a_rendered_word_and_skips_photos(tmp_path: Path) -> None:
     name = next(iter(cifar_images(tmp_path, {"frog": 1})))
     photo = loading.for_model(load_image(tmp_path / name).image)
     assert ocr.describe(tmp_path / name, photo, "kind") == ""
+
+
+def test_a_scanned_page_is_read_line_by_line_at_full_resolution() -> None:
+    """An A4 page scanned at 200 dpi with long lines of 11 pt print and a block at 20 pt.
+    RapidOCR's own pass over such pages lost the spaces in the large print and whole long
+    lines (docs/benchmarks.md, "Scanned documents"); read_scan reads each line alone."""
+    long_lines = ["This lease is made on November 2, 2023 between the agent for the owner and the",
+                  "tenant, who rents the dwelling with the appliances listed in the move-in report,",
+                  "and agrees to pay the rent on the first day of each month by bank transfer."]
+    large = ["Total due for your services", "please pay within thirty days"]
+    page = Image.new("RGB", (1654, 2339), "white")
+    draw = ImageDraw.Draw(page)
+
+    def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        try:
+            return ImageFont.truetype("DejaVuSans.ttf", size)
+        except OSError:
+            return ImageFont.load_default(size=size)
+
+    for row, line in enumerate(long_lines):
+        draw.text((150, 200 + 50 * row), line, fill="black", font=font(30))
+    for row, line in enumerate(large):
+        draw.text((150, 500 + 90 * row), line, fill="black", font=font(55))
+    read = OcrDescriber(threads=2).read_scan(page)
+    words = [w.strip(",.").lower() for line in long_lines + large for w in line.split()]
+    got = {w.strip(",.").lower() for line in read for w in line.split()}
+    assert sum(w in got for w in words) >= 0.9 * len(words), read
+    assert len(read) == 5  # one reading a line, top to bottom
+    assert read[0].startswith("This lease") and read[-1].lower().startswith("please pay")
 
 
 @pytest.mark.model
@@ -538,3 +568,30 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
                                 tmp_path / "p.corral"), model=again)
     assert rerun.stats["images"]["tags"] == {"computed": 0, "cached": 10, "failed": 0, "seconds": 0.0}
     assert not rerun.model_loaded
+
+
+def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
+    """The run's scan reads a PDF without text by OCR (Settings.ocr, the CLI's --no-ocr):
+    the scan comes out as a document whose description is its print."""
+    from tests.fakes import FakeLLM
+    from tests.test_ingest import scanned_pdf
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(scanned_pdf([["INVOICE 2291", "Total due 175.00"]]))
+    (folder / "note.txt").write_text("Shopping list: eggs, flour, lemons.", encoding="utf-8")
+    (folder / "letter.txt").write_text("Dear Sam, thank you for the tickets. Best, Ana", encoding="utf-8")
+    fake = LazyModel("fake", lambda: FakeLLM())
+
+    off = organize(RunRequest(folder, Settings(criterion="kind", k=2, method="llm", ocr=False),
+                              tmp_path / "off.corral"), model=fake)
+    assert ("scan.pdf", extract_reasons.REASON_NO_PDF_TEXT_UNREAD) in off.scan.skipped
+    assert sum(g.size for g in off.groups) == 2
+
+    on = organize(RunRequest(folder, Settings(criterion="kind", k=2, method="llm"), tmp_path / "on.corral"),
+                  model=fake)
+    assert not on.scan.skipped and sum(g.size for g in on.groups) == 3
+    with Project.open(tmp_path / "on.corral") as project:
+        scan = next(item for item in project.items("ok") if item.path == "scan.pdf")
+        stored = project.get_extract(scan.content_hash)
+        assert stored is not None and "2291" in stored["text"]

@@ -155,7 +155,7 @@ SKIPPED = {
     "binary.txt": extract.REASON_BINARY,
     "empty.txt": extract.REASON_EMPTY,
     "locked.pdf": extract.REASON_ENCRYPTED,
-    "blank.pdf": extract.REASON_NO_PDF_TEXT,
+    "blank.pdf": extract.REASON_NO_PDF_TEXT_UNREAD,  # no OCR reader given
     "bundle.zip": "not a document or image (application/zip)",
     "link.txt": ingest.REASON_SYMLINK,
     "sub/loop": ingest.REASON_SYMLINK_DIR,
@@ -435,3 +435,93 @@ def test_project_file_inside_the_folder_is_not_scanned(tmp_path: Path) -> None:
         report = scan_folder(root, proj)
         assert isinstance(report, ScanReport)
         assert report.new == ["a.txt"] and report.skipped == []
+
+
+# -- scanned PDFs: no text layer, the pages' pictures read by OCR --------------------------
+
+
+def scanned_pdf(pages: list[list[str]], size: tuple[int, int] = (1240, 1754)) -> bytes:
+    """A PDF as a scanner or a phone app writes one: each page one picture (here rendered
+    print at about 150 dpi, JPEG-compressed), no text layer."""
+    from PIL import ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 28)
+    except OSError:
+        font = ImageFont.load_default(size=28)
+    pictures = []
+    for lines in pages:
+        page = Image.new("RGB", size, "white")
+        draw = ImageDraw.Draw(page)
+        for row, line in enumerate(lines):
+            draw.text((120, 150 + 60 * row), line, fill="black", font=font)
+        pictures.append(page)
+    out = io.BytesIO()
+    pictures[0].save(out, format="PDF", save_all=True, append_images=pictures[1:], resolution=150)
+    return out.getvalue()
+
+
+def test_a_scanned_pdf_is_read_by_ocr_and_skipped_without_it(tmp_path: Path, project: Project) -> None:
+    from corral.engine.describers.ocr import OcrDescriber
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "invoice.pdf").write_bytes(scanned_pdf([["ACME PLUMBING LTD", "INVOICE 2291", "Total due 175.00"],
+                                                      ["Thank you for your business"]]))
+    (folder / "blank.pdf").write_bytes(pdf_bytes(None))  # no text and no picture
+    report = scan_folder(folder, project)  # OCR off: skipped, saying so, and not remembered
+    assert dict(report.skipped) == {"invoice.pdf": extract.REASON_NO_PDF_TEXT_UNREAD,
+                                    "blank.pdf": extract.REASON_NO_PDF_TEXT_UNREAD}
+    assert extract.is_lasting(extract.REASON_NO_PDF_TEXT_UNREAD)  # while scans are not read
+    assert not extract.is_lasting(extract.REASON_NO_PDF_TEXT_UNREAD, reads_scans=True)
+
+    ocr = OcrDescriber(threads=1)
+    report = scan_folder(folder, project, read_picture=ocr.read_scan)
+    assert report.changed == ["invoice.pdf"]  # read this time, though the file did not change
+    assert dict(report.skipped) == {"blank.pdf": extract.REASON_NO_PDF_TEXT}
+    assert extract.is_lasting(extract.REASON_NO_PDF_TEXT)
+    item = items_by_path(project)["invoice.pdf"]
+    assert item.status == "ok" and item.kind == "document"
+    stored = project.get_extract(item.content_hash)
+    assert stored is not None and stored["extractor"].endswith("+ OCR")
+    text = stored["text"].upper().replace(" ", "")
+    assert "INVOICE2291" in text and "175.00" in text and "THANKYOU" in text  # both pages
+    assert stored["meta"]["pages_read_by_ocr"] == 2
+
+
+def test_scanned_pages_read_are_bounded_and_tiny_pictures_passed_over(tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def reader(picture: Image.Image) -> list[str]:
+        seen.append(picture.size)
+        return [f"page {len(seen)}"]
+
+    five = scanned_pdf([[f"page {i}"] for i in range(5)], size=(400, 560))
+    got = extract.extract_pdf(io.BytesIO(five), 10_000, reader)
+    assert len(seen) == extract.SCANNED_PAGES and got.text == "page 1\npage 2\npage 3"
+    assert got.meta["pages_read_by_ocr"] == extract.SCANNED_PAGES
+
+    seen.clear()
+    long_lines = [["x" * 1000]] * 4  # the first two pages already hold SCANNED_CHARS
+    extract.extract_pdf(io.BytesIO(scanned_pdf(long_lines, size=(400, 560))), 10_000, lambda p: ["x" * 1000])
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), "white").save(out, format="PDF")  # a speck, not a page
+    with pytest.raises(extract.Skip) as skip:
+        extract.extract_pdf(io.BytesIO(out.getvalue()), 10_000, reader)
+    assert skip.value.reason == extract.REASON_NO_PDF_TEXT and not seen
+
+
+def test_ocr_that_cannot_run_skips_the_scan_saying_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from corral.engine.describers.base import DescriberUnavailable
+    from corral.engine.describers.ocr import OcrDescriber
+
+    ocr = OcrDescriber()
+
+    def missing() -> None:
+        raise DescriberUnavailable("OCR is off: rapidocr-onnxruntime is not installed.")
+
+    monkeypatch.setattr(ocr, "_load", missing)
+    with pytest.raises(extract.Skip) as skip:
+        extract.extract_pdf(io.BytesIO(scanned_pdf([["INVOICE"]])), 10_000, ocr.read_scan)
+    assert "rapidocr-onnxruntime is not installed" in skip.value.reason
+    assert not extract.is_lasting(skip.value.reason)

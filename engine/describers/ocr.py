@@ -8,6 +8,16 @@ photos hold none, so OCR runs in two steps: the text *detector* alone looks at a
 shrunk to :data:`GATE_SIDE` pixels (~0.15-0.25 s), and only when it finds a text region
 does the full pass (detection at :data:`READ_SIDE` plus recognition) run. The gate can miss
 very small text in large photos; documents, screenshots and signs pass it.
+
+Scanned PDFs (no text layer) are read here too, at scan time (:meth:`OcrDescriber.read_scan`,
+engine/extract.py), without the gate (a page shrunk to its size loses the print) and with
+each line recognised alone: the detector finds the lines on a copy shrunk to ``READ_SIDE``,
+and each line is cut from the page at its full resolution and scaled to the recogniser's
+height. RapidOCR's own pass recognises the lines cut from the shrunk copy: on rendered A4
+pages it ran the words together at some sizes of the print (10-17% of the words kept at
+14-20 pt, "Totaldueforyourservices") and gave empty readings for some long lines; line by
+line it kept 98-100% of the words at 8-16 pt and 82% at 20 pt, in 0.8-1.4 s a page on 2
+cores (docs/benchmarks.md, "Scanned documents").
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..extract import Skip
 from .base import DescriberUnavailable, ImageDescriber
 
 log = logging.getLogger(__name__)
@@ -30,6 +41,8 @@ READ_SIDE = 960
 MAX_CHARS = 300
 MIN_SCORE = 0.6  # recognition confidence below which a line is dropped as noise
 MIN_SIDE = 24  # pictures smaller than this on either side cannot hold legible text
+SCAN_LINE_HEIGHT = 48  # a scanned page's line is scaled to this height (PP-OCRv4's recogniser's) to be read
+MIN_LINE_HEIGHT = 4  # a detected box lower than this on the page holds no line of text
 
 
 def _shrunk(image: Image.Image, side: int) -> np.ndarray:
@@ -110,6 +123,33 @@ class OcrDescriber(ImageDescriber):
             text, score = str(entry[1]).strip(), float(entry[2])
             if text and score >= MIN_SCORE:
                 lines.append(text)
+        return lines
+
+    def read_scan(self, page: Image.Image) -> list[str]:
+        """The lines on a scanned page (``extract.ReadPicture``), top to bottom: found on a
+        copy shrunk to ``READ_SIDE``, each then cut from ``page`` at its full resolution and
+        recognised alone. Raises ``extract.Skip`` where OCR cannot run, so the PDF is
+        skipped saying why."""
+        try:
+            engine = self._load()
+        except DescriberUnavailable as exc:
+            raise Skip(f"no text in PDF, and its pages' pictures cannot be read: {exc}") from exc
+        page = page.convert("RGB")
+        lines = []
+        with self._lock:
+            small = _shrunk(page, READ_SIDE)
+            boxes, _ = engine(small, use_cls=False, use_rec=False)
+            scale = page.height / small.shape[0]
+            for box in boxes or []:
+                corners = np.asarray(box, dtype=float) * scale
+                (left, top), (right, bottom) = corners.min(axis=0), corners.max(axis=0)
+                if bottom - top < MIN_LINE_HEIGHT:
+                    continue
+                line = page.crop((max(0, int(left)), max(0, int(top)), int(right) + 1, int(bottom) + 1))
+                line = line.resize((max(1, round(line.width * SCAN_LINE_HEIGHT / line.height)), SCAN_LINE_HEIGHT))
+                result, _ = engine(np.asarray(line)[:, :, ::-1], use_det=False, use_cls=False, use_rec=True)
+                if result and str(result[0][0]).strip() and float(result[0][1]) >= MIN_SCORE:
+                    lines.append(str(result[0][0]).strip())
         return lines
 
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:

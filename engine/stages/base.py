@@ -124,7 +124,7 @@ class Settings:
     vlm_model: str | None = None
     vlm_mmproj: str | None = None
     image_names: bool = False  # put file and folder names into image descriptions
-    ocr: bool = True  # read text inside pictures (only when a quick check finds some)
+    ocr: bool = True  # read text inside pictures (only when a quick check finds some) and scanned PDFs
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
