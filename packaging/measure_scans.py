@@ -1,0 +1,158 @@
+"""Scanned copies of the Quick start's sample folder: OCR at scan time, then the real run.
+
+Usage: .venv/bin/python packaging/measure_scans.py [WORKDIR] [--k 5]
+       .venv/bin/python packaging/measure_scans.py --dataset SET.jsonl OUT.jsonl
+
+Each of the 18 sample documents (resources/samples/documents) is read as Corral reads it, then
+printed onto A4 pages as a scanner or a phone app would save them: 150 dpi, 11 pt, a faint
+grey cast and speckle, JPEG inside a PDF with no text layer. The copies keep the folder's
+layout (``name.ext`` becomes ``name.ext.pdf``). Then ``organize`` runs on them with the
+default model and the Quick start's criterion and K, as ``corral organize`` would. Prints
+the seconds of the scan (the OCR), how much of each document's text the OCR gave back
+(letters and digits, in order: difflib's ratio), and how many documents land with their
+kind (packaging/samples_truth.json; each group counted under its most common kind), beside
+the same run on the text originals (docs/benchmarks.md, "Scanned documents").
+
+With ``--dataset``, a two-criteria bench set's documents are printed and scanned the same
+way and read back by the OCR that a folder's scan uses; OUT.jsonl holds what it read, with
+the same labels (and SET.criteria.json is copied beside it), for ``corral bench OUT.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import json
+import random
+import re
+import shutil
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from corral.engine import extract
+from corral.engine.pipeline import models_for, organize
+from corral.engine.request import build_request
+from corral.engine.store import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "resources" / "samples" / "documents"
+TRUTH = json.loads((ROOT / "packaging" / "samples_truth.json").read_text(encoding="utf-8"))
+CRITERION = "what kind of document is this"
+DPI = 150
+PAGE = (int(8.27 * DPI), int(11.69 * DPI))
+
+
+def read_text(path: Path) -> str:
+    with path.open("rb") as fh:
+        sniffed = extract.sniff(fh.read(extract.HEAD_BYTES), path.name, fh)
+        return extract.extract(sniffed, fh, size=path.stat().st_size, max_chars=20_000).text
+
+
+def scanned(text: str, rng: random.Random) -> bytes:
+    """``text`` printed on A4 pages and scanned: one JPEG picture a page, no text layer."""
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", round(11 / 72 * DPI))
+    except OSError:
+        font = ImageFont.load_default(size=round(11 / 72 * DPI))
+    lines = [row for para in text.split("\n") for row in (textwrap.wrap(para, 80) or [""])]
+    per_page = (PAGE[1] - 2 * DPI) // round(DPI * 0.25)
+    pages = []
+    for start in range(0, max(1, len(lines)), per_page):
+        page = Image.new("L", PAGE, 255)
+        draw = ImageDraw.Draw(page)
+        for row, line in enumerate(lines[start:start + per_page]):
+            draw.text((DPI, DPI + row * round(DPI * 0.25)), line, fill=rng.randint(0, 40), font=font)
+        noise = Image.effect_noise(PAGE, 12).point(lambda v: 255 if v > 40 else 200)  # speckle
+        page = Image.composite(page, noise, page.point(lambda v: 255 if v < 128 else 0))
+        pages.append(page.filter(ImageFilter.GaussianBlur(0.4)).point(lambda v: int(v * 0.94)).convert("RGB"))
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI, quality=80)
+    return out.getvalue()
+
+
+def kinds_right(groups: list, truth: dict[str, str]) -> int:
+    """Documents in a group whose most common true kind is theirs."""
+    right = 0
+    for group in groups:
+        kinds = Counter(truth[m.path] for m in group.members if m.path in truth)
+        right += kinds.most_common(1)[0][1] if kinds else 0
+    return right
+
+
+def run(folder: Path, project: Path, k: int, truth: dict[str, str]) -> tuple[int, float, float, int]:
+    request = build_request(folder, criterion=CRITERION, k=k, project_path=project)
+    model, embedder = models_for(request)
+    started = time.perf_counter()
+    result = organize(request, model=model, embedder=embedder)
+    return (kinds_right(result.groups, truth), result.stats["seconds"]["scan"], time.perf_counter() - started,
+            sum(g.size for g in result.groups))
+
+
+def scan_dataset(source: Path, target: Path) -> None:
+    """``source``'s documents scanned and read back by OCR into ``target``, labels kept."""
+    from corral.engine.describers.ocr import OcrDescriber
+
+    ocr, rng = OcrDescriber(), random.Random(0)
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    started, ratios = time.perf_counter(), []
+    with target.open("w", encoding="utf-8") as out:
+        for row in rows:
+            read = extract.extract_pdf(io.BytesIO(scanned(row["input"], rng)), 20_000, ocr.read_scan).text
+            ratios.append(difflib.SequenceMatcher(None, squeeze(row["input"])[:2000], squeeze(read)[:2000]).ratio())
+            out.write(json.dumps({**row, "input": read}, ensure_ascii=False) + "\n")
+    shutil.copy(source.with_suffix(".criteria.json"), target.with_suffix(".criteria.json"))
+    print(f"{len(rows)} documents scanned and read in {time.perf_counter() - started:.0f} s; text given back "
+          f"{min(ratios):.2f}-{max(ratios):.2f} (mean {sum(ratios) / len(ratios):.3f})")
+
+
+def squeeze(text: str) -> str:
+    """Letters and digits only, lower case: what OCR is compared on."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workdir", nargs="?", default="/tmp/corral-scans")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--dataset", nargs=2, type=Path, metavar=("SET.jsonl", "OUT.jsonl"))
+    args = parser.parse_args()
+    if args.dataset:
+        scan_dataset(*args.dataset)
+        return
+    work = Path(args.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    folder = work / "scans"
+    rng = random.Random(0)
+    texts = {}
+    for rel in sorted(TRUTH):
+        texts[rel] = read_text(SAMPLES / rel)
+        target = folder / f"{rel}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(scanned(texts[rel], rng))
+    scan_truth = {f"{rel}.pdf": kind for rel, kind in TRUTH.items()}
+    right, scan_s, total_s, grouped = run(folder, work / "scans.corral", args.k, scan_truth)
+    with Project.open(work / "scans.corral") as project:
+        items = {item.path: item for item in project.items("ok")}
+        ratios, pages = [], 0
+        for rel, text in texts.items():
+            item = items.get(f"{rel}.pdf")
+            stored = project.get_extract(item.content_hash) if item else None
+            if stored is None:
+                print(f"  not read: {rel}")
+                continue
+            pages += stored["meta"].get("pages_read_by_ocr", 0)
+            ratios.append(difflib.SequenceMatcher(None, squeeze(text)[:2000], squeeze(stored["text"])[:2000]).ratio())
+    print(f"scans: {grouped} of {len(TRUTH)} grouped, {right} with their kind; scan (OCR) {scan_s:.1f} s for "
+          f"{pages} pages; text given back {min(ratios):.2f}-{max(ratios):.2f} (mean {sum(ratios) / len(ratios):.2f}); "
+          f"run {total_s:.0f} s")
+    right, _, total_s, grouped = run(SAMPLES, work / "text.corral", args.k, TRUTH)
+    print(f"originals: {grouped} of {len(TRUTH)} grouped, {right} with their kind; run {total_s:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
