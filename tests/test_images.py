@@ -223,7 +223,8 @@ def test_a_scanned_page_is_read_line_by_line_at_full_resolution() -> None:
     """An A4 page scanned at 200 dpi, 3 degrees askew, with long lines of 11 pt print and a
     block at 20 pt. RapidOCR's own pass over such pages lost the spaces in the large print
     (docs/benchmarks.md, "Scanned documents"), and cutting each line's upright rectangle
-    lost the skewed lines; read_scan reads each line alone, straightened."""
+    lost the skewed lines; read_scan reads each line alone, straightened, and turns a page
+    round whose lines read better upside down."""
     long_lines = ["This lease is made on November 2, 2023 between the agent for the owner and the",
                   "tenant, who rents the dwelling with the appliances listed in the move-in report,",
                   "and agrees to pay the rent on the first day of each month by bank transfer."]
@@ -247,6 +248,8 @@ def test_a_scanned_page_is_read_line_by_line_at_full_resolution() -> None:
     assert sum(w in got for w in words) >= 0.9 * len(words), read
     assert len(read) == 5  # one reading a line, top to bottom
     assert read[0].startswith("This lease") and read[-1].lower().startswith("please pay")
+    # a page fed into the scanner upside down reads the same
+    assert OcrDescriber(threads=2).read_scan(page.rotate(183, expand=True, fillcolor="white")) == read
 
 
 @pytest.mark.model

@@ -17,7 +17,8 @@ height. RapidOCR's own pass recognises the lines cut from the shrunk copy: on re
 pages it ran the words together at some sizes of the print (3-23% of the words kept at
 14-20 pt, "Totaldueforyourservices") and gave empty readings for some long lines; line by
 line it kept 98-100% of the words at 8-16 pt, skewed up to 5 degrees too, and 82% at 20 pt,
-in 0.8-1.6 s a page on 2 cores (docs/benchmarks.md, "Scanned documents").
+in 0.9-1.7 s a page on 2 cores (docs/benchmarks.md, "Scanned documents"). A page's first
+lines are read both ways up, so a page scanned upside down is turned round.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ MIN_SCORE = 0.6  # recognition confidence below which a line is dropped as noise
 MIN_SIDE = 24  # pictures smaller than this on either side cannot hold legible text
 SCAN_LINE_HEIGHT = 48  # a scanned page's line is scaled to this height (PP-OCRv4's recogniser's) to be read
 MIN_LINE_HEIGHT = 4  # a detected box lower than this on the page holds no line of text
+# A page's first lines are also read upside down; where that reads them with more confidence
+# the page is turned round (upright lines: 0.96-1.00 read the right way, 0.28-0.74 the other)
+ORIENTATION_LINES = 5
 
 
 def _shrunk(image: Image.Image, side: int) -> np.ndarray:
@@ -70,6 +74,31 @@ def _import_rapidocr() -> Any:
             else:
                 os.environ[key] = value
     return RapidOCR
+
+
+def _page_lines(engine: Any, page: Image.Image) -> list[np.ndarray]:
+    """A page's lines of text, top to bottom, as pictures ``SCAN_LINE_HEIGHT`` high (BGR):
+    found on a copy shrunk to ``READ_SIDE``, cut from ``page`` at its full resolution along
+    their boxes, straightened."""
+    small = _shrunk(page, READ_SIDE)
+    boxes, _ = engine(small, use_cls=False, use_rec=False)
+    if not boxes:
+        return []
+    full = np.asarray(page.convert("RGB"))[:, :, ::-1]
+    corners = np.asarray(boxes, dtype=np.float32) * (full.shape[0] / small.shape[0])
+    lines = []
+    for line in engine.get_crop_img_list(full, list(corners)):
+        height, width = line.shape[:2]
+        if height >= MIN_LINE_HEIGHT:
+            size = (max(1, round(width * SCAN_LINE_HEIGHT / height)), SCAN_LINE_HEIGHT)
+            lines.append(np.asarray(Image.fromarray(line).resize(size)))
+    return lines
+
+
+def _recognise(engine: Any, line: np.ndarray) -> tuple[str, float]:
+    """One line's text and the recogniser's confidence in it."""
+    result, _ = engine(line, use_det=False, use_cls=False, use_rec=True)
+    return (str(result[0][0]).strip(), float(result[0][1])) if result else ("", 0.0)
 
 
 class OcrDescriber(ImageDescriber):
@@ -129,31 +158,21 @@ class OcrDescriber(ImageDescriber):
         """The lines on a scanned page (``extract.ReadPicture``), top to bottom: found on a
         copy shrunk to ``READ_SIDE``, each then cut from ``page`` at its full resolution along
         its box (straightened: on a page skewed by 3 degrees, cutting the upright rectangle
-        around each line read none of its words) and recognised alone. Raises
+        around each line read none of its words) and recognised alone. A page whose first
+        lines read better upside down (``ORIENTATION_LINES``) is turned round first. Raises
         ``extract.Skip`` where OCR cannot run, so the PDF is skipped saying why."""
         try:
             engine = self._load()
         except DescriberUnavailable as exc:
             raise Skip(f"no text in PDF, and its pages' pictures cannot be read: {exc}") from exc
-        lines = []
         with self._lock:
-            small = _shrunk(page, READ_SIDE)
-            boxes, _ = engine(small, use_cls=False, use_rec=False)
-            if not boxes:
-                return []
-            full = np.asarray(page.convert("RGB"))[:, :, ::-1]
-            corners = np.asarray(boxes, dtype=np.float32) * (full.shape[0] / small.shape[0])
-            # each line straightened along its own box (a scan is often a little skewed)
-            for line in engine.get_crop_img_list(full, list(corners)):
-                height, width = line.shape[:2]
-                if height < MIN_LINE_HEIGHT:
-                    continue
-                scaled = np.asarray(Image.fromarray(line).resize(
-                    (max(1, round(width * SCAN_LINE_HEIGHT / height)), SCAN_LINE_HEIGHT)))
-                result, _ = engine(scaled, use_det=False, use_cls=False, use_rec=True)
-                if result and str(result[0][0]).strip() and float(result[0][1]) >= MIN_SCORE:
-                    lines.append(str(result[0][0]).strip())
-        return lines
+            lines = _page_lines(engine, page)
+            readings = [_recognise(engine, line) for line in lines]
+            upright = [score for _, score in readings[:ORIENTATION_LINES]]
+            turned = [_recognise(engine, np.ascontiguousarray(line[::-1, ::-1]))[1] for line in lines[:ORIENTATION_LINES]]
+            if turned and np.mean(turned) > np.mean(upright):
+                readings = [_recognise(engine, line) for line in _page_lines(engine, page.rotate(180))]
+        return [text for text, score in readings if text and score >= MIN_SCORE]
 
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
         if not self.has_text(image):
