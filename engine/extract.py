@@ -104,7 +104,9 @@ REASON_NO_PDF_TEXT = "no text in PDF, nor any read in its pages' pictures"
 #: Lasting only while scans are not read (:func:`is_lasting`): read once OCR is on.
 REASON_NO_PDF_TEXT_UNREAD = "no text in PDF (a scan? its pages' pictures are read only with OCR on)"
 REASON_TOO_LARGE = "too large"
+REASON_MISNAMED = "named as"  # ... "a PDF but is not one inside (damaged, or another kind of file)"
 _LASTING_PREFIXES = (
+    REASON_MISNAMED,
     REASON_BINARY,
     REASON_EMPTY,
     REASON_EMPTY_FILE,
@@ -215,7 +217,11 @@ def sniff(head: bytes, name: str, fh: IO[bytes]) -> Sniffed:
         return Sniffed("text", TEXT_MIMES.get(suffix, "text/plain"))
     if not head:
         return Sniffed(None, "application/octet-stream", REASON_EMPTY_FILE)
-    mime = guessed_mime or _mime_from_name(name)
+    named = _mime_from_name(name)
+    mime = guessed_mime or named
+    if named_as := {PDF_MIME: "a PDF", DOCX_MIME: "a Word document"}.get(named, "a picture" if named in IMAGE_MIMES else ""):
+        inside = f"holds {guessed_mime}" if guessed_mime else "is not one inside"
+        return Sniffed(None, mime, f"{REASON_MISNAMED} {named_as} but {inside} (damaged, or another kind of file)")
     return Sniffed(None, mime, f"not a document or image ({mime})")
 
 

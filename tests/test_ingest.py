@@ -525,3 +525,22 @@ def test_ocr_that_cannot_run_skips_the_scan_saying_why(monkeypatch: pytest.Monke
         extract.extract_pdf(io.BytesIO(scanned_pdf([["INVOICE"]])), 10_000, ocr.read_scan)
     assert "rapidocr-onnxruntime is not installed" in skip.value.reason
     assert not extract.is_lasting(skip.value.reason)
+
+
+def test_a_file_named_as_a_document_or_picture_that_is_not_one_says_so(tmp_path: Path, project: Project) -> None:
+    folder = tmp_path / "misnamed"
+    folder.mkdir()
+    (folder / "junk.pdf").write_bytes(b"\x13\x88 not a pdf " * 50)
+    (folder / "fake.jpg").write_bytes(bytes(range(1, 200)) * 5)
+    with zipfile.ZipFile(folder / "broken.docx", "w") as archive:
+        archive.writestr("notes.txt", "a zip, not a Word document")
+    (folder / "archive.zip").write_bytes((folder / "broken.docx").read_bytes())
+    report = scan_folder(folder, project)
+    damaged = "(damaged, or another kind of file)"
+    assert dict(report.skipped) == {
+        "junk.pdf": f"named as a PDF but is not one inside {damaged}",
+        "fake.jpg": f"named as a picture but is not one inside {damaged}",
+        "broken.docx": f"named as a Word document but holds application/zip {damaged}",
+        "archive.zip": "not a document or image (application/zip)",
+    }
+    assert all(extract.is_lasting(reason) for _, reason in report.skipped)
