@@ -238,7 +238,7 @@ def organize(
             )
         project.set_meta("root", str(folder))
         t0 = time.perf_counter()
-        ocr = OcrDescriber() if settings.ocr else None  # for scanned PDFs; loads at the first
+        ocr = OcrDescriber() if settings.ocr else None  # scanned PDFs; RapidOCR loads at the first one
         try:
             scan = scan_folder(folder, project, include_hidden=request.include_hidden,
                                read_picture=ocr.read_scan if ocr else None, progress=progress, cancel=cancel)
