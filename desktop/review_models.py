@@ -209,7 +209,7 @@ class MembersModel(_RowsTable):
         self._rows = [] if self.group_idx is None else self.session.shown_members(self.group_idx)
         self._rows_of_hash = {}
         for row, member in enumerate(self._rows):
-            if member.kind == "image" and member.content_hash:
+            if member.is_picture and member.content_hash:
                 self._rows_of_hash.setdefault(member.content_hash, []).append(row)
         self.endResetModel()
 
@@ -219,7 +219,7 @@ class MembersModel(_RowsTable):
     def picture(self, member: Member) -> QIcon:
         """The member's thumbnail; made in the background the first time (blank meanwhile)."""
         root = self.session.root
-        if member.kind == "image" and member.content_hash and root is not None:
+        if member.is_picture and member.content_hash and root is not None:
             icon = self.thumbs.icon(member.content_hash, root / member.path)
             if icon is not None:
                 return icon

@@ -175,7 +175,8 @@ def cmd_organize(args: argparse.Namespace) -> int:
     scan = result.scan
     print(
         f"Scanned {folder}: {len(scan.new)} new, {len(scan.changed)} changed, "
-        f"{len(scan.unchanged)} unchanged, {len(scan.removed)} removed, {len(scan.skipped)} skipped."
+        f"{len(scan.unchanged)} unchanged, {len(scan.removed)} removed, {len(scan.skipped)} skipped"
+        + (f"; {scan.pages} pictures of pages read as documents." if scan.pages else ".")
     )
     placed = result.stats.get("placed")
     if placed and not placed["new"] and not placed["removed"]:

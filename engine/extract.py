@@ -88,6 +88,16 @@ SCANNED_CHARS = 2000
 MIN_PAGE_PICTURE_SIDE = 64
 #: ... and one larger than this is not decoded (a 600 dpi A4 scan is 35 million pixels).
 MAX_PAGE_PICTURE_PIXELS = 80_000_000
+#: A picture file (a page photographed or scanned to JPEG) is read as a page only when its
+#: shorter side has this many pixels (an A4 page at 75 dpi: smaller print cannot be read) ...
+PAGE_MIN_SIDE = 600
+#: ... and this share of a small copy is paper: bright and nearly grey (a page on a table
+#: in a phone photo covers half of it or more; most photos have far less) ...
+PAGE_PAPER_SHARE = 0.45
+#: ... and OCR then reads at least this many lines and characters on it (a sign, a label or
+#: a ticket has fewer: it stays a picture).
+PAGE_MIN_LINES = 6
+PAGE_MIN_CHARS = 150
 
 #: A DOCX whose main part unpacks to more than this is refused (ZIP bombs, generated junk).
 MAX_DOCX_XML_BYTES = 256 * 1024 * 1024
@@ -432,6 +442,55 @@ def scanned_text(reader: Any, read_picture: ReadPicture) -> tuple[str, int]:
         if sum(len(line) + 1 for line in lines) >= SCANNED_CHARS:
             break
     return normalize_text("\n".join(lines)), pages
+
+
+def paper_share(image: Image.Image) -> float:
+    """The share of a small copy of ``image`` that looks like paper: bright (the brightest
+    channel above 0.6) and nearly grey (saturation below 0.2), the ground of a printed page
+    whether white, cream or scanned grey."""
+    import numpy as np
+
+    small = image.convert("RGB")
+    small.thumbnail((128, 128))
+    rgb = np.asarray(small, dtype=np.float32) / 255.0
+    high, low = rgb.max(axis=2), rgb.min(axis=2)
+    saturation = (high - low) / np.maximum(high, 1e-6)
+    return float(((high > 0.6) & (saturation < 0.2)).mean())
+
+
+def read_page_picture(fh: IO[bytes], read_picture: ReadPicture) -> Extracted | None:
+    """The text of a picture file that is a page (a letter, a receipt or a form scanned or
+    photographed to JPEG/PNG), or None for a picture that is not one or cannot be read.
+
+    Such a picture is grouped as the document it shows, not by its look (a page's look is
+    the same whatever the page says: docs/benchmarks.md, "Scanned documents"). Only a large
+    picture, mostly paper (:func:`paper_share`, read from a copy decoded at reduced size),
+    is read by OCR; it is a page where ``read_picture`` finds ``PAGE_MIN_LINES`` lines and
+    ``PAGE_MIN_CHARS`` characters. Camera rotation (EXIF orientation) is applied first."""
+    from PIL import Image, ImageOps
+
+    try:
+        fh.seek(0)
+        with Image.open(fh) as image:
+            width, height = image.size
+            if min(width, height) < PAGE_MIN_SIDE or width * height > MAX_PAGE_PICTURE_PIXELS:
+                return None
+            image.draft("RGB", (256, 256))  # JPEG: decoded at 1/8 size, a few milliseconds
+            if paper_share(image) < PAGE_PAPER_SHARE:
+                return None
+        fh.seek(0)
+        with Image.open(fh) as image:
+            page = ImageOps.exif_transpose(image).convert("RGB")
+        lines = read_picture(page)
+    except Skip:  # OCR cannot run: the picture stays a picture
+        return None
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
+        log.info("A picture could not be checked for a page: %s", _shorten(exc))
+        return None
+    text = normalize_text("\n".join(lines))
+    if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS:
+        return None
+    return Extracted(text, "OCR of a picture of a page", {"picture": True, "lines": len(lines)})
 
 
 def page_pictures(page: Any) -> Iterator[Image.Image]:

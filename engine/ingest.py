@@ -57,6 +57,10 @@ REASON_VANISHED = "vanished during scan"
 REASON_NOT_REGULAR = "not a regular file"
 REASON_NAME_CLASH = "its name reads the same as another file's once made printable"
 
+#: Project setting: "1" once every picture in the project was examined by a scan that reads
+#: pictures of pages (OCR on), "0" after a scan without OCR examined one.
+PAGES_CHECKED = "scan.pictures_checked_for_pages"
+
 _OPEN_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NOFOLLOW", 0)  # a file swapped for a symlink after listing
@@ -76,8 +80,9 @@ class ScanReport:
     Every path seen lands in exactly one of ``new``, ``changed``, ``unchanged`` (items with
     status ``ok``, by content compared with the previous scan) or ``skipped`` (with the
     reason). ``removed`` lists items known before and not found now (now ``missing``).
-    ``documents`` and ``images`` count the ``ok`` items of each kind; ``hidden`` counts
-    hidden and system entries left out (not stored).
+    ``documents`` and ``images`` count the ``ok`` items of each kind (``pages``: the
+    documents that are pictures of pages); ``hidden`` counts hidden and system entries left
+    out (not stored).
     """
 
     root: Path
@@ -88,6 +93,7 @@ class ScanReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     documents: int = 0
     images: int = 0
+    pages: int = 0
     hidden: int = 0
 
     @property
@@ -238,12 +244,13 @@ def _hash_file(fh: IO[bytes]) -> str:
 
 
 def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str],
-           reads_scans: bool) -> _Outcome | None:
+           reads_scans: bool, recheck_pictures: bool = False) -> _Outcome | None:
     """The earlier verdict, when size and mtime say the file was not touched since.
 
-    ``ok`` documents are only reused while their extract is still stored; skips only when
-    their reason follows from the content (``extract.is_lasting``), so transient failures
-    are retried, and scans skipped without OCR are read once this scan reads scans.
+    ``ok`` documents are only reused while their extract is still stored; pictures not while
+    ``recheck_pictures`` (some were examined without reading pictures of pages); skips only
+    when their reason follows from the content (``extract.is_lasting``), so transient
+    failures are retried, and scans skipped without OCR are read once this scan reads scans.
     """
     if known is None or known.status not in ("ok", "skipped"):
         return None
@@ -253,6 +260,8 @@ def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str],
         if not known.content_hash:
             return None
         if known.kind == "document" and known.content_hash not in extract_hashes:
+            return None
+        if known.kind == "image" and recheck_pictures:
             return None
     elif not extract.is_lasting(known.reason, reads_scans=reads_scans):
         return None
@@ -269,7 +278,7 @@ def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str],
 
 def _examine(
     entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int,
-    read_picture: extract.ReadPicture | None = None,
+    read_picture: extract.ReadPicture | None = None, recheck_pictures: bool = False,
 ) -> _Outcome:
     """Open, identify, hash and (when needed) extract one regular file.
 
@@ -277,7 +286,7 @@ def _examine(
     describe the same bytes even if the file is replaced meanwhile.
     """
     assert entry.st is not None
-    reused = _reuse(known, entry.st, extract_hashes, read_picture is not None)
+    reused = _reuse(known, entry.st, extract_hashes, read_picture is not None, recheck_pictures)
     if reused is not None:
         return reused
     try:
@@ -299,7 +308,14 @@ def _examine(
             outcome.reason = extract.REASON_TOO_LARGE
             return outcome
         outcome.content_hash = _hash_file(fh)
-        if sniffed.kind == "image" or outcome.content_hash in extract_hashes:
+        if outcome.content_hash in extract_hashes:  # read before (a picture's text only if a page)
+            outcome.kind = "document"
+            return outcome
+        if sniffed.kind == "image":
+            if read_picture is not None:  # a picture of a page is grouped as the document it shows
+                outcome.text = extract.read_page_picture(fh, read_picture)
+                if outcome.text is not None:
+                    outcome.kind = "document"
             return outcome
         try:
             outcome.text = extract.extract(sniffed, fh, size=st.st_size, max_chars=max_text_chars,
@@ -325,8 +341,9 @@ def scan_folder(
     text stored once per content hash; items no longer found are marked missing. Each write
     commits at once, so a cancelled or killed scan keeps its work, and items are only
     marked missing after a complete walk (a cancelled scan never "removes" anything).
-    ``read_picture`` reads the pages of PDFs without text (scans) by OCR; without it they are
-    skipped until a scan that has one.
+    ``read_picture`` reads the pages of PDFs without text (scans) by OCR, and pictures that
+    are pages (``extract.read_page_picture``: they become documents); without it such PDFs
+    are skipped and such pictures stay pictures until a scan that has one.
 
     Raises :class:`IngestError` when ``root`` is not a readable folder, and
     :class:`~corral.engine.jobs.Cancelled` when ``cancel`` is triggered.
@@ -343,6 +360,10 @@ def scan_folder(
     )
     known_items = {item.path: item for item in project.items(status=None)}
     extract_hashes = project.extract_hashes()
+    # Pictures examined by a scan that could not read pages are examined again by the first
+    # scan that can (the project remembers whether every picture it holds was checked).
+    reads_pages = read_picture is not None
+    recheck_pictures = reads_pages and project.get_meta(PAGES_CHECKED) != "1"
     stage = StageProgress(progress, "scan", len(entries))
     seen: set[str] = set()
 
@@ -358,7 +379,10 @@ def scan_folder(
             continue
         seen.add(path)
         known = known_items.get(path)
-        outcome = _outcome_for(entry, known, extract_hashes, max_text_chars, read_picture)
+        outcome = _outcome_for(entry, known, extract_hashes, max_text_chars, read_picture, recheck_pictures)
+        if outcome.kind == "image" and not outcome.reused and not reads_pages and not outcome.reason:
+            if project.get_meta(PAGES_CHECKED) != "0":
+                project.set_meta(PAGES_CHECKED, "0")
 
         if outcome.text is not None and outcome.content_hash:
             if outcome.content_hash not in extract_hashes:
@@ -384,12 +408,14 @@ def scan_folder(
         stage.advance(message=path)
 
     report.removed = project.mark_missing(seen)
+    if reads_pages:
+        project.set_meta(PAGES_CHECKED, "1")
     return report
 
 
 def _outcome_for(
     entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int,
-    read_picture: extract.ReadPicture | None = None,
+    read_picture: extract.ReadPicture | None = None, recheck_pictures: bool = False,
 ) -> _Outcome:
     """:func:`_examine`, with walk-time verdicts and every per-file failure turned into skips."""
     st = entry.st
@@ -398,7 +424,7 @@ def _outcome_for(
     if entry.reason:
         return _Outcome("other", entry.mime, size, mtime, None, entry.reason)
     try:
-        return _examine(entry, known, extract_hashes, max_text_chars, read_picture)
+        return _examine(entry, known, extract_hashes, max_text_chars, read_picture, recheck_pictures)
     except OSError as exc:
         return _Outcome("other", "", size, mtime, None, _file_reason(exc))
     except Exception as exc:  # noqa: BLE001 - one odd file must never end the scan
@@ -420,11 +446,13 @@ def _classify(report: ScanReport, path: str, known: ItemRow | None, outcome: _Ou
         return
     if outcome.kind == "document":
         report.documents += 1
+        report.pages += outcome.mime.startswith("image/")
     elif outcome.kind == "image":
         report.images += 1
     if known is None or known.status == "missing":
         report.new.append(path)
-    elif known.status != "skipped" and (outcome.reused or known.content_hash == outcome.content_hash):
+    elif known.status != "skipped" and known.kind == outcome.kind and (
+            outcome.reused or known.content_hash == outcome.content_hash):
         report.unchanged.append(path)
     else:
         report.changed.append(path)

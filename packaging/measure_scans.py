@@ -1,6 +1,6 @@
 """Scanned copies of the Quick start's sample folder: OCR at scan time, then the real run.
 
-Usage: .venv/bin/python packaging/measure_scans.py [WORKDIR] [--k 5]
+Usage: .venv/bin/python packaging/measure_scans.py [WORKDIR] [--k 5] [--pictures]
        .venv/bin/python packaging/measure_scans.py --dataset SET.jsonl OUT.jsonl
 
 Each of the 18 sample documents (resources/samples/documents) is read as Corral reads it, then
@@ -12,6 +12,12 @@ the seconds of the scan (the OCR), how much of each document's text the OCR gave
 (letters and digits, in order: difflib's ratio), and how many documents land with their
 kind (packaging/samples_truth.json; each group counted under its most common kind), beside
 the same run on the text originals (docs/benchmarks.md, "Scanned documents").
+
+With ``--pictures``, each scan's first page is saved as a picture file instead, twice: as a
+scanner app saves it (``name.ext.jpg``, the page alone) and as a phone photographs it (the
+page smaller, turned by up to 8 degrees, on a table of one of four colours, lit unevenly);
+each folder is organized as the scans are (``ingest``: pictures of pages are read as
+documents), printing how many were read as pages and how many land with their kind.
 
 With ``--dataset``, a two-criteria bench set's documents are printed and scanned the same
 way and read back by the OCR that a folder's scan uses; OUT.jsonl holds what it read, with
@@ -33,6 +39,7 @@ from collections import Counter
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from pypdf import PdfReader
 
 from corral.engine import extract
 from corral.engine.pipeline import models_for, organize
@@ -72,6 +79,37 @@ def scanned(text: str, rng: random.Random) -> bytes:
     out = io.BytesIO()
     pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI, quality=80)
     return out.getvalue()
+
+
+def photographed(page: Image.Image, rng: random.Random, n: int) -> Image.Image:
+    """``page`` as a phone photographs it: smaller, turned a little, on a table, lit from one side."""
+    tables = [(120, 80, 50), (60, 60, 65), (180, 170, 150), (30, 90, 40)]
+    table = tables[n % len(tables)]
+    photo = Image.new("RGB", (1600, 1200) if n % 2 else (1200, 1600), table)
+    small = page.resize((round(page.width * 0.75), round(page.height * 0.75)))
+    small = small.rotate(rng.uniform(-8, 8), expand=True, fillcolor=table, resample=Image.Resampling.BILINEAR)
+    photo.paste(small, ((photo.width - small.width) // 2, (photo.height - small.height) // 2))
+    light = Image.linear_gradient("L").rotate(90).resize(photo.size).point(lambda v: 190 + v // 4)
+    return Image.composite(photo, Image.new("RGB", photo.size), light)
+
+
+def pictures(work: Path, k: int) -> None:
+    """The scans' first pages as picture files (``--pictures``), organized and counted."""
+    rng = random.Random(0)
+    for style in ("scanner", "phone"):
+        folder = work / style
+        for n, rel in enumerate(sorted(TRUTH)):
+            page = extract.page_pictures(PdfReader(io.BytesIO(scanned(read_text(SAMPLES / rel), rng))).pages[0])
+            picture = next(page).convert("RGB")
+            target = folder / f"{rel}.jpg"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (photographed(picture, rng, n) if style == "phone" else picture).save(target, quality=85)
+        truth = {f"{rel}.jpg": kind for rel, kind in TRUTH.items()}
+        right, scan_s, total_s, grouped = run(folder, work / f"{style}.corral", k, truth)
+        with Project.open(work / f"{style}.corral") as project:
+            read = sum(item.kind == "document" for item in project.items("ok"))
+        print(f"{style} pictures: {read} of {len(TRUTH)} read as pages in {scan_s:.1f} s; {grouped} grouped, "
+              f"{right} with their kind; run {total_s:.0f} s")
 
 
 def kinds_right(groups: list, truth: dict[str, str]) -> int:
@@ -119,12 +157,16 @@ def main() -> None:
     parser.add_argument("workdir", nargs="?", default="/tmp/corral-scans")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--dataset", nargs=2, type=Path, metavar=("SET.jsonl", "OUT.jsonl"))
+    parser.add_argument("--pictures", action="store_true", help="the pages as picture files, not PDFs")
     args = parser.parse_args()
     if args.dataset:
         scan_dataset(*args.dataset)
         return
     work = Path(args.workdir)
     shutil.rmtree(work, ignore_errors=True)
+    if args.pictures:
+        pictures(work, args.k)
+        return
     folder = work / "scans"
     rng = random.Random(0)
     texts = {}

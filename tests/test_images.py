@@ -21,6 +21,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from corral.engine import extract as extract_reasons
+from corral.engine import review
 from corral.engine.describers import loading, runner
 from corral.engine.describers.base import ImageDescriber
 from corral.engine.describers.loading import ImageSkip, load_image
@@ -555,8 +556,6 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
         tags = [v for _, v in project.iter_cache("image") if v.startswith("Looks like:")]
         assert len(tags) == 10
         # The review reads what the stages read: each picture's description, kept by the run.
-        from corral.engine import review
-
         members = review.members(project, result.run_id)
         assert len(members) == 10 and all(m.description.startswith("Looks like:") for m in members)
         assert all(m.snippet for m in members)
@@ -576,9 +575,10 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
 
 def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
     """The run's scan reads a PDF without text by OCR (Settings.ocr, the CLI's --no-ocr):
-    the scan comes out as a document whose description is its print."""
+    the scan comes out as a document whose description is its print; so does a picture
+    of a page."""
     from tests.fakes import FakeLLM
-    from tests.test_ingest import scanned_pdf
+    from tests.test_ingest import LETTER, page_picture, scanned_pdf
 
     folder = tmp_path / "papers"
     folder.mkdir()
@@ -592,10 +592,14 @@ def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
     assert ("scan.pdf", extract_reasons.REASON_NO_PDF_TEXT_UNREAD) in off.scan.skipped
     assert sum(g.size for g in off.groups) == 2
 
+    page_picture(LETTER).save(folder / "IMG_0042.jpg", quality=85)  # the same, through a phone app
     on = organize(RunRequest(folder, Settings(criterion="kind", k=2, method="llm"), tmp_path / "on.corral"),
                   model=fake)
-    assert not on.scan.skipped and sum(g.size for g in on.groups) == 3
+    assert not on.scan.skipped and sum(g.size for g in on.groups) == 4 and on.scan.pages == 1
     with Project.open(tmp_path / "on.corral") as project:
         scan = next(item for item in project.items("ok") if item.path == "scan.pdf")
         stored = project.get_extract(scan.content_hash)
         assert stored is not None and "2291" in stored["text"]
+        members = {m.path: m for m in review.members(project, on.run_id)}
+        assert members["IMG_0042.jpg"].kind == "document"
+        assert members["IMG_0042.jpg"].description.startswith("Riverside Dental Practice 12 Mill Lane")

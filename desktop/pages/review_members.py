@@ -260,7 +260,7 @@ class MembersPane(QWidget):
         row = self.table.selectionModel().currentIndex().row() + 1
         conf = "" if member.confidence is None else f", confidence {member.confidence:.2f}"
         caption = f"{member.path} ({row} of {self.proxy.rowCount()}{conf})"
-        if member.kind == "image" and root is not None and look.show_picture(root / member.path, caption):
+        if member.is_picture and root is not None and look.show_picture(root / member.path, caption):
             return
         look.show_text(self.session.preview_text(member), caption)
 

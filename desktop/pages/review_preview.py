@@ -49,7 +49,7 @@ class PreviewPane(QWidget):
         layout.addWidget(self.text, 1)
 
     def show_member(self, member: Member | None) -> None:
-        self._hash = member.content_hash if member is not None and member.kind == "image" else ""
+        self._hash = member.content_hash if member is not None and member.is_picture else ""
         root = self.session.root
         if member is not None and self._hash and root is not None:
             self.thumbs.request(self._hash, root / member.path)

@@ -81,7 +81,7 @@ def write_xmp_sidecars(
         (
             (member.item, group)
             for group, member in rows
-            if member.kind == "image" or member.item.mime.startswith("image/")
+            if member.is_picture
         ),
         key=lambda pair: pair[0].path,
     )

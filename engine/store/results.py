@@ -68,6 +68,12 @@ class Member:
         return self.item.kind
 
     @property
+    def is_picture(self) -> bool:
+        """Whether the file is a picture: a photo, or a page's picture read as a document
+        (``extract.read_page_picture``); the review shows it as one."""
+        return self.item.kind == "image" or self.item.mime.startswith("image/")
+
+    @property
     def content_hash(self) -> str:
         """"sha256:<hex>"; keys the item's cached thumbnail."""
         return self.item.content_hash
