@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import platform
@@ -40,6 +41,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from . import extract
+from .describers.ocr import OcrDescriber
 from .jobs import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from .pipeline import closing_models, run_stages
 from .stages.assign import assign_items
@@ -266,16 +269,25 @@ def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
-def _load_items(project: Project, sample: list[Example]) -> list[int]:
+def _load_items(project: Project, sample: list[Example], read_page: extract.ReadPage | None = None) -> list[int]:
+    """The sample's items in ``project``: texts as documents; picture files as pictures, or,
+    as a folder's scan reads them with ``read_page`` (OCR), as documents where they are
+    pictures of pages (``extract.read_page_picture``)."""
     ids = []
     with project.transaction():
         for i, ex in enumerate(sample):
             if ex.path is not None:  # an image: described from its file by the image describers
                 data = ex.path.read_bytes()
+                digest = "sha256:" + hashlib.sha256(data).hexdigest()
+                page = None
+                if project.get_extract(digest) is None and read_page is not None:
+                    page = extract.read_page_picture(io.BytesIO(data), read_page)
+                    if page is not None:
+                        project.put_extract(digest, page.text, page.extractor, page.meta)
                 ids.append(project.upsert_item(
-                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()), kind="image",
-                    mime="image/*", size=len(data), mtime=0.0,
-                    content_hash="sha256:" + hashlib.sha256(data).hexdigest(), status="ok", reason=""))
+                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()),
+                    kind="document" if project.get_extract(digest) is not None else "image",
+                    mime="image/*", size=len(data), mtime=0.0, content_hash=digest, status="ok", reason=""))
                 continue
             digest = "sha256:" + hashlib.sha256(ex.text.encode("utf-8")).hexdigest()
             ids.append(project.upsert_item(path=f"item{i:05d}", raw_path=f"item{i:05d}".encode(),
@@ -321,7 +333,12 @@ def bench_criterion(
     seed_labels = sorted(rng.sample(classes, round(given_labels * k_true))) if given_labels else []
     settings = replace(settings, k=k_used, seed_labels=seed_labels)
     stats: dict[str, Any] = {"seconds": {}}
-    ids = _load_items(project, examples)
+    ocr = OcrDescriber() if settings.ocr and any(ex.path is not None for ex in examples) else None
+    try:
+        ids = _load_items(project, examples, ocr.read_page if ocr is not None else None)
+    finally:
+        if ocr is not None:
+            ocr.close()
     ctx = StageContext(project, model, settings, progress, cancel, stats)
     t = time.perf_counter()
     items = [project.item(i) for i in ids]

@@ -94,10 +94,15 @@ PAGE_MIN_SIDE = 600
 #: ... and this share of a small copy is paper: bright and nearly grey (a page on a table
 #: in a phone photo covers half of it or more; most photos have far less) ...
 PAGE_PAPER_SHARE = 0.45
-#: ... and OCR then reads at least this many lines and characters on it (a sign, a label or
-#: a ticket has fewer: it stays a picture).
-PAGE_MIN_LINES = 6
-PAGE_MIN_CHARS = 150
+#: ... and OCR then reads at least this many lines and characters on it ...
+PAGE_MIN_LINES = 2
+PAGE_MIN_CHARS = 60
+#: ... in print no higher than this share of the picture's longer side (a page's 11 pt line
+#: is about 0.015 of an A4 sheet's height; a sign's or a poster's letters are many times that).
+PAGE_MAX_PRINT = 0.04
+#: Reads a picture file that may be a page: its lines, and the height of its print as a
+#: share of the picture's longer side (``describers.ocr.OcrDescriber.read_page``).
+ReadPage = Callable[["Image.Image"], tuple[list[str], float]]
 
 #: A DOCX whose main part unpacks to more than this is refused (ZIP bombs, generated junk).
 MAX_DOCX_XML_BYTES = 256 * 1024 * 1024
@@ -458,15 +463,17 @@ def paper_share(image: Image.Image) -> float:
     return float(((high > 0.6) & (saturation < 0.2)).mean())
 
 
-def read_page_picture(fh: IO[bytes], read_picture: ReadPicture) -> Extracted | None:
+def read_page_picture(fh: IO[bytes], read_page: ReadPage) -> Extracted | None:
     """The text of a picture file that is a page (a letter, a receipt or a form scanned or
     photographed to JPEG/PNG), or None for a picture that is not one or cannot be read.
 
     Such a picture is grouped as the document it shows, not by its look (a page's look is
     the same whatever the page says: docs/benchmarks.md, "Scanned documents"). Only a large
     picture, mostly paper (:func:`paper_share`, read from a copy decoded at reduced size),
-    is read by OCR; it is a page where ``read_picture`` finds ``PAGE_MIN_LINES`` lines and
-    ``PAGE_MIN_CHARS`` characters. Camera rotation (EXIF orientation) is applied first."""
+    is read by OCR; it is a page where ``read_page`` finds ``PAGE_MIN_LINES`` lines and
+    ``PAGE_MIN_CHARS`` characters in print no higher than ``PAGE_MAX_PRINT`` (a short note
+    is a page; a sign, whose letters are large, is not). Camera rotation (EXIF orientation)
+    is applied first."""
     from PIL import Image, ImageOps
 
     try:
@@ -481,16 +488,17 @@ def read_page_picture(fh: IO[bytes], read_picture: ReadPicture) -> Extracted | N
         fh.seek(0)
         with Image.open(fh) as image:
             page = ImageOps.exif_transpose(image).convert("RGB")
-        lines = read_picture(page)
+        lines, print_height = read_page(page)
     except Skip:  # OCR cannot run: the picture stays a picture
         return None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
         log.info("A picture could not be checked for a page: %s", _shorten(exc))
         return None
     text = normalize_text("\n".join(lines))
-    if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS:
+    if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS or print_height > PAGE_MAX_PRINT:
         return None
-    return Extracted(text, "OCR of a picture of a page", {"picture": True, "lines": len(lines)})
+    return Extracted(text, "OCR of a picture of a page",
+                     {"picture": True, "lines": len(lines), "print": round(print_height, 4)})
 
 
 def page_pictures(page: Any) -> Iterator[Image.Image]:

@@ -276,9 +276,19 @@ def _reuse(known: ItemRow | None, st: os.stat_result, extract_hashes: set[str],
     )
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What a scan reads by OCR: the pictures of PDFs without text (``read_picture``) and
+    picture files that may be pages (``read_page``); ``recheck_pictures``: pictures known
+    from before are looked at again (an earlier scan examined some without ``read_page``)."""
+
+    read_picture: extract.ReadPicture | None = None
+    read_page: extract.ReadPage | None = None
+    recheck_pictures: bool = False
+
+
 def _examine(
-    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int,
-    read_picture: extract.ReadPicture | None = None, recheck_pictures: bool = False,
+    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int, reading: _Reading,
 ) -> _Outcome:
     """Open, identify, hash and (when needed) extract one regular file.
 
@@ -286,7 +296,7 @@ def _examine(
     describe the same bytes even if the file is replaced meanwhile.
     """
     assert entry.st is not None
-    reused = _reuse(known, entry.st, extract_hashes, read_picture is not None, recheck_pictures)
+    reused = _reuse(known, entry.st, extract_hashes, reading.read_picture is not None, reading.recheck_pictures)
     if reused is not None:
         return reused
     try:
@@ -312,14 +322,14 @@ def _examine(
             outcome.kind = "document"
             return outcome
         if sniffed.kind == "image":
-            if read_picture is not None:  # a picture of a page is grouped as the document it shows
-                outcome.text = extract.read_page_picture(fh, read_picture)
+            if reading.read_page is not None:  # a picture of a page is grouped as the document it shows
+                outcome.text = extract.read_page_picture(fh, reading.read_page)
                 if outcome.text is not None:
                     outcome.kind = "document"
             return outcome
         try:
             outcome.text = extract.extract(sniffed, fh, size=st.st_size, max_chars=max_text_chars,
-                                           read_picture=read_picture)
+                                           read_picture=reading.read_picture)
         except extract.Skip as skip:
             outcome.reason = skip.reason
         return outcome
@@ -332,6 +342,7 @@ def scan_folder(
     include_hidden: bool = False,
     max_text_chars: int = 200_000,
     read_picture: extract.ReadPicture | None = None,
+    read_page: extract.ReadPage | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ScanReport:
@@ -341,9 +352,10 @@ def scan_folder(
     text stored once per content hash; items no longer found are marked missing. Each write
     commits at once, so a cancelled or killed scan keeps its work, and items are only
     marked missing after a complete walk (a cancelled scan never "removes" anything).
-    ``read_picture`` reads the pages of PDFs without text (scans) by OCR, and pictures that
-    are pages (``extract.read_page_picture``: they become documents); without it such PDFs
-    are skipped and such pictures stay pictures until a scan that has one.
+    ``read_picture`` reads the pages of PDFs without text (scans) by OCR, ``read_page``
+    picture files that may be pages (``extract.read_page_picture``: those that are become
+    documents); without them such PDFs are skipped and such pictures stay pictures until a
+    scan that has them.
 
     Raises :class:`IngestError` when ``root`` is not a readable folder, and
     :class:`~corral.engine.jobs.Cancelled` when ``cancel`` is triggered.
@@ -362,8 +374,8 @@ def scan_folder(
     extract_hashes = project.extract_hashes()
     # Pictures examined by a scan that could not read pages are examined again by the first
     # scan that can (the project remembers whether every picture it holds was checked).
-    reads_pages = read_picture is not None
-    recheck_pictures = reads_pages and project.get_meta(PAGES_CHECKED) != "1"
+    reads_pages = read_page is not None
+    reading = _Reading(read_picture, read_page, reads_pages and project.get_meta(PAGES_CHECKED) != "1")
     stage = StageProgress(progress, "scan", len(entries))
     seen: set[str] = set()
 
@@ -379,7 +391,7 @@ def scan_folder(
             continue
         seen.add(path)
         known = known_items.get(path)
-        outcome = _outcome_for(entry, known, extract_hashes, max_text_chars, read_picture, recheck_pictures)
+        outcome = _outcome_for(entry, known, extract_hashes, max_text_chars, reading)
         if outcome.kind == "image" and not outcome.reused and not reads_pages and not outcome.reason:
             if project.get_meta(PAGES_CHECKED) != "0":
                 project.set_meta(PAGES_CHECKED, "0")
@@ -414,8 +426,7 @@ def scan_folder(
 
 
 def _outcome_for(
-    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int,
-    read_picture: extract.ReadPicture | None = None, recheck_pictures: bool = False,
+    entry: _Entry, known: ItemRow | None, extract_hashes: set[str], max_text_chars: int, reading: _Reading,
 ) -> _Outcome:
     """:func:`_examine`, with walk-time verdicts and every per-file failure turned into skips."""
     st = entry.st
@@ -424,7 +435,7 @@ def _outcome_for(
     if entry.reason:
         return _Outcome("other", entry.mime, size, mtime, None, entry.reason)
     try:
-        return _examine(entry, known, extract_hashes, max_text_chars, read_picture, recheck_pictures)
+        return _examine(entry, known, extract_hashes, max_text_chars, reading)
     except OSError as exc:
         return _Outcome("other", "", size, mtime, None, _file_reason(exc))
     except Exception as exc:  # noqa: BLE001 - one odd file must never end the scan

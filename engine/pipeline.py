@@ -238,10 +238,11 @@ def organize(
             )
         project.set_meta("root", str(folder))
         t0 = time.perf_counter()
-        ocr = OcrDescriber() if settings.ocr else None  # scanned PDFs; RapidOCR loads at the first one
+        ocr = OcrDescriber() if settings.ocr else None  # scans and pages' pictures; RapidOCR loads at the first
         try:
             scan = scan_folder(folder, project, include_hidden=request.include_hidden,
-                               read_picture=ocr.read_scan if ocr else None, progress=progress, cancel=cancel)
+                               read_picture=ocr.read_scan if ocr else None, read_page=ocr.read_page if ocr else None,
+                               progress=progress, cancel=cancel)
         finally:
             if ocr is not None:
                 ocr.close()

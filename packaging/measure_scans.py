@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python packaging/measure_scans.py [WORKDIR] [--k 5] [--pictures]
        .venv/bin/python packaging/measure_scans.py --dataset SET.jsonl OUT.jsonl
+       .venv/bin/python packaging/measure_scans.py --picture-set SET.jsonl OUTDIR
 
 Each of the 18 sample documents (resources/samples/documents) is read as Corral reads it, then
 printed onto A4 pages as a scanner or a phone app would save them: 150 dpi, 11 pt, ink of
@@ -22,6 +23,9 @@ documents), printing how many were read as pages and how many land with their ki
 With ``--dataset``, a two-criteria bench set's documents are printed and scanned the same
 way and read back by the OCR that a folder's scan uses; OUT.jsonl holds what it read, with
 the same labels (and SET.criteria.json is copied beside it), for ``corral bench OUT.jsonl``.
+With ``--picture-set``, each document's first page is saved as a picture file instead (in
+turn as a scanner app and as a phone saves it), with ``labels_KEY.csv`` and ``criteria.json``
+beside them: a picture folder for ``corral bench OUTDIR``, read as a folder's scan reads it.
 """
 
 from __future__ import annotations
@@ -147,6 +151,24 @@ def scan_dataset(source: Path, target: Path) -> None:
           f"{min(ratios):.2f}-{max(ratios):.2f} (mean {sum(ratios) / len(ratios):.3f})")
 
 
+def picture_set(source: Path, target: Path) -> None:
+    """``source``'s documents as pictures of their first page in ``target``, with their labels."""
+    rng = random.Random(0)
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    target.mkdir(parents=True, exist_ok=True)
+    names = []
+    for n, row in enumerate(rows):
+        page = next(extract.page_pictures(PdfReader(io.BytesIO(scanned(row["input"], rng))).pages[0])).convert("RGB")
+        names.append(f"page_{n:04d}.jpg")
+        (photographed(page, rng, n) if n % 2 else page).save(target / names[-1], quality=85)
+    criteria = json.loads(source.with_suffix(".criteria.json").read_text(encoding="utf-8"))
+    (target / "criteria.json").write_text(json.dumps(criteria, indent=2), encoding="utf-8")
+    for key in criteria:
+        lines = ["file,label"] + [f"{name},{row['labels'][key]}" for name, row in zip(names, rows, strict=True)]
+        (target / f"labels_{key}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(rows)} documents saved as pictures of their first page in {target}")
+
+
 def squeeze(text: str) -> str:
     """Letters and digits only, lower case: what OCR is compared on."""
     return re.sub(r"[\W_]+", "", text.lower())
@@ -157,10 +179,14 @@ def main() -> None:
     parser.add_argument("workdir", nargs="?", default="/tmp/corral-scans")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--dataset", nargs=2, type=Path, metavar=("SET.jsonl", "OUT.jsonl"))
+    parser.add_argument("--picture-set", nargs=2, type=Path, metavar=("SET.jsonl", "OUTDIR"))
     parser.add_argument("--pictures", action="store_true", help="the pages as picture files, not PDFs")
     args = parser.parse_args()
     if args.dataset:
         scan_dataset(*args.dataset)
+        return
+    if args.picture_set:
+        picture_set(*args.picture_set)
         return
     work = Path(args.workdir)
     shutil.rmtree(work, ignore_errors=True)

@@ -287,3 +287,33 @@ def test_the_bench_examples_are_the_sample_each_bench_run_draws(tmp_path: Path) 
     drawn = bench_examples(multi, 60, 3)
     assert [e.text for e in drawn] == [e.text for e in multi_sample(load_multi_dataset(multi)[0], 60, 3)]
     assert len(drawn) == 60 and all(set(e.labels) == {"kind", "group"} for e in drawn)
+
+
+def test_a_picture_folder_reads_pictures_of_pages_as_the_folders_scan_does(tmp_path: Path) -> None:
+    """A bench picture folder's files go the way a scanned folder's do (ingest): a picture of
+    a page, where OCR is on, becomes a document holding its text; a photo stays a picture."""
+    from PIL import Image
+
+    from tests.test_ingest import LETTER, page_picture
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    page_picture(LETTER).save(folder / "letter.jpg")
+    Image.new("RGB", (900, 700), (30, 120, 60)).save(folder / "lawn.jpg")
+    examples = [bench.Example(text="", label="x", path=folder / name) for name in ("letter.jpg", "lawn.jpg")]
+    read: list[tuple[int, int]] = []
+
+    def reader(picture: Image.Image) -> tuple[list[str], float]:
+        read.append(picture.size)
+        return LETTER, 0.016
+
+    with Project.open(tmp_path / "b.corral") as project:
+        ids = bench._load_items(project, examples, reader)
+        letter, lawn = (project.item(i) for i in ids)
+        assert (letter.kind, lawn.kind) == ("document", "image") and read == [(1240, 1754)]
+        stored = project.get_extract(letter.content_hash)
+        assert stored is not None and stored["text"].startswith("Riverside Dental Practice\n12 Mill Lane")
+        assert bench._load_items(project, examples, None) == ids  # without OCR: read before, kept
+        assert project.item(ids[0]).kind == "document" and read == [(1240, 1754)]
+    with Project.open(tmp_path / "c.corral") as project:
+        assert {project.item(i).kind for i in bench._load_items(project, examples, None)} == {"image"}

@@ -440,18 +440,18 @@ def test_project_file_inside_the_folder_is_not_scanned(tmp_path: Path) -> None:
 # -- scanned PDFs: no text layer, the pages' pictures read by OCR --------------------------
 
 
-def page_picture(lines: list[str], size: tuple[int, int] = (1240, 1754)) -> Image.Image:
-    """A printed page's picture: ``lines`` in 28-pixel print (11 pt at 150 dpi) on white."""
+def page_picture(lines: list[str], size: tuple[int, int] = (1240, 1754), print_px: int = 28) -> Image.Image:
+    """A printed page's picture: ``lines`` in ``print_px`` print (28: 11 pt at 150 dpi) on white."""
     from PIL import ImageDraw, ImageFont
 
     try:
-        font = ImageFont.truetype("DejaVuSans.ttf", 28)
+        font = ImageFont.truetype("DejaVuSans.ttf", print_px)
     except OSError:
-        font = ImageFont.load_default(size=28)
+        font = ImageFont.load_default(size=print_px)
     page = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(page)
     for row, line in enumerate(lines):
-        draw.text((120, 150 + 60 * row), line, fill="black", font=font)
+        draw.text((120, 150 + round(print_px * 2.1) * row), line, fill="black", font=font)
     return page
 
 
@@ -514,6 +514,7 @@ def test_scanned_pages_read_are_bounded_and_tiny_pictures_passed_over(tmp_path: 
     assert skip.value.reason == extract.REASON_NO_PDF_TEXT and not seen
 
 
+NOTE = ["Gone to the shops, back at 4.", "The plumber rings at 2, please let him in.", "Love, Mum"]
 LETTER = ["Riverside Dental Practice", "12 Mill Lane, Leeds LS2 7QT", "Dear Ms Okafor,",
           "Your next check-up is due on 14 March.", "Please call us to book a time that suits you.",
           "Kind regards,", "Dr Helen Price"]
@@ -527,55 +528,59 @@ def test_a_picture_of_a_page_is_read_as_a_document_and_a_photo_stays_a_picture(
     folder = tmp_path / "camera"
     folder.mkdir()
     page_picture(LETTER).save(folder / "IMG_0001.jpg", quality=85)  # a letter through a scanner app
-    sign = page_picture(["CAFE", "OPEN 9-5"], size=(1200, 900))  # mostly white, two lines: a sign
-    sign.save(folder / "IMG_0002.png")
+    sign = ["NO PARKING IN FRONT", "OF THESE GATES", "VEHICLES WILL BE TOWED", "AT THE OWNER'S EXPENSE"]
+    page_picture(sign, size=(2400, 1800), print_px=120).save(folder / "IMG_0002.png")  # a white sign
     colours = Image.linear_gradient("L").resize((1200, 900))
     Image.merge("RGB", (colours, colours.rotate(90), Image.new("L", (1200, 900), 90))).save(folder / "IMG_0003.jpg")
     page_picture(LETTER, size=(500, 700)).save(folder / "small.png")  # too small to read as a page
 
+    page_picture(NOTE).save(folder / "note.jpg")  # three short lines: a page all the same
     report = scan_folder(folder, project)  # OCR off: all pictures
-    assert report.images == 4 and report.pages == 0
+    assert report.images == 5 and report.pages == 0
     assert project.get_meta(ingest.PAGES_CHECKED) == "0"
 
     ocr, read = OcrDescriber(threads=1), []
 
-    def reader(picture: Image.Image) -> list[str]:
+    def reader(picture: Image.Image) -> tuple[list[str], float]:
         read.append(picture.size)
-        return ocr.read_scan(picture)
+        return ocr.read_page(picture)
 
-    report = scan_folder(folder, project, read_picture=reader)  # the pictures are looked at again
-    assert read == [(1240, 1754), (1200, 900)]  # the gradient is no paper, small.png too small
-    assert report.pages == 1 and report.documents == 1 and report.images == 3
-    assert report.changed == ["IMG_0001.jpg"] and len(report.unchanged) == 3
+    report = scan_folder(folder, project, read_page=reader)  # the pictures are looked at again
+    assert read == [(1240, 1754), (2400, 1800), (1240, 1754)]  # the gradient is no paper, small.png too small
+    assert report.pages == 2 and report.documents == 2 and report.images == 3
+    assert report.changed == ["IMG_0001.jpg", "note.jpg"] and len(report.unchanged) == 3
     items = items_by_path(project)
+    lines, print_height = ocr.read_page(Image.open(folder / "IMG_0002.png"))
+    assert len(lines) == 4 and print_height > extract.PAGE_MAX_PRINT  # read, but a sign's print
     letter = items["IMG_0001.jpg"]
     assert letter.kind == "document" and letter.mime == "image/jpeg"
     stored = project.get_extract(letter.content_hash)
     assert stored is not None and stored["meta"]["picture"] and stored["extractor"] == "OCR of a picture of a page"
     assert "check-up is due on 14 March" in stored["text"] and "Dr Helen Price" in stored["text"]
+    assert stored["meta"]["print"] < 0.03 and items["note.jpg"].kind == "document"
     assert {items[name].kind for name in ("IMG_0002.png", "IMG_0003.jpg", "small.png")} == {"image"}
     assert project.get_meta(ingest.PAGES_CHECKED) == "1"
 
     read.clear()
-    report = scan_folder(folder, project, read_picture=reader)  # nothing is read twice
-    assert not read and report.pages == 1 and len(report.unchanged) == 4
+    report = scan_folder(folder, project, read_page=reader)  # nothing is read twice
+    assert not read and report.pages == 2 and len(report.unchanged) == 5
     report = scan_folder(folder, project)  # without OCR the page stays a document
-    assert items_by_path(project)["IMG_0001.jpg"].kind == "document" and report.pages == 1
+    assert items_by_path(project)["IMG_0001.jpg"].kind == "document" and report.pages == 2
     assert project.get_meta(ingest.PAGES_CHECKED) == "1"  # no picture was examined
     page_picture(LETTER[::-1]).save(folder / "IMG_0004.jpg")
     scan_folder(folder, project)  # a picture examined without OCR: the next OCR scan looks again
     assert project.get_meta(ingest.PAGES_CHECKED) == "0"
-    scan_folder(folder, project, read_picture=reader)
-    assert read == [(1200, 900), (1240, 1754)]  # the sign, then the new page (the letter: its extract)
+    scan_folder(folder, project, read_page=reader)
+    assert read == [(2400, 1800), (1240, 1754)]  # the sign, then the new page (the letter: its extract)
     assert items_by_path(project)["IMG_0004.jpg"].kind == "document"
 
 
 def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pictures(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
 
-    def reader(picture: Image.Image) -> list[str]:
+    def reader(picture: Image.Image) -> tuple[list[str], float]:
         seen.append(picture.size)
-        return [f"line {n} of a letter with words on it" for n in range(extract.PAGE_MIN_LINES)]
+        return [f"line {n} of a letter with words on it" for n in range(3)], 0.015
 
     sideways = page_picture(LETTER).rotate(90, expand=True)  # a phone held sideways ...
     exif = Image.Exif()
@@ -583,11 +588,14 @@ def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pi
     out = io.BytesIO()
     sideways.save(out, format="JPEG", exif=exif)
     got = extract.read_page_picture(io.BytesIO(out.getvalue()), reader)
-    assert got is not None and seen == [(1240, 1754)] and got.meta == {"picture": True, "lines": 6}
+    assert got is not None and seen == [(1240, 1754)] and got.meta == {"picture": True, "lines": 3, "print": 0.015}
     assert extract.read_page_picture(io.BytesIO(out.getvalue()[:5000]), reader) is None  # cut short
-    assert extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: ["TOTAL 4.50"]) is None  # few lines
+    few = extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: (["TOTAL 4.50", "THANK YOU", "CARD"], 0.01))
+    big = extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: (reader(p)[0], 0.06))
+    one = extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: (["a caption " * 10], 0.01))
+    assert few is None and big is None and one is None  # a ticket's few words; a poster's print; one line
 
-    def no_ocr(picture: Image.Image) -> list[str]:
+    def no_ocr(picture: Image.Image) -> tuple[list[str], float]:
         raise extract.Skip("OCR is off")
 
     assert extract.read_page_picture(io.BytesIO(out.getvalue()), no_ocr) is None

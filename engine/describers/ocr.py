@@ -76,10 +76,11 @@ def _import_rapidocr() -> Any:
     return RapidOCR
 
 
-def _page_lines(engine: Any, page: Image.Image) -> list[np.ndarray]:
+def _page_lines(engine: Any, page: Image.Image) -> list[tuple[np.ndarray, float]]:
     """A page's lines of text, top to bottom, as pictures ``SCAN_LINE_HEIGHT`` high (BGR):
     found on a copy shrunk to ``READ_SIDE``, cut from ``page`` at its full resolution along
-    their boxes, straightened."""
+    their boxes, straightened; each with its height on the page, as a share of the page's
+    longer side."""
     small = _shrunk(page, READ_SIDE)
     boxes, _ = engine(small, use_cls=False, use_rec=False)
     if not boxes:
@@ -91,7 +92,7 @@ def _page_lines(engine: Any, page: Image.Image) -> list[np.ndarray]:
         height, width = line.shape[:2]
         if height >= MIN_LINE_HEIGHT:
             size = (max(1, round(width * SCAN_LINE_HEIGHT / height)), SCAN_LINE_HEIGHT)
-            lines.append(np.asarray(Image.fromarray(line).resize(size)))
+            lines.append((np.asarray(Image.fromarray(line).resize(size)), height / max(full.shape[:2])))
     return lines
 
 
@@ -161,18 +162,30 @@ class OcrDescriber(ImageDescriber):
         around each line read none of its words) and recognised alone. A page whose first
         lines read better upside down (``ORIENTATION_LINES``) is turned round first. Raises
         ``extract.Skip`` where OCR cannot run, so the PDF is skipped saying why."""
+        return [text for text, _ in self._read_lines(page)]
+
+    def read_page(self, picture: Image.Image) -> tuple[list[str], float]:
+        """A picture file that may be a page (``extract.ReadPage``): its lines read as
+        :meth:`read_scan` reads a scanned page's, and the height of their print (the median
+        line's, as a share of the picture's longer side; 1.0 when none is read)."""
+        read = self._read_lines(picture)
+        return [text for text, _ in read], float(np.median([height for _, height in read])) if read else 1.0
+
+    def _read_lines(self, page: Image.Image) -> list[tuple[str, float]]:
+        """The lines read on ``page`` with confidence, each with its height (``_page_lines``)."""
         try:
             engine = self._load()
         except DescriberUnavailable as exc:
             raise Skip(f"no text in PDF, and its pages' pictures cannot be read: {exc}") from exc
         with self._lock:
             lines = _page_lines(engine, page)
-            readings = [_recognise(engine, line) for line in lines]
-            upright = [score for _, score in readings[:ORIENTATION_LINES]]
-            turned = [_recognise(engine, np.ascontiguousarray(line[::-1, ::-1]))[1] for line in lines[:ORIENTATION_LINES]]
+            readings = [(*_recognise(engine, line), height) for line, height in lines]
+            upright = [score for _, score, _ in readings[:ORIENTATION_LINES]]
+            turned = [_recognise(engine, np.ascontiguousarray(line[::-1, ::-1]))[1]
+                      for line, _ in lines[:ORIENTATION_LINES]]
             if turned and np.mean(turned) > np.mean(upright):
-                readings = [_recognise(engine, line) for line in _page_lines(engine, page.rotate(180))]
-        return [text for text, score in readings if text and score >= MIN_SCORE]
+                readings = [(*_recognise(engine, line), height) for line, height in _page_lines(engine, page.rotate(180))]
+        return [(text, height) for text, score, height in readings if text and score >= MIN_SCORE]
 
     def describe(self, path: Path, image: Image.Image, criterion: str) -> str:
         if not self.has_text(image):
