@@ -592,7 +592,10 @@ def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
     assert ("scan.pdf", extract_reasons.REASON_NO_PDF_TEXT_UNREAD) in off.scan.skipped
     assert sum(g.size for g in off.groups) == 2
 
-    page_picture(LETTER).save(folder / "IMG_0042.jpg", quality=85)  # the same, through a phone app
+    exif = Image.Exif()
+    exif[0x0132] = "2025:10:20 11:59:00"
+    exif[0x8825] = {1: "N", 2: (35.0, 0.0, 43.0), 3: "E", 4: (135.0, 46.0, 5.0)}  # Kyoto
+    page_picture(LETTER).save(folder / "IMG_0042.jpg", quality=85, exif=exif)  # a letter, photographed
     on = organize(RunRequest(folder, Settings(criterion="kind", k=2, method="llm"), tmp_path / "on.corral"),
                   model=fake)
     assert not on.scan.skipped and sum(g.size for g in on.groups) == 4 and on.scan.pages == 1
@@ -603,3 +606,9 @@ def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
         members = {m.path: m for m in review.members(project, on.run_id)}
         assert members["IMG_0042.jpg"].kind == "document"
         assert members["IMG_0042.jpg"].description.startswith("Riverside Dental Practice 12 Mill Lane")
+        assert "Taken" not in members["IMG_0042.jpg"].description  # its words are the page's ...
+        photo = project.item_by_path("IMG_0042.jpg")
+        assert photo is not None
+        moment = runner.when_where(project, Settings(criterion="kind"), [photo.content_hash, scan.content_hash])
+        assert moment is not None and moment[0][0] == 1.0 and moment[0][2] == 1.0  # ... its moment the photo's
+        assert round(moment[0][3], 2) == 35.01 and not moment[1].any()

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from corral.models.runtime import RuntimeSettings
 
 from ..store import ItemRow, Project
 from ..thumbnails import save_thumbnail
 from .base import DescriberFailed, DescriberUnavailable, ImageDescriber
-from .loading import ImageSkip, LoadedImage, load_image
+from .loading import ImageSkip, LoadedImage, enable_heif, load_image
 from .metadata import MetadataDescriber
 from .ocr import OcrDescriber
 from .tags import ImageNetDescriber
@@ -194,6 +195,27 @@ class ImageDescriptions:
         self.pictures += 1
         self.unseen += not seen
         return " ".join(parts)
+
+    def page_moment(self, item: ItemRow) -> None:
+        """A picture read as a page (a document: ``extract.read_page_picture``) keeps when and
+        where it was taken (EXIF), cached as a photo's is (``when_where``), so a ticket or a
+        receipt photographed on a trip still joins the trip's moment. Its words are not added
+        to the description: every page photographed with one phone would share them. The
+        EXIF is read without decoding the picture."""
+        describer = MetadataDescriber(include_names=getattr(self.settings, "image_names", False), root=self.root)
+        key = vector_key(describer.describer_id, item.content_hash)
+        if not item.content_hash or self.project.cache_has(key):
+            return
+        path = self.path_of(item)
+        enable_heif()
+        try:
+            with Image.open(path) as image:  # the size is read; nothing is decoded
+                _, vector = describer.describe_with_vector(path, image, self.criterion)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            log.info("No time or place read from %s: %s", item.path, exc)
+            return
+        if vector is not None:
+            self.project.cache_put(key, VECTOR_STAGE, encode_vector(vector))
 
     def _drop(self, describer: ImageDescriber, why: str) -> None:
         self.describers.remove(describer)

@@ -8,7 +8,9 @@ model on 2 cores (docs/benchmarks.md). Summaries are cached by (content hash, cr
 model, prompt version).
 
 Images: the joined texts of the image describers (engine/describers: ImageNet tags or a
-VLM, text read by OCR, EXIF date/place), each cached on its own.
+VLM, text read by OCR, EXIF date/place), each cached on its own. A picture read as a page
+(engine/extract.py) is a document here, described by its text; its EXIF time and place are
+still kept for the grouping's moments.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ def _describe_all(
             skipped[item.id] = "no extracted text"
             bar.advance()
             continue
+        if item.mime.startswith("image/"):  # a picture read as a page: when and where it was taken
+            images.page_moment(item)
         text = _squash(extract["text"])
         title = _squash(str(extract["meta"].get("title") or ""))
         if len(text) <= SHORT_CHARS or not ctx.settings.summaries:
