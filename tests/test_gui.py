@@ -1457,3 +1457,39 @@ def test_the_start_page_offers_the_criterions_values_first(window, tmp_path):
     assert request is not None and request.settings.steer == "values" and request.settings.llm_sample == 0
     page.values_check.setChecked(False)
     assert page.sample_check.isEnabled() and page.build_request().settings.llm_sample == 500
+
+
+def test_a_picture_read_as_a_page_is_shown_as_a_picture(qtbot, window, tmp_path):
+    """A page's picture (a document to the grouping: engine/extract.read_page_picture) keeps
+    its thumbnail in the grid and its picture in the preview, beside the text it was read as."""
+    from tests.test_ingest import LETTER, page_picture
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    page_picture(LETTER).save(folder / "letter.jpg")
+    (folder / "note.txt").write_text("Call the dentist on Monday.", encoding="utf-8")
+    path = tmp_path / "papers.corral"
+    with Project.open(path) as project:
+        project.set_meta("root", str(folder))
+        scan_folder(folder, project, read_page=lambda picture: (LETTER, 0.016))  # OCR's part is tested in test_ingest
+        run_id = project.runs.new("what kind of document", 1, "hand-made", {})
+        project.results.save_groups(run_id, ["Letters"])
+        for item in project.items():
+            text = project.get_extract(item.content_hash)["text"]
+            project.results.save_assignment(run_id, item.id, 0, 0.9, False, description=" ".join(text.split()))
+        project.results.update_group_sizes(run_id)
+        project.runs.finish(run_id, "done", {})
+        assert project.item_by_path("letter.jpg").kind == "document"
+    window.resize(1200, 800)
+    with qtbot.waitSignal(window.sig_project_opened, timeout=20_000):
+        window.open_project(path)
+    page = window.review_page
+    page.groups.select_row(0)
+    assert page.members.grid_toggle.isChecked() and page.members.stack.currentWidget() is page.members.grid
+    loader = page.members.model.thumbs
+    letter = next(m for m in window.session.members_of(0) if m.path == "letter.jpg")
+    qtbot.waitUntil(lambda: loader.file(letter.content_hash) is not None, timeout=20_000)
+    click = page.members.grid.visualRect(grid_rows(page)["letter.jpg"]).center()
+    qtbot.mouseClick(page.members.grid.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    assert page.preview.image.isVisibleTo(page) and not page.preview.image.pixmap().isNull()
+    assert page.preview.text.toPlainText().startswith("Riverside Dental Practice\n12 Mill Lane")  # its text
