@@ -476,6 +476,9 @@ def read_page_picture(fh: IO[bytes], read_page: ReadPage) -> Extracted | None:
     is applied first."""
     from PIL import Image, ImageOps
 
+    from .describers.loading import enable_heif
+
+    enable_heif()  # an iPhone's pictures are HEIC (with pillow-heif installed)
     try:
         fh.seek(0)
         with Image.open(fh) as image:

@@ -601,6 +601,25 @@ def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pi
     assert extract.read_page_picture(io.BytesIO(out.getvalue()), no_ocr) is None
 
 
+def test_a_heic_picture_of_a_page_is_read_in_a_fresh_process(tmp_path: Path) -> None:
+    """iPhones save HEIC: the scan, the first thing a run does, must open them (pillow-heif's
+    opener registered) before any describer has; a fresh interpreter shows it."""
+    import subprocess
+
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    page_picture(LETTER).save(tmp_path / "IMG_0001.HEIC", format="HEIF", quality=70)
+    script = (
+        "import sys; from pathlib import Path; from corral.engine import extract\n"
+        "with open(sys.argv[1], 'rb') as fh:\n"
+        "    got = extract.read_page_picture(fh, lambda p: (['Dear Ms Okafor, your next check-up is due', 'on 14 March; please call us to book a time.'], 0.02))\n"
+        "print(got.text if got else 'a picture')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "IMG_0001.HEIC")],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.startswith("Dear Ms Okafor"), done.stderr
+
+
 def test_ocr_that_cannot_run_skips_the_scan_saying_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from corral.engine.describers.base import DescriberUnavailable
     from corral.engine.describers.ocr import OcrDescriber
