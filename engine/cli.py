@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral.models.catalog import CATALOG, DEFAULT_MODEL
 from corral.models.errors import ModelError
@@ -22,6 +22,9 @@ from corral.models.store import ModelStore
 
 from .jobs import Cancelled, ProgressEvent
 from .store import Project, RunRow, StoreError
+
+if TYPE_CHECKING:
+    from .ingest import ScanReport
 
 
 class TerminalProgress:
@@ -86,6 +89,14 @@ def _server_providers(args: argparse.Namespace) -> tuple[Any, Any] | None:
     model = ServerModel(_server_options(args))
     print(f"model: {model.where}", file=sys.stderr)
     return model, model.embedder() or embedder_provider(threads=args.threads)
+
+
+def scan_summary(folder: Path, scan: ScanReport) -> str:
+    """The line ``organize`` prints about the scan."""
+    pages = ("" if not scan.pages else "; 1 picture of a page read as a document" if scan.pages == 1
+             else f"; {scan.pages} pictures of pages read as documents")
+    return (f"Scanned {folder}: {len(scan.new)} new, {len(scan.changed)} changed, {len(scan.unchanged)} unchanged, "
+            f"{len(scan.removed)} removed, {len(scan.skipped)} skipped{pages}.")
 
 
 def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -> None:
@@ -172,12 +183,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = organize(request, model=model, embedder=embedder, progress=TerminalProgress())
     project_path = result.project_path
-    scan = result.scan
-    print(
-        f"Scanned {folder}: {len(scan.new)} new, {len(scan.changed)} changed, "
-        f"{len(scan.unchanged)} unchanged, {len(scan.removed)} removed, {len(scan.skipped)} skipped"
-        + (f"; {scan.pages} pictures of pages read as documents." if scan.pages else ".")
-    )
+    print(scan_summary(folder, result.scan))
     placed = result.stats.get("placed")
     if placed and not placed["new"] and not placed["removed"]:
         print(f"Nothing changed since run {placed['basis_run']}: its groups are kept as they are; "

@@ -653,3 +653,14 @@ def test_a_file_named_as_a_document_or_picture_that_is_not_one_says_so(tmp_path:
         "archive.zip": "not a document or image (application/zip)",
     }
     assert all(extract.is_lasting(reason) for _, reason in report.skipped)
+
+
+def test_organize_says_how_many_pictures_were_read_as_pages(tmp_path: Path) -> None:
+    from corral.engine.cli import scan_summary
+
+    report = ScanReport(root=tmp_path, new=["a.jpg", "b.jpg", "c.txt"], unchanged=["d.pdf"], skipped=[("e", "x")])
+    assert scan_summary(tmp_path, report) == f"Scanned {tmp_path}: 3 new, 0 changed, 1 unchanged, 0 removed, 1 skipped."
+    report.pages = 1
+    assert scan_summary(tmp_path, report).endswith("1 skipped; 1 picture of a page read as a document.")
+    report.pages = 2
+    assert scan_summary(tmp_path, report).endswith("1 skipped; 2 pictures of pages read as documents.")
