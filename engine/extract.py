@@ -491,17 +491,34 @@ def read_page_picture(fh: IO[bytes], read_page: ReadPage) -> Extracted | None:
         fh.seek(0)
         with Image.open(fh) as image:
             page = ImageOps.exif_transpose(image).convert("RGB")
-        lines, print_height = read_page(page)
+            lines, print_height = read_page(page)
+            text = normalize_text("\n".join(lines))
+            if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS or print_height > PAGE_MAX_PRINT:
+                return None
+            meta = {"picture": True, "lines": len(lines), "print": round(print_height, 4)}
+            text, meta["pages_read_by_ocr"] = _later_pages(image, read_page, lines)
     except Skip:  # OCR cannot run: the picture stays a picture
         return None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
         log.info("A picture could not be checked for a page: %s", _shorten(exc))
         return None
-    text = normalize_text("\n".join(lines))
-    if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS or print_height > PAGE_MAX_PRINT:
-        return None
-    return Extracted(text, "OCR of a picture of a page",
-                     {"picture": True, "lines": len(lines), "print": round(print_height, 4)})
+    return Extracted(text, "OCR of a picture of a page", meta)
+
+
+def _later_pages(image: Image.Image, read_page: ReadPage, lines: list[str]) -> tuple[str, int]:
+    """The text of a picture file of several pages (a scanner's multi-page TIFF) whose first
+    page gave ``lines``: its next pages read too, up to ``SCANNED_PAGES`` and ``SCANNED_CHARS``
+    as a scanned PDF's; a page that cannot be decoded ends it. Returns the text and the pages read."""
+    pages, frames = 1, getattr(image, "n_frames", 1) if image.format == "TIFF" else 1  # not a camera's MPO
+    while pages < min(SCANNED_PAGES, frames) and sum(len(x) + 1 for x in lines) < SCANNED_CHARS:
+        try:
+            image.seek(pages)
+            lines = lines + read_page(image.convert("RGB"))[0]
+        except (OSError, ValueError, EOFError) as exc:
+            log.info("A later page of a picture could not be read: %s", _shorten(exc))
+            break
+        pages += 1
+    return normalize_text("\n".join(lines)), pages
 
 
 def page_pictures(page: Any) -> Iterator[Image.Image]:

@@ -588,7 +588,8 @@ def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pi
     out = io.BytesIO()
     sideways.save(out, format="JPEG", exif=exif)
     got = extract.read_page_picture(io.BytesIO(out.getvalue()), reader)
-    assert got is not None and seen == [(1240, 1754)] and got.meta == {"picture": True, "lines": 3, "print": 0.015}
+    assert got is not None and seen == [(1240, 1754)]
+    assert got.meta == {"picture": True, "lines": 3, "print": 0.015, "pages_read_by_ocr": 1}
     assert extract.read_page_picture(io.BytesIO(out.getvalue()[:5000]), reader) is None  # cut short
     few = extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: (["TOTAL 4.50", "THANK YOU", "CARD"], 0.01))
     big = extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: (reader(p)[0], 0.06))
@@ -599,6 +600,23 @@ def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pi
         raise extract.Skip("OCR is off")
 
     assert extract.read_page_picture(io.BytesIO(out.getvalue()), no_ocr) is None
+
+
+def test_a_multi_page_tiff_is_read_as_far_as_a_scanned_pdf(tmp_path: Path) -> None:
+    """Scanners save several pages in one TIFF: its first pages are read (SCANNED_PAGES)."""
+    pages = [page_picture([f"Page {n} of the lease between Hollis and Weber, signed in May."] * 3).convert("1")
+             for n in range(1, 6)]
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:], compression="group4")
+    read: list[int] = []
+
+    def reader(picture: Image.Image) -> tuple[list[str], float]:
+        read.append(len(read) + 1)
+        return [f"Page {len(read)} of the lease between Hollis and Weber, signed in May."] * 3, 0.015
+
+    got = extract.read_page_picture(io.BytesIO(out.getvalue()), reader)
+    assert got is not None and read == [1, 2, 3] and got.meta["pages_read_by_ocr"] == extract.SCANNED_PAGES
+    assert "Page 3 of the lease" in got.text and "Page 4" not in got.text
 
 
 def test_a_heic_picture_of_a_page_is_read_in_a_fresh_process(tmp_path: Path) -> None:
