@@ -450,12 +450,12 @@ def scanned_text(reader: Any, read_picture: ReadPicture) -> tuple[str, int]:
 
 
 def paper_share(image: Image.Image) -> float:
-    """The share of a small copy of ``image`` that looks like paper: bright (the brightest
-    channel above 0.6) and nearly grey (saturation below 0.2), the ground of a printed page
-    whether white, cream or scanned grey."""
+    """The share of a small copy of ``image`` (RGB) that looks like paper: bright (the
+    brightest channel above 0.6) and nearly grey (saturation below 0.2), the ground of a
+    printed page whether white, cream or scanned grey."""
     import numpy as np
 
-    small = image.convert("RGB")
+    small = image.copy()
     small.thumbnail((128, 128))
     rgb = np.asarray(small, dtype=np.float32) / 255.0
     high, low = rgb.max(axis=2), rgb.min(axis=2)
@@ -465,59 +465,60 @@ def paper_share(image: Image.Image) -> float:
 
 def read_page_picture(fh: IO[bytes], read_page: ReadPage) -> Extracted | None:
     """The text of a picture file that is a page (a letter, a receipt or a form scanned or
-    photographed to JPEG/PNG), or None for a picture that is not one or cannot be read.
+    photographed to JPEG/PNG/HEIC/TIFF), or None for a picture that is not one or cannot be read.
 
     Such a picture is grouped as the document it shows, not by its look (a page's look is
     the same whatever the page says: docs/benchmarks.md, "Scanned documents"). Only a large
-    picture, mostly paper (:func:`paper_share`, read from a copy decoded at reduced size),
-    is read by OCR; it is a page where ``read_page`` finds ``PAGE_MIN_LINES`` lines and
+    picture, mostly paper (:func:`paper_share`, of a copy decoded at reduced size), is read
+    by OCR; it is a page where ``read_page`` finds ``PAGE_MIN_LINES`` lines and
     ``PAGE_MIN_CHARS`` characters in print no higher than ``PAGE_MAX_PRINT`` (a short note
-    is a page; a sign, whose letters are large, is not). Camera rotation (EXIF orientation)
-    is applied first."""
-    from PIL import Image, ImageOps
+    is a page; a sign, whose letters are large, is not). The picture is decoded as the
+    describers decode it (describers/loading.py: upright by its EXIF, transparency on white)."""
+    from .describers.loading import ImageSkip, decode_file, open_lazy
 
-    from .describers.loading import enable_heif
-
-    enable_heif()  # an iPhone's pictures are HEIC (with pillow-heif installed)
     try:
         fh.seek(0)
-        with Image.open(fh) as image:
+        with open_lazy(fh) as image:  # the size, nothing decoded
             width, height = image.size
-            if min(width, height) < PAGE_MIN_SIDE or width * height > MAX_PAGE_PICTURE_PIXELS:
-                return None
-            image.draft("RGB", (256, 256))  # JPEG: decoded at 1/8 size, a few milliseconds
-            if paper_share(image) < PAGE_PAPER_SHARE:
-                return None
+            frames = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1  # not a camera's MPO
+        if min(width, height) < PAGE_MIN_SIDE or width * height > MAX_PAGE_PICTURE_PIXELS:
+            return None
         fh.seek(0)
-        with Image.open(fh) as image:
-            page = ImageOps.exif_transpose(image).convert("RGB")
-            lines, print_height = read_page(page)
-            text = normalize_text("\n".join(lines))
-            if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS or print_height > PAGE_MAX_PRINT:
-                return None
-            meta = {"picture": True, "lines": len(lines), "print": round(print_height, 4)}
-            text, meta["pages_read_by_ocr"] = _later_pages(image, read_page, lines)
+        if paper_share(decode_file(fh, side=256).image) < PAGE_PAPER_SHARE:  # JPEG: decoded at 1/8
+            return None
+        fh.seek(0)
+        lines, print_height = read_page(decode_file(fh, side=max(width, height)).image)
+        text = normalize_text("\n".join(lines))
+        if len(lines) < PAGE_MIN_LINES or len(text) < PAGE_MIN_CHARS or print_height > PAGE_MAX_PRINT:
+            return None
+        meta = {"picture": True, "lines": len(lines), "print": round(print_height, 4)}
+        text, meta["pages_read_by_ocr"] = _later_pages(fh, frames, read_page, lines)
     except Skip:  # OCR cannot run: the picture stays a picture
         return None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
+    except (ImageSkip, OSError, ValueError, SyntaxError, EOFError) as exc:
         log.info("A picture could not be checked for a page: %s", _shorten(exc))
         return None
     return Extracted(text, "OCR of a picture of a page", meta)
 
 
-def _later_pages(image: Image.Image, read_page: ReadPage, lines: list[str]) -> tuple[str, int]:
-    """The text of a picture file of several pages (a scanner's multi-page TIFF) whose first
+def _later_pages(fh: IO[bytes], frames: int, read_page: ReadPage, lines: list[str]) -> tuple[str, int]:
+    """The text of a picture file of ``frames`` pages (a scanner's multi-page TIFF) whose first
     page gave ``lines``: its next pages read too, up to ``SCANNED_PAGES`` and ``SCANNED_CHARS``
     as a scanned PDF's; a page that cannot be decoded ends it. Returns the text and the pages read."""
-    pages, frames = 1, getattr(image, "n_frames", 1) if image.format == "TIFF" else 1  # not a camera's MPO
-    while pages < min(SCANNED_PAGES, frames) and sum(len(x) + 1 for x in lines) < SCANNED_CHARS:
-        try:
-            image.seek(pages)
-            lines = lines + read_page(image.convert("RGB"))[0]
-        except (OSError, ValueError, EOFError) as exc:
-            log.info("A later page of a picture could not be read: %s", _shorten(exc))
-            break
-        pages += 1
+    from .describers.loading import open_lazy
+
+    pages = 1
+    if frames > 1:
+        fh.seek(0)
+        with open_lazy(fh) as image:
+            while pages < min(SCANNED_PAGES, frames) and sum(len(x) + 1 for x in lines) < SCANNED_CHARS:
+                try:
+                    image.seek(pages)
+                    lines = lines + read_page(image.convert("RGB"))[0]
+                except (OSError, ValueError, EOFError) as exc:
+                    log.info("A later page of a picture could not be read: %s", _shorten(exc))
+                    break
+                pages += 1
     return normalize_text("\n".join(lines)), pages
 
 

@@ -596,6 +596,13 @@ def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pi
     one = extract.read_page_picture(io.BytesIO(out.getvalue()), lambda p: (["a caption " * 10], 0.01))
     assert few is None and big is None and one is None  # a ticket's few words; a poster's print; one line
 
+    ink = page_picture(LETTER).convert("L").point(lambda v: 255 - v)  # a page exported with no
+    clear = Image.new("RGBA", ink.size, (0, 0, 0, 0))  # background: transparent black, the ink
+    clear.putalpha(ink)  # opaque black
+    png = io.BytesIO()
+    clear.save(png, format="PNG")
+    assert extract.read_page_picture(io.BytesIO(png.getvalue()), reader) is not None  # read on white
+
     def no_ocr(picture: Image.Image) -> tuple[list[str], float]:
         raise extract.Skip("OCR is off")
 

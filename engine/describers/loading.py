@@ -125,15 +125,24 @@ def _decode(fh: IO[bytes], side: int) -> LoadedImage:
 def load_image(path: str | os.PathLike[str], *, side: int = WORK_SIDE) -> LoadedImage:
     """Decode ``path`` into a bounded RGB working copy, or raise :class:`ImageSkip`."""
     try:
-        with warnings.catch_warnings(), open(path, "rb") as fh:
-            warnings.simplefilter("ignore")  # damaged EXIF fields, large-image warnings
-            return _decode(fh, side)
-    except ImageSkip:
-        raise
+        with open(path, "rb") as fh:
+            return decode_file(fh, side=side)
     except PermissionError:
         raise ImageSkip(f"{REASON_UNREADABLE} (permission denied)") from None
     except FileNotFoundError:
         raise ImageSkip(f"{REASON_UNREADABLE} (it was moved or deleted)") from None
+    except OSError as exc:
+        raise ImageSkip(f"{REASON_UNREADABLE} ({exc.strerror or exc})") from None
+
+
+def decode_file(fh: IO[bytes], *, side: int = WORK_SIDE) -> LoadedImage:
+    """:func:`load_image` for a file already open (the scan's, engine/extract.py)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # damaged EXIF fields, large-image warnings
+            return _decode(fh, side)
+    except ImageSkip:
+        raise
     except OSError as exc:
         raise ImageSkip(f"{REASON_UNREADABLE} ({exc.strerror or exc})") from None
     except (ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
@@ -156,6 +165,7 @@ __all__ = [
     "MAX_PIXELS",
     "MIN_MODEL_SIDE",
     "WORK_SIDE",
+    "decode_file",
     "enable_heif",
     "for_model",
     "load_image",
