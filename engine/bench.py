@@ -279,14 +279,14 @@ def _load_items(project: Project, sample: list[Example], read_page: extract.Read
             if ex.path is not None:  # an image: described from its file by the image describers
                 data = ex.path.read_bytes()
                 digest = "sha256:" + hashlib.sha256(data).hexdigest()
-                page = None
-                if project.get_extract(digest) is None and read_page is not None:
+                read = project.get_extract(digest) is not None  # a page, read before
+                if not read and read_page is not None:
                     page = extract.read_page_picture(io.BytesIO(data), read_page)
                     if page is not None:
                         project.put_extract(digest, page.text, page.extractor, page.meta)
+                        read = True
                 ids.append(project.upsert_item(
-                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()),
-                    kind="document" if project.get_extract(digest) is not None else "image",
+                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()), kind="document" if read else "image",
                     mime="image/*", size=len(data), mtime=0.0, content_hash=digest, status="ok", reason=""))
                 continue
             digest = "sha256:" + hashlib.sha256(ex.text.encode("utf-8")).hexdigest()

@@ -374,8 +374,8 @@ def scan_folder(
     extract_hashes = project.extract_hashes()
     # Pictures examined by a scan that could not read pages are examined again by the first
     # scan that can (the project remembers whether every picture it holds was checked).
-    reads_pages = read_page is not None
-    reading = _Reading(read_picture, read_page, reads_pages and project.get_meta(PAGES_CHECKED) != "1")
+    reads_pages, checked = read_page is not None, project.get_meta(PAGES_CHECKED)
+    reading = _Reading(read_picture, read_page, reads_pages and checked != "1")
     stage = StageProgress(progress, "scan", len(entries))
     seen: set[str] = set()
 
@@ -392,9 +392,9 @@ def scan_folder(
         seen.add(path)
         known = known_items.get(path)
         outcome = _outcome_for(entry, known, extract_hashes, max_text_chars, reading)
-        if outcome.kind == "image" and not outcome.reused and not reads_pages and not outcome.reason:
-            if project.get_meta(PAGES_CHECKED) != "0":
-                project.set_meta(PAGES_CHECKED, "0")
+        if outcome.kind == "image" and not (outcome.reused or outcome.reason or reads_pages) and checked != "0":
+            checked = "0"  # at once: a scan cancelled after this picture must leave it unchecked
+            project.set_meta(PAGES_CHECKED, checked)
 
         if outcome.text is not None and outcome.content_hash:
             if outcome.content_hash not in extract_hashes:
