@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import numpy as np
 import pytest
 from fpdf import FPDF
 from PIL import Image
@@ -573,6 +574,32 @@ def test_a_picture_of_a_page_is_read_as_a_document_and_a_photo_stays_a_picture(
     scan_folder(folder, project, read_page=reader)
     assert read == [(2400, 1800), (1240, 1754)]  # the sign, then the new page (the letter: its extract)
     assert items_by_path(project)["IMG_0004.jpg"].kind == "document"
+
+
+def test_a_receipt_photographed_on_a_table_is_read_as_a_page(tmp_path: Path) -> None:
+    """A narrow receipt is a third of its photo; the middle of the photo is what counts."""
+    from PIL import ImageDraw, ImageFont
+
+    from corral.engine.describers.ocr import OcrDescriber
+
+    try:
+        font = ImageFont.truetype("DejaVuSansMono.ttf", 22)
+    except OSError:
+        font = ImageFont.load_default(size=22)
+    receipt = Image.new("RGB", (520, 1350), (245, 243, 238))
+    draw = ImageDraw.Draw(receipt)
+    lines = ["CAFE BLUE DOOR", "12 Harbour St", "2025-10-14 09:42", "COFFEE 3.20", "CROISSANT 2.10",
+             "SANDWICH 5.90", "WATER 1.50", "TOTAL 12.70", "CARD ****1234", "THANK YOU"]
+    for row, line in enumerate(lines):
+        draw.text((30, 40 + 44 * row), line, fill=(40, 40, 40), font=font)
+    photo = Image.new("RGB", (1200, 1600), (120, 80, 50))  # a wooden table
+    photo.paste(receipt.rotate(4, expand=True, fillcolor=(120, 80, 50)), (320, 100))
+    whole = np.asarray(photo.resize((120, 160)), dtype=float) / 255
+    assert ((whole.max(axis=2) > 0.6) & (whole.min(axis=2) / whole.max(axis=2) > 0.8)).mean() < 0.4
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=85)
+    got = extract.read_page_picture(io.BytesIO(out.getvalue()), OcrDescriber(threads=1).read_page)
+    assert got is not None and "TOTAL 12.70" in got.text and "CAFE BLUE DOOR" in got.text
 
 
 def test_a_picture_checked_for_a_page_is_turned_by_its_exif_and_bad_ones_stay_pictures(tmp_path: Path) -> None:
