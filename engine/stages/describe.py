@@ -67,7 +67,7 @@ def _describe_all(
             skipped[item.id] = "no extracted text"
             bar.advance()
             continue
-        if item.mime.startswith("image/"):  # a picture read as a page: when and where it was taken
+        if item.is_picture:  # a picture read as a page: when and where it was taken
             images.page_moment(item)
         text = _squash(extract["text"])
         title = _squash(str(extract["meta"].get("title") or ""))

@@ -69,9 +69,8 @@ class Member:
 
     @property
     def is_picture(self) -> bool:
-        """Whether the file is a picture: a photo, or a page's picture read as a document
-        (``extract.read_page_picture``); the review shows it as one."""
-        return self.item.kind == "image" or self.item.mime.startswith("image/")
+        """Whether the file is a picture (``ItemRow.is_picture``); the review shows it as one."""
+        return self.item.is_picture
 
     @property
     def content_hash(self) -> str:

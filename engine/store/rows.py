@@ -19,6 +19,12 @@ class ItemRow:
     status: str
     reason: str
 
+    @property
+    def is_picture(self) -> bool:
+        """Whether the file is a picture: a photo, or a page's picture read as a document
+        (``extract.read_page_picture``; its MIME type stays the picture's)."""
+        return self.kind == "image" or self.mime.startswith("image/")
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ItemRow:
         return cls(
