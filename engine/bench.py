@@ -14,9 +14,10 @@ in the same run:
 Data with several labellings of the same items (issue 11: one folder grouped two ways) runs
 every criterion on the same sample and reports each beside its own k-means reference
 (:func:`run_bench_multi`): JSON lines whose rows carry ``"labels": {key: label}`` with
-``NAME.criteria.json`` next to them, or an image folder with ``criteria.json`` and one
-``labels_<key>.csv`` per criterion. A criteria file maps each key to
-``{"criterion": TEXT, "k": K}`` (K optional; when given it must be the number of labels).
+``NAME.criteria.json`` next to them, or a folder (pictures, documents or both, read as a
+folder's scan reads them) with ``criteria.json`` and one ``labels_<key>.csv`` per criterion.
+A criteria file maps each key to ``{"criterion": TEXT, "k": K}`` (K optional; when given it
+must be the number of labels).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class CriterionSpec:
 
 
 def criteria_path(path: Path) -> Path:
-    """Where a dataset's criteria are: ``criteria.json`` in an image folder, ``NAME.criteria.json``
+    """Where a dataset's criteria are: ``criteria.json`` in a folder, ``NAME.criteria.json``
     next to ``NAME.jsonl``."""
     path = Path(path)
     if path.is_dir():
@@ -177,7 +178,7 @@ def joint_label(ex: Example) -> str:
 
 
 def load_dataset(path: Path) -> list[Example]:
-    """JSON lines with "input" and "label", or a folder of images with labels.csv."""
+    """JSON lines with "input" and "label", or a folder of files (pictures, documents) with labels.csv."""
     path = Path(path)
     if path.is_dir():
         table = path / "labels.csv"
@@ -269,25 +270,43 @@ def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
+def _read_file(path: Path, data: bytes, read_page: extract.ReadPage | None,
+               read_before: bool) -> tuple[str, str, extract.Extracted | None]:
+    """A folder dataset's file as a folder's scan reads it: (kind, MIME type, its text, None
+    where ``read_before`` or none): a document's text, a picture's only where it is a page
+    (``extract.read_page_picture``, with ``read_page``). Raises ValueError for a file the
+    scan would skip."""
+    fh = io.BytesIO(data)
+    sniffed = extract.sniff(data[:extract.HEAD_BYTES], path.name, fh)
+    if sniffed.kind is None:
+        raise ValueError(f"{path}: {sniffed.reason}")
+    if read_before:
+        return "document", sniffed.mime, None
+    if sniffed.kind == "image":
+        page = extract.read_page_picture(fh, read_page) if read_page is not None else None
+        return ("image" if page is None else "document"), sniffed.mime, page
+    try:
+        return "document", sniffed.mime, extract.extract(sniffed, fh, size=len(data), max_chars=200_000)
+    except extract.Skip as skip:
+        raise ValueError(f"{path}: {skip.reason}") from None
+
+
 def _load_items(project: Project, sample: list[Example], read_page: extract.ReadPage | None = None) -> list[int]:
-    """The sample's items in ``project``: texts as documents; picture files as pictures, or,
-    as a folder's scan reads them with ``read_page`` (OCR), as documents where they are
-    pictures of pages (``extract.read_page_picture``)."""
+    """The sample's items in ``project``: texts as documents; a folder's files as its scan
+    reads them (``_read_file``): documents, pictures, and with ``read_page`` (OCR) pictures
+    of pages as documents."""
     ids = []
     with project.transaction():
         for i, ex in enumerate(sample):
-            if ex.path is not None:  # an image: described from its file by the image describers
+            if ex.path is not None:
                 data = ex.path.read_bytes()
                 digest = "sha256:" + hashlib.sha256(data).hexdigest()
-                read = project.get_extract(digest) is not None  # a page, read before
-                if not read and read_page is not None:
-                    page = extract.read_page_picture(io.BytesIO(data), read_page)
-                    if page is not None:
-                        project.put_extract(digest, page.text, page.extractor, page.meta)
-                        read = True
+                kind, mime, text = _read_file(ex.path, data, read_page, project.get_extract(digest) is not None)
+                if text is not None:
+                    project.put_extract(digest, text.text, text.extractor, text.meta)
                 ids.append(project.upsert_item(
-                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()), kind="document" if read else "image",
-                    mime="image/*", size=len(data), mtime=0.0, content_hash=digest, status="ok", reason=""))
+                    path=ex.path.name, raw_path=os.fsencode(ex.path.resolve()), kind=kind,
+                    mime=mime, size=len(data), mtime=0.0, content_hash=digest, status="ok", reason=""))
                 continue
             digest = "sha256:" + hashlib.sha256(ex.text.encode("utf-8")).hexdigest()
             ids.append(project.upsert_item(path=f"item{i:05d}", raw_path=f"item{i:05d}".encode(),

@@ -536,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("bench", help="measure grouping quality and speed on labelled data")
-    p.add_argument("dataset", help="JSON lines with input and label (or an image folder with labels.csv); "
+    p.add_argument("dataset", help="JSON lines with input and label (or a folder of pictures and documents with labels.csv); "
                                    "with several labellings: rows with \"labels\": {KEY: label} and "
                                    "NAME.criteria.json, or a folder with criteria.json and labels_KEY.csv")
     p.add_argument("--sample", type=int, default=500, help="stratified sample size (0: all)")

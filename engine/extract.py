@@ -5,8 +5,10 @@ because folders people organize are full of misnamed files (a scan saved as ``.j
 is really a PDF, a ``.txt`` that is really a database dump):
 
 * :func:`sniff` looks at the first bytes (and, for ZIP files, the archive directory) and
-  says which reader applies: ``pdf``, ``docx``, ``html``, ``text``, ``image`` or none.
-* :func:`extract` runs that reader (pypdf, python-docx, BeautifulSoup, charset-normalizer)
+  says which reader applies: ``pdf``, ``docx``, ``html``, ``email``, ``text``, ``image`` or
+  none.
+* :func:`extract` runs that reader (pypdf, python-docx, BeautifulSoup, Python's ``email``,
+  charset-normalizer)
   and returns normalised text, or raises :class:`Skip` with a reason a user can read. A PDF
   without a text layer (a scan) has the pictures of its first pages read by OCR, where the
   caller gives a reader (``read_picture``: the describers' RapidOCR).
@@ -77,6 +79,11 @@ _BMP_DIB_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 PDF_MIME = "application/pdf"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HTML_MIME = "text/html"
+EMAIL_MIME = "message/rfc822"
+#: A saved e-mail (as mail programs save one: "Save as" gives an ``.eml``).
+EMAIL_EXTENSIONS = frozenset({".eml"})
+#: The headers an e-mail's text begins with, in this order.
+EMAIL_HEADERS = ("From", "To", "Cc", "Date", "Subject")
 
 #: Reads the lines of text in a picture: a scanned page (``describers.ocr.OcrDescriber.read_scan``).
 ReadPicture = Callable[["Image.Image"], list[str]]
@@ -132,6 +139,7 @@ _LASTING_PREFIXES = (
     "not a document or image",
     "damaged PDF",
     "damaged Word document",
+    "damaged e-mail",
 )
 
 
@@ -162,7 +170,7 @@ class Sniffed:
     says why in words meant for the user.
     """
 
-    kind: str | None  # pdf | docx | html | text | image | None
+    kind: str | None  # pdf | docx | html | email | text | image | None
     mime: str
     reason: str = ""
 
@@ -227,6 +235,8 @@ def sniff(head: bytes, name: str, fh: IO[bytes]) -> Sniffed:
         return Sniffed("image", guessed_mime)
     if head.startswith(b"PK\x03\x04") and _is_docx(fh):
         return Sniffed("docx", DOCX_MIME)
+    if suffix in EMAIL_EXTENSIONS:
+        return Sniffed("email", EMAIL_MIME)
     if suffix in HTML_EXTENSIONS or _looks_like_html(head):
         return Sniffed("html", HTML_MIME)
     if suffix in TEXT_MIMES or (suffix == "" and not guessed_mime):
@@ -362,6 +372,8 @@ def extract(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int,
         result = extract_docx(fh, max_chars)
     elif sniffed.kind == "html":
         result = extract_html(fh, max_chars)
+    elif sniffed.kind == "email":
+        result = extract_email(fh, max_chars)
     elif sniffed.kind == "text":
         result = extract_text(fh, size=size, max_chars=max_chars)
     else:  # pragma: no cover - callers only pass documents
@@ -615,21 +627,75 @@ def extract_html(fh: IO[bytes], max_chars: int) -> Extracted:
 
     The bytes go to BeautifulSoup undecoded so it can honour ``<meta charset>``.
     """
-    from bs4 import BeautifulSoup
-
     data = fh.read(MAX_HTML_BYTES)
     if decode_text(data[:HEAD_BYTES], complete=len(data) <= HEAD_BYTES) is None:
         raise Skip(REASON_BINARY)
-    soup = BeautifulSoup(data, "html.parser")
+    text, meta = _html_text(data)
+    return Extracted(
+        _cut(text, max_chars, meta), f"beautifulsoup4 {_lib_version('beautifulsoup4')}", meta
+    )
+
+
+def _html_text(markup: bytes | str) -> tuple[str, dict[str, Any]]:
+    """The visible text of HTML (scripts and styles removed) and its title in ``meta``."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
     meta: dict[str, Any] = {}
     if soup.title is not None and soup.title.get_text(strip=True):
         meta["title"] = " ".join(soup.title.get_text().split())
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
-    text = normalize_text(soup.get_text("\n"))
-    return Extracted(
-        _cut(text, max_chars, meta), f"beautifulsoup4 {_lib_version('beautifulsoup4')}", meta
-    )
+    return normalize_text(soup.get_text("\n")), meta
+
+
+def _email_body(part: Any) -> str:
+    """The text of an e-mail's body part ("" where it is not text): decoded by its charset,
+    or, where Python does not know that one, as a plain text file is (``decode_text``)."""
+    try:
+        content = part.get_content()
+    except LookupError:  # a charset Python does not know
+        content = decode_text(part.get_payload(decode=True) or b"") or ""
+    if isinstance(content, bytes):
+        content = decode_text(content) or ""
+    elif not isinstance(content, str):
+        return ""
+    if part.get_content_subtype() == "html":
+        content = _html_text(content)[0]
+    return normalize_text(content) if _mostly_printable(content) else ""
+
+
+def extract_email(fh: IO[bytes], max_chars: int) -> Extracted:
+    """A saved e-mail (RFC 5322, ``.eml``) with Python's ``email`` package: its headers
+    (``EMAIL_HEADERS``), its body (the plain text part, else the HTML one's visible text)
+    and the names of its attachments, which say much of what a mail is ("invoice_0412.pdf").
+    The attachments themselves are not read."""
+    import email
+    from email import policy
+
+    data = fh.read(MAX_HTML_BYTES)
+    try:
+        message = email.message_from_bytes(data, policy=policy.default)
+        lines = [f"{name}: {' '.join(str(value).split())}"
+                 for name in EMAIL_HEADERS if (value := message.get(name))]
+        if not lines:
+            raise Skip("damaged e-mail: no From, To, Date or Subject header")
+        meta: dict[str, Any] = {}
+        if subject := message.get("Subject"):
+            meta["title"] = " ".join(str(subject).split())
+        body = message.get_body(preferencelist=("plain", "html"))
+        if body is not None and (content := _email_body(body)):
+            lines += ["", content]
+        names = [name for part in message.iter_attachments() if (name := part.get_filename())]
+        if names:
+            lines += ["", "Attachments: " + ", ".join(names)]
+    except Skip:
+        raise
+    except (ValueError, LookupError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        # LookupError: a charset Python does not know; the rest: malformed structure.
+        raise Skip(f"damaged e-mail: {_shorten(exc)}") from exc
+    text = normalize_text("\n".join(lines))
+    return Extracted(_cut(text, max_chars, meta), "Python email", meta)
 
 
 def extract_text(fh: IO[bytes], *, size: int, max_chars: int) -> Extracted:

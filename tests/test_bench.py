@@ -289,9 +289,11 @@ def test_the_bench_examples_are_the_sample_each_bench_run_draws(tmp_path: Path) 
     assert len(drawn) == 60 and all(set(e.labels) == {"kind", "group"} for e in drawn)
 
 
-def test_a_picture_folder_reads_pictures_of_pages_as_the_folders_scan_does(tmp_path: Path) -> None:
-    """A bench picture folder's files go the way a scanned folder's do (ingest): a picture of
-    a page, where OCR is on, becomes a document holding its text; a photo stays a picture."""
+def test_a_bench_folder_reads_its_files_as_the_folders_scan_does(tmp_path: Path) -> None:
+    """A bench folder's files go the way a scanned folder's do (ingest): a picture of a page,
+    where OCR is on, becomes a document holding its text; a photo stays a picture; a text
+    file and a saved e-mail are documents (a folder of photos and papers together); a file
+    the scan would skip is refused, saying why."""
     from PIL import Image
 
     from tests.test_ingest import LETTER, page_picture
@@ -300,7 +302,10 @@ def test_a_picture_folder_reads_pictures_of_pages_as_the_folders_scan_does(tmp_p
     folder.mkdir()
     page_picture(LETTER).save(folder / "letter.jpg")
     Image.new("RGB", (900, 700), (30, 120, 60)).save(folder / "lawn.jpg")
-    examples = [bench.Example(text="", label="x", path=folder / name) for name in ("letter.jpg", "lawn.jpg")]
+    (folder / "hotel.txt").write_text("Booking confirmation\nCheck-in: 2 April 2023, Kyoto")
+    (folder / "hello.eml").write_text("From: a@example.org\nSubject: Greetings from Lisbon\n\nWe made it!\n")
+    names = ("letter.jpg", "lawn.jpg", "hotel.txt", "hello.eml")
+    examples = [bench.Example(text="", label="x", path=folder / name) for name in names]
     read: list[tuple[int, int]] = []
 
     def reader(picture: Image.Image) -> tuple[list[str], float]:
@@ -309,11 +314,17 @@ def test_a_picture_folder_reads_pictures_of_pages_as_the_folders_scan_does(tmp_p
 
     with Project.open(tmp_path / "b.corral") as project:
         ids = bench._load_items(project, examples, reader)
-        letter, lawn = (project.item(i) for i in ids)
-        assert (letter.kind, lawn.kind) == ("document", "image") and read == [(1240, 1754)]
+        letter, lawn, hotel, mail = (project.item(i) for i in ids)
+        assert [x.kind for x in (letter, lawn, hotel, mail)] == ["document", "image", "document", "document"]
+        assert (letter.mime, hotel.mime, mail.mime) == ("image/jpeg", "text/plain", "message/rfc822")
+        assert read == [(1240, 1754)]
         stored = project.get_extract(letter.content_hash)
         assert stored is not None and stored["text"].startswith("Riverside Dental Practice\n12 Mill Lane")
+        assert project.get_extract(mail.content_hash)["text"].endswith("Subject: Greetings from Lisbon\n\nWe made it!")
         assert bench._load_items(project, examples, None) == ids  # without OCR: read before, kept
         assert project.item(ids[0]).kind == "document" and read == [(1240, 1754)]
     with Project.open(tmp_path / "c.corral") as project:
-        assert {project.item(i).kind for i in bench._load_items(project, examples, None)} == {"image"}
+        assert [project.item(i).kind for i in bench._load_items(project, examples, None)][:2] == ["image", "image"]
+        (folder / "empty.txt").write_bytes(b"")
+        with pytest.raises(ValueError, match="empty.txt: empty document"):
+            bench._load_items(project, [bench.Example(text="", label="x", path=folder / "empty.txt")])

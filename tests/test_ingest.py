@@ -62,6 +62,28 @@ def write_docx(path: Path) -> None:
     document.save(str(path))
 
 
+def write_emails(root: Path) -> None:
+    """E-mails as mail programs save them: plain text (quoted-printable), HTML
+    only with an attachment, and one with no header at all."""
+    from email.message import EmailMessage
+
+    plain = EmailMessage()
+    plain["From"], plain["To"], plain["Subject"] = "Anna <anna@example.org>", "me@example.org", "Garage door repair"
+    plain["Date"] = "Tue, 03 Mar 2026 09:12:00 +0100"
+    plain.set_content("The garage door is fixed.\nThe bill comes next week, 120 \u20ac for the spring.\n\nAnna",
+                      cte="quoted-printable")
+    (root / "repair.eml").write_bytes(bytes(plain))
+    html = EmailMessage()
+    html["From"], html["To"], html["Subject"] = "billing@power.example", "me@example.org", "Your March bill"
+    html.set_content("<html><head><style>p {color: red}</style></head><body><p>Amount due: "
+                     "<b>64.20 EUR</b> by 31 March.</p></body></html>", subtype="html")
+    html.add_attachment(pdf_bytes("Bill"), maintype="application", subtype="pdf", filename="bill_2026-03.pdf")
+    (root / "bill.eml").write_bytes(bytes(html))
+    (root / "nothing.eml").write_bytes(b"just some words, no header\n")
+    (root / "odd.eml").write_bytes(b"From: a@example.org\nSubject: Odd charset\n"
+                                   b"Content-Type: text/plain; charset=x-no-such-charset\n\nPlain words after all.\n")
+
+
 def make_tree(root: Path) -> None:
     """A folder with one of every case ``scan_folder`` must handle."""
     root.mkdir()
@@ -74,6 +96,7 @@ def make_tree(root: Path) -> None:
     )
     (root / "mislabelled.txt").write_text("<html><body><p>HTML in a .txt</p></body></html>")
     write_docx(root / "lease.docx")
+    write_emails(root)
     (root / "invoice.pdf").write_bytes(pdf_bytes("Invoice 42 from ACME"))
     (root / "receipt.jpg").write_bytes(pdf_bytes("Receipt 7 for coffee"))  # a PDF named .jpg
     Image.new("RGB", (8, 8), "red").save(root / "photo.png")
@@ -141,6 +164,9 @@ OK_DOCUMENTS = {
     "page.html": "text/html",
     "mislabelled.txt": "text/html",
     "lease.docx": extract.DOCX_MIME,
+    "repair.eml": extract.EMAIL_MIME,
+    "bill.eml": extract.EMAIL_MIME,
+    "odd.eml": extract.EMAIL_MIME,
     "invoice.pdf": "application/pdf",
     "receipt.jpg": "application/pdf",
     "owner-only.pdf": "application/pdf",
@@ -156,6 +182,7 @@ SKIPPED = {
     "binary.txt": extract.REASON_BINARY,
     "empty.txt": extract.REASON_EMPTY,
     "locked.pdf": extract.REASON_ENCRYPTED,
+    "nothing.eml": "damaged e-mail: no From, To, Date or Subject header",
     "blank.pdf": extract.REASON_NO_PDF_TEXT_UNREAD,  # no OCR reader given
     "bundle.zip": "not a document or image (application/zip)",
     "link.txt": ingest.REASON_SYMLINK,
@@ -219,6 +246,16 @@ def test_extracted_text_and_meta(tree: Path, project: Project) -> None:
     assert "Printable but protected" in text_of(project, items["owner-only.pdf"])
     assert text_of(project, items["utf16.txt"]) == "Grüße aus Köln"
     assert text_of(project, items["latin1.txt"]).startswith("Le café était très crémeux")
+
+    repair = project.get_extract(items["repair.eml"].content_hash)
+    assert repair is not None and repair["meta"]["title"] == "Garage door repair"
+    assert repair["text"].startswith("From: Anna <anna@example.org>\nTo: me@example.org\n"
+                                     "Date: Tue, 03 Mar 2026 09:12:00 +0100\nSubject: Garage door repair")
+    assert "The bill comes next week, 120 \u20ac for the spring." in repair["text"]
+    bill = text_of(project, items["bill.eml"])
+    assert "Amount due: 64.20 EUR by 31 March." in " ".join(bill.split())
+    assert "color" not in bill and bill.endswith("Attachments: bill_2026-03.pdf")
+    assert text_of(project, items["odd.eml"]).endswith("Subject: Odd charset\n\nPlain words after all.")
 
     weird = items[NON_UTF8_PRINTABLE]
     assert weird.raw_path == NON_UTF8_NAME
