@@ -223,8 +223,9 @@ def stratified_sample(
     return picked
 
 
-def hungarian_acc(true: list[str], pred: list[Any]) -> float:
-    """Best one-to-one matching of clusters to classes on the rectangular table."""
+def hungarian_match(true: list[str], pred: list[Any]) -> dict[Any, str]:
+    """Best one-to-one matching of clusters to classes on the rectangular table (a cluster
+    left without a class is missing)."""
     classes = sorted(set(true))
     clusters = sorted(set(pred), key=str)
     table = np.zeros((len(clusters), len(classes)), dtype=np.int64)
@@ -233,7 +234,27 @@ def hungarian_acc(true: list[str], pred: list[Any]) -> float:
     for t, p in zip(true, pred, strict=True):
         table[ci[p], ti[t]] += 1
     rows, cols = linear_sum_assignment(-table)
-    return float(table[rows, cols].sum()) / len(true)
+    return {clusters[r]: classes[c] for r, c in zip(rows, cols, strict=True)}
+
+
+def hungarian_acc(true: list[str], pred: list[Any]) -> float:
+    """The share of items whose cluster is matched to their class (``hungarian_match``)."""
+    match = hungarian_match(true, pred)
+    return sum(match.get(p) == t for t, p in zip(true, pred, strict=True)) / len(true)
+
+
+def acc_by_kind(true: list[str], pred: list[Any], kinds: list[str]) -> dict[str, dict[str, float | int]]:
+    """In a folder of documents and pictures together, the share of each kind's items in
+    the group matched to their class, under the one matching of the whole run (are the
+    tickets with their trip's photos?); {} where all items are of one kind."""
+    if len(set(kinds)) < 2:
+        return {}
+    match = hungarian_match(true, pred)
+    out: dict[str, dict[str, float | int]] = {}
+    for kind in sorted(set(kinds)):
+        rows = [(t, p) for t, p, k in zip(true, pred, kinds, strict=True) if k == kind]
+        out[kind] = {"items": len(rows), "acc": round(sum(match.get(p) == t for t, p in rows) / len(rows), 4)}
+    return out
 
 
 def metrics(true: list[str], pred: list[Any]) -> dict[str, float]:
@@ -374,6 +395,7 @@ def bench_criterion(
     pred = [assignments[i].group_idx for i in ids]
     result: dict[str, Any] = {
         **metrics(true, pred),
+        "by_kind": acc_by_kind(true, pred, ["picture" if project.item(i).kind == "image" else "document" for i in ids]),
         "k_found": len(set(pred)),
         "k_names": len(names),
         "k_true": k_true,

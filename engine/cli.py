@@ -357,6 +357,8 @@ def bench_table(stem: str, result: dict[str, Any]) -> str:
         lines.append(f"{'k-means (MiniLM, true K)':24}{ref['acc']:7.3f}{ref['nmi']:7.3f}{ref['ari']:7.3f}")
     if ub:
         lines.append(f"{'known labels (same LLM)':24}{ub['acc']:7.3f}{ub['nmi']:7.3f}{ub['ari']:7.3f}")
+    for kind, v in (result.get("by_kind") or {}).items():
+        lines.append(f"{'corral, ' + kind + 's':24}{v['acc']:7.3f}  ({v['items']} items)")
     lines += _stage_lines(result["stages"])
     lines.append(_speed_line(result["model_speed"]))
     return "\n".join(lines)
@@ -383,6 +385,9 @@ def bench_multi_table(stem: str, result: dict[str, Any]) -> str:
         lines.append(line)
     for key, row in per.items():
         lines += ["", f"{key}: {', '.join(row['names'])}"]
+        if row.get("by_kind"):
+            lines.append("  ACC by kind: " + ", ".join(f"{kind}s {v['acc']:.3f} ({v['items']})"
+                                                      for kind, v in row["by_kind"].items()))
         lines += _stage_lines(row["stages"], width=12)
     lines.append(_speed_line(result["model_speed"]))
     return "\n".join(lines)

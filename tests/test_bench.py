@@ -328,3 +328,16 @@ def test_a_bench_folder_reads_its_files_as_the_folders_scan_does(tmp_path: Path)
         (folder / "empty.txt").write_bytes(b"")
         with pytest.raises(ValueError, match="empty.txt: empty document"):
             bench._load_items(project, [bench.Example(text="", label="x", path=folder / "empty.txt")])
+
+
+def test_a_mixed_folder_reports_the_documents_and_the_pictures_apart() -> None:
+    """Documents and pictures in one folder: each kind's share in the group matched to its
+    class, under the whole run's one matching; nothing for a folder of one kind."""
+    true = ["kyoto"] * 4 + ["lisbon"] * 4
+    pred = [0, 0, 0, 1, 1, 1, 1, 0]
+    kinds = ["picture", "picture", "document", "document", "picture", "picture", "document", "document"]
+    assert bench.hungarian_acc(true, pred) == 0.75
+    assert bench.acc_by_kind(true, pred, kinds) == {"document": {"items": 4, "acc": 0.5},
+                                                    "picture": {"items": 4, "acc": 1.0}}
+    assert bench.acc_by_kind(true, pred, ["picture"] * 8) == {}
+    assert bench.hungarian_acc(["a", "a", "b"], [0, 1, 2]) == 2 / 3  # a cluster without a class is wrong

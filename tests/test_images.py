@@ -612,3 +612,49 @@ def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
         moment = runner.when_where(project, Settings(criterion="kind"), [photo.content_hash, scan.content_hash])
         assert moment is not None and moment[0][0] == 1.0 and moment[0][2] == 1.0  # ... its moment the photo's
         assert round(moment[0][3], 2) == 35.01 and not moment[1].any()
+
+
+def test_documents_join_their_trips_photos_by_the_days_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of two trips' photos (EXIF time and place) and the trips' bookings, which
+    name no place, only days (one also the day it was booked). Grouped by trip, each booking
+    lands with the photos of the trip its days fall in: it joins that moment
+    (``cluster.moments``); the text and the answers ("Booking" for all six) cannot tell
+    them apart."""
+    import csv
+
+    from tests.fakes import FakeLLM
+
+    monkeypatch.setenv("CORRAL_MODELS", str(tmp_path / "empty-store"))  # EXIF only, no classifier
+    source = REPO / "resources" / "bench" / "trip_photos"
+    trip_of = {row["file"]: row["label"] for row in csv.DictReader(open(source / "labels_trip.csv"))}
+    folder = tmp_path / "travel"
+    folder.mkdir()
+    for trip in ("Kyoto (April 2023)", "Lisbon (September 2023)"):
+        for name in [n for n, t in sorted(trip_of.items()) if t == trip][:20]:
+            shutil.copy(source / name, folder / name)
+    bookings = {"kyoto_hotel.txt": "Booking confirmation\nCheck-in: 3 April 2023\nCheck-out: 6 April 2023",
+                "kyoto_museum.txt": "Booking confirmation\nAdmission on Wed 05 Apr 2023, 10:00",
+                "kyoto_train.txt": "Booking confirmation\nSeat 12A, 4 April 2023 (booked on 2 January 2023)",
+                "lisbon_hotel.txt": "Booking confirmation\nCheck-in: 2023-09-14\nCheck-out: 2023-09-17",
+                "lisbon_tram.txt": "Booking confirmation\nTram tour, September 16, 2023",
+                "lisbon_dinner.txt": "Booking confirmation\nTable for two, 15/09/2023, 20:30"}
+    for name, text in bookings.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    fake = FakeLLM(label_for=lambda t: "Kyoto" if "Kyoto" in t else "Lisbon" if "Lisbon" in t else "Booking")
+    result = organize(RunRequest(folder, Settings(criterion="which trip is this from", k=2, ocr=False),
+                                 tmp_path / "p.corral"), model=LazyModel("fake", lambda: fake),
+                      embedder=_keyword_embedder({"taken": 0, "booking": 1}))
+    groups = [sorted(m.path for m in g.members) for g in result.groups]
+    assert len(groups) == 2
+    for group in groups:
+        photos = {trip_of[p] for p in group if p.endswith(".jpg")}
+        assert len(photos) == 1  # one trip's photos
+        place = next(iter(photos)).split()[0].lower()
+        assert sorted(p for p in group if p.endswith(".txt")) == sorted(n for n in bookings if n.startswith(place))
+    assert result.stats["blocks"]["moments"]["dated"] == 6
+
+
+def _keyword_embedder(axes: dict[str, int]):  # type: ignore[no-untyped-def]
+    from tests.test_stages import _keyword_embedder as embedder
+
+    return embedder(axes)

@@ -130,3 +130,41 @@ def test_the_moments_that_follow_the_labels_are_chosen() -> None:
     # Labels that ignore time (what is shown) find no agreement in the moments.
     onehot, info = moment_block(times, [i % 5 for i in range(120)])
     assert info["agreement"] < 0.15
+
+
+def test_the_dates_a_text_names_are_read_where_they_read_one_way() -> None:
+    from datetime import date
+
+    from corral.engine.dates import dates_in
+
+    text = ("Check-in: Thu 06 Apr 2023 from 15:00. Free cancellation until 26 March 2023.\n"
+            "Date: Tue, 03 Mar 2026 09:12:00 +0100. Depart 2023-09-14, return September 17th, 2023;\n"
+            "APRIL 2, 2024; on the 3rd of May 2024; 14/09/2023; 09/15/2023.")
+    assert dates_in(text) == [date(2023, 4, 6), date(2023, 3, 26), date(2026, 3, 3), date(2023, 9, 14),
+                              date(2023, 9, 17), date(2024, 4, 2), date(2024, 5, 3), date(2023, 9, 14),
+                              date(2023, 9, 15)]
+    # 2 April or February 4? Neither is taken; nor a 31 April, a "may" in a sentence, a bare year.
+    assert dates_in("02/04/2023, 31 April 2023, you may 12 2023, in 2023, 1.5.2023") == []
+
+
+def test_an_undated_item_joins_the_moment_its_texts_days_fall_in() -> None:
+    from datetime import date
+
+    from corral.engine.dates import day_hours
+
+    times, trip = _trips()  # six trips, 60 days apart; the last row has no capture time
+    first_day = times[0, 1] // 24 * 24  # the first trip's first day
+    extra = np.zeros((4, 5))
+    times = np.vstack([times, extra])
+    days: list[list[float]] = [[] for _ in range(len(times))]
+    days[-4] = [first_day + 24, first_day - 24 * 30]  # a day of trip 0, and one before any trip
+    days[-3] = [first_day + 24 * 60]  # a day of trip 1
+    days[-2] = [first_day + 24 * 30]  # between trips 0 and 1: no moment
+    days[-1] = [first_day + 24, first_day + 24 * 60]  # one day of each: a tie, no moment
+    found = moments(times, 72, days)
+    assert found[-4] == found[0] and found[-3] == found[20] and found[0] != found[20]
+    assert found[-2] == found[-1] == -1 and found[119] == -1  # and the photo without a time has none
+    assert (moments(times, 72)[-4:] == -1).all()  # without the days, none
+    onehot, info = moment_block(times, trip + [0] * 4, days)
+    assert info["dated"] == 2 and info["moments"] == 6
+    assert day_hours(date(1970, 1, 2)) == 24.0

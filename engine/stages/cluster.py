@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import prompts
+from ..dates import dates_in, day_hours
 from ..describers.runner import visual_vectors, when_where
 from ..describers.tags import embedding_text
 from ..jobs import StageProgress
@@ -277,10 +278,15 @@ def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10,
 MOMENT_GAPS_HOURS = (1, 3, 8, 24, 72, 168, 720, 1440)
 
 
-def moments(when_where: np.ndarray, gap_hours: float) -> np.ndarray:
+def moments(when_where: np.ndarray, gap_hours: float, days: list[list[float]] | None = None) -> np.ndarray:
     """A moment index per item, -1 for items without a capture time: photos sorted by
     capture time, a new moment wherever two consecutive ones are more than ``gap_hours``
-    apart (photo libraries' "moments"; trips and events are runs of photos in time)."""
+    apart (photo libraries' "moments"; trips and events are runs of photos in time).
+
+    ``days`` (``text_days``): for each item without a capture time, the starts of the days
+    its text names. Such an item (a ticket, a booking, a receipt kept with a trip's photos)
+    joins the moment whose photos' span, first to last, those days overlap most often; none
+    where no day overlaps one or two moments tie. The photos alone make the moments."""
     out = np.full(len(when_where), -1)
     timed = np.flatnonzero(when_where[:, 0] > 0)
     if len(timed) == 0:
@@ -288,17 +294,46 @@ def moments(when_where: np.ndarray, gap_hours: float) -> np.ndarray:
     order = timed[np.argsort(when_where[timed, 1], kind="stable")]
     gaps = np.diff(when_where[order, 1])
     out[order] = np.concatenate([[0], np.cumsum(gaps > gap_hours)])
+    if days is not None:
+        count = int(out.max()) + 1  # moments are numbered in time order: their spans too
+        first, last = np.full(count, np.inf), np.full(count, -np.inf)
+        np.minimum.at(first, out[timed], when_where[timed, 1])
+        np.maximum.at(last, out[timed], when_where[timed, 1])
+        for i, starts in enumerate(days):
+            if out[i] >= 0 or not starts:
+                continue
+            votes: Counter[int] = Counter()
+            for start in starts:
+                m = int(np.searchsorted(last, start))  # the first moment not over before this day
+                while m < count and first[m] < start + 24:
+                    votes[m] += 1
+                    m += 1
+            ranked = votes.most_common(2)
+            if ranked and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+                out[i] = ranked[0][0]
     return out
 
 
-def moment_block(when_where: np.ndarray | None, concepts: list[int]) -> tuple[np.ndarray | None, dict]:
+def text_days(descriptions: list[str], when_where: np.ndarray | None) -> list[list[float]] | None:
+    """For each item without a capture time, the starts of the days its description names
+    (``dates.dates_in``; ``moments`` places it by them); None where no item has a capture
+    time (there are no moments to join)."""
+    if when_where is None or not (when_where[:, 0] > 0).any():
+        return None
+    return [[] if when_where[i, 0] > 0 else [day_hours(d) for d in dates_in(text)]
+            for i, text in enumerate(descriptions)]
+
+
+def moment_block(when_where: np.ndarray | None, concepts: list[int],
+                 days: list[list[float]] | None = None) -> tuple[np.ndarray | None, dict]:
     """The moments that agree best with the criterion's labels, one-hot (zeros for items
-    without a time), with the gap chosen and its agreement; (None, {}) without times."""
+    in none), with the gap chosen, its agreement and how many items without a capture time
+    joined one by the days their text names (``days``: ``moments``); (None, {}) without times."""
     if when_where is None or not (when_where[:, 0] > 0).any():
         return None, {}
     best: tuple[float, float, np.ndarray] | None = None
     for gap in MOMENT_GAPS_HOURS:
-        found = moments(when_where, gap)
+        found = moments(when_where, gap, days)
         count = int(found.max()) + 1
         if count < 2 or count > len(found) // 2:
             continue
@@ -310,7 +345,9 @@ def moment_block(when_where: np.ndarray | None, concepts: list[int]) -> tuple[np
             best = (score, gap, onehot)
     if best is None:
         return None, {}
-    return best[2], {"gap_hours": best[1], "moments": best[2].shape[1], "agreement": round(best[0], 3)}
+    joined = int((best[2][when_where[:, 0] <= 0].sum(axis=1) > 0).sum())
+    return best[2], {"gap_hours": best[1], "moments": best[2].shape[1], "agreement": round(best[0], 3),
+                     "dated": joined}
 
 
 def from_labels(vectors: np.ndarray, labels: np.ndarray) -> Clustering:
@@ -474,6 +511,7 @@ def criterion_vectors(
     visual: list[np.ndarray | None],
     visual_weight: float,
     times: np.ndarray | None,
+    days: list[list[float]] | None = None,
     text: np.ndarray | None = None,
     steering: tuple[np.ndarray, float, float] | None = None,
     states: np.ndarray | None = None,
@@ -526,14 +564,14 @@ def criterion_vectors(
     if vis is not None and visual_weight > 0:
         agreement["visual"] = criterion_agreement(vis, concepts)
         blocks["visual"] = (vis, visual_weight * gate(agreement["visual"]))
-    onehot, info = moment_block(times, concepts)
+    onehot, info = moment_block(times, concepts, days)
     if onehot is not None:
         agreement["moments"] = info["agreement"]
         blocks["moments"] = (onehot, gate(info["agreement"]))
     report = {name: {"agreement": round(agreement.get(name, 1.0), 3), "weight": round(w, 3)}
               for name, (_, w) in blocks.items()}
     if info:
-        report["moments"].update(gap_hours=info["gap_hours"], count=info["moments"])
+        report["moments"].update(gap_hours=info["gap_hours"], count=info["moments"], dated=info["dated"])
     return combine(blocks), report
 
 
@@ -723,6 +761,7 @@ def hybrid_groups(
     visual = visual_vectors(ctx.project, ctx.settings, hashes)
     states = answer_states(ctx, descriptions) if raw is not None and ctx.settings.wants_states else None
     times = when_where(ctx.project, ctx.settings, hashes)
+    days = text_days(descriptions, times)
 
     def build(generic: np.ndarray, generic_weight: float = 1.0, factor: float = 1.0,
               agreement: float | None = None) -> tuple[np.ndarray, dict]:
@@ -730,7 +769,7 @@ def hybrid_groups(
         ``generic_weight`` and the label block's weight times ``factor``; ``agreement``:
         ``generic``'s agreement with the concepts, where known."""
         return criterion_vectors(descriptions, labels, concepts, embed, weight * factor, visual,
-                                 ctx.settings.visual_weight, times, text=generic, steering=steering, states=states,
+                                 ctx.settings.visual_weight, times, days, text=generic, steering=steering, states=states,
                                  state_weights=state_weights, text_weight=generic_weight, text_agreement=agreement)
 
     near = text_neighbours(text) if len(text) >= 3 else None  # one search, read with any concepts

@@ -44,6 +44,7 @@ from .cluster import (
     documents_form,
     hybrid_groups,
     moments,
+    text_days,
     unit_rows,
     visual_block,
 )
@@ -124,7 +125,7 @@ def placing_vectors(ctx: StageContext, hashes: list[str], text: np.ndarray,
     moment = blocks.get("moments") or {}
     times = when_where(ctx.project, ctx.settings, hashes) if moment.get("weight", 0) > 0 else None
     if times is not None:
-        found = moments(times, float(moment["gap_hours"]))
+        found = moments(times, float(moment["gap_hours"]), text_days(descriptions, times))
         column = {m: c for c, m in enumerate(sorted({int(found[i]) for i in sample if found[i] >= 0}))}
         onehot = np.zeros((len(found), max(1, len(column))))
         for row, m in enumerate(found.tolist()):
