@@ -1,6 +1,6 @@
 """Build the two-criteria benchmark sets of issue 11 ("the criterion must steer").
 
-Two sets whose items carry two labellings each, so that the same items can be grouped two
+Sets whose items carry two labellings each, so that the same items can be grouped two
 different ways and each grouping checked against its own truth:
 
 * ``docs``: household documents, each of one KIND (invoice or receipt, letter, meeting notes,
@@ -20,6 +20,12 @@ different ways and each grouping checked against its own truth:
   object per trip). Pixels are untouched: the EXIF block built by Pillow is spliced into the
   original JPEG bytes. Written to ``resources/bench/trip_photos/`` with
   ``labels_object.csv``, ``labels_trip.csv``, ``labels_year.csv`` and ``criteria.json``.
+* ``travel``: the six trips' papers, 8 a trip (a hotel booking, a flight e-ticket as HTML, a
+  day plan in Markdown, a receipt, an admission ticket, an e-mail home as ``.eml``, a
+  transfer voucher, a packing list), their dates in the trip (bookings also name the day
+  they were made, weeks before) in five formats, 29 of 48 naming neither city nor country.
+  Written to ``resources/bench/trip_folder/``, whose ``labels_trip.csv`` lists the photos of
+  ``trip_photos`` too (``../trip_photos/NAME``): one folder of photos and papers by trip.
 
 Deterministic: the same arguments give the same bytes on every run (one seeded
 ``random.Random`` per set, fixed EXIF timestamps, no clock or hash order involved).
@@ -27,9 +33,11 @@ Deterministic: the same arguments give the same bytes on every run (one seeded
     .venv/bin/python packaging/make_two_criteria.py            # both sets
     .venv/bin/python packaging/make_two_criteria.py docs --n 360
     .venv/bin/python packaging/make_two_criteria.py photos --src ../shared/datasets/images/cifar10_500
+    .venv/bin/python packaging/make_two_criteria.py travel
 
 Then: ``corral bench resources/bench/household_docs.jsonl`` and
-``corral bench resources/bench/trip_photos`` (docs/benchmarks.md, "Two criteria").
+``corral bench resources/bench/trip_photos`` (docs/benchmarks.md, "Two criteria"), ``corral
+bench resources/bench/trip_folder`` ("Photos and papers by trip").
 """
 
 from __future__ import annotations
@@ -1646,9 +1654,141 @@ def trip_photos(src: Path = CIFAR, out: Path = PHOTOS_OUT, n: int = 300, seed: i
     return out
 
 
+# The trips' papers: bookings, tickets, receipts... kept in one folder with the trips' photos
+# ----------------------------------------------------------------------------------------
+
+TRAVEL_OUT = BENCH / "trip_folder"
+TRAVEL_SEED = 11
+TRAVEL_CRITERIA = {"trip": {"criterion": "which trip is this from", "k": 6}}
+
+
+@dataclass(frozen=True)
+class Place:
+    country: str
+    airport: str
+    currency: str
+    street: str
+    hotels: tuple[str, ...]
+    sights: tuple[str, ...]
+    food: tuple[str, ...]
+
+
+PLACES = {
+    "Kyoto": Place("Japan", "KIX", "JPY", "Karasuma-dori", ("Hotel Granvia", "Ryokan Yachiyo", "Sakura Terrace"),
+                   ("Fushimi Inari shrine", "Kinkaku-ji", "Arashiyama bamboo grove", "Nijo Castle"),
+                   ("Nishiki Market stall 14", "Gion Kappa ramen", "Omen udon")),
+    "Lisbon": Place("Portugal", "LIS", "EUR", "Rua Augusta", ("Memmo Alfama", "Hotel Avenida Palace", "Lisboa Carmo"),
+                    ("Jeronimos Monastery", "Belem Tower", "Oceanario", "Sao Jorge Castle"),
+                    ("Time Out Market", "Pasteis de Belem", "Cervejaria Ramiro")),
+    "Reykjavik": Place("Iceland", "KEF", "ISK", "Laugavegur", ("Hotel Borg", "Canopy Reykjavik", "Kex Hostel"),
+                       ("Blue Lagoon", "Golden Circle tour", "Hallgrimskirkja tower", "whale watching from the Old Harbour"),
+                       ("Baejarins Beztu", "Grillmarkadurinn", "Braud & Co")),
+    "Cape Town": Place("South Africa", "CPT", "ZAR", "Long Street", ("The Silo Hotel", "Cape Grace", "Gorgeous George"),
+                       ("Table Mountain cableway", "Robben Island ferry", "Boulders Beach penguins", "Kirstenbosch gardens"),
+                       ("V&A Food Market", "Kloof Street House", "Mzoli's")),
+    "New York": Place("USA", "JFK", "USD", "Broadway", ("The Marlton Hotel", "Pod 51", "Arlo SoHo"),
+                      ("MoMA", "Top of the Rock", "Statue of Liberty ferry", "Brooklyn Bridge walking tour"),
+                      ("Katz's Delicatessen", "Joe's Pizza", "Russ & Daughters")),
+    "Sydney": Place("Australia", "SYD", "AUD", "George Street", ("Ovolo Woolloomooloo", "QT Sydney", "Little Albion"),
+                    ("Opera House tour", "Bondi to Coogee walk", "Taronga Zoo", "Manly ferry"),
+                    ("Harry's Cafe de Wheels", "Bourke Street Bakery", "Mr Wong")),
+}
+TRAVELLERS = ["Alex Morgan", "Sam Okafor"]
+DATE_FORMATS = ["%d %B %Y", "%a %d %b %Y", "%Y-%m-%d", "%B %d, %Y", "%d %b %Y"]
+
+
+def _travel_papers(trip: Trip, rng: random.Random) -> list[tuple[str, str, str]]:
+    """Eight papers of one trip as (kind, file extension, text): a hotel booking, a flight
+    e-ticket, a day plan, a receipt, an admission ticket, an e-mail home, a transfer voucher
+    and a packing list, each in one of two layouts. Their dates fall in the trip, except
+    the days bookings were made and cancellations end (weeks before); 29 of the 48 name
+    neither the city nor the country (a receipt, a ticket, a voucher say only a street, a
+    sight or an airport's code), and the packing list names no day at all."""
+    city = trip.label.split(" (")[0]
+    place = PLACES[city]
+    first, last = trip.first_day, trip.first_day + timedelta(days=trip.days - 1)
+
+    def day() -> date:
+        return first + timedelta(days=rng.randrange(trip.days))
+
+    def when(d: date) -> str:
+        return d.strftime(rng.choice(DATE_FORMATS))
+
+    def ref() -> str:
+        return "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
+
+    booked = first - timedelta(days=rng.randint(30, 120))
+    who = rng.choice(TRAVELLERS)
+    hotel, sight, food = rng.choice(place.hotels), rng.choice(place.sights), rng.choice(place.food)
+    papers = [
+        ("booking", "txt", rng.choice([
+            f"Booking confirmation {ref()}\n\nThank you for booking with us, {who}.\n\n{hotel}\n"
+            f"{rng.randint(1, 200)} {place.street}, {city}, {place.country}\n\nCheck-in: {when(first)} from 15:00\n"
+            f"Check-out: {when(last)} until 11:00\nGuests: 2 adults\nTotal: {place.currency} {rng.randint(400, 2400)}.00 (paid)\n"
+            f"Free cancellation until {when(first - timedelta(days=7))}.\nBooked on {when(booked)}.",
+            f"YOUR STAY AT {hotel.upper()}\nReservation {ref()} for {who}\nArrival {when(first)}, departure {when(last)} "
+            f"({trip.days - 1} nights)\nRoom: {rng.choice(['Superior double', 'Deluxe king', 'Twin room'])}, breakfast included\n"
+            f"Balance due at the hotel: {place.currency} {rng.randint(300, 1800)}"])),
+        ("ticket", "html", f"<html><head><title>E-ticket {ref()}</title></head><body><h1>E-ticket receipt</h1>"
+         f"<p>Passenger: {who.upper()}</p><p>Flight {rng.choice(['BA', 'LH', 'QR', 'EK', 'AF', 'KL'])}{rng.randint(10, 999)} "
+         f"on {when(first - timedelta(days=rng.randint(0, 1)))}: LHR to {place.airport}</p>"
+         f"<p>Return flight on {when(last)}: {place.airport} to LHR</p><p>Seat {rng.randint(10, 40)}{rng.choice('ACDF')}, "
+         f"1 checked bag</p><p>Issued {when(booked)}</p></body></html>"),
+        ("plan", "md", f"# {rng.choice([city, place.country])} plan\n\n" + "\n".join(
+            f"- **{when(first + timedelta(days=i))}**: {rng.choice(place.sights)}, dinner at {rng.choice(place.food)}"
+            for i in range(trip.days))),
+        ("receipt", "txt", rng.choice([
+            f"{food.upper()}\n{place.street} {rng.randint(1, 300)}\n{when(day())}  {rng.randint(11, 22)}:{rng.randint(10, 59)}\n\n"
+            + "\n".join(f"{rng.choice(['Lunch set', 'Coffee', 'Water', 'Dessert', 'Beer', 'Main course'])}  "
+                        f"{rng.randint(3, 40)}.{rng.randint(0, 99):02d}" for _ in range(rng.randint(2, 5)))
+            + f"\n\nTOTAL {place.currency} {rng.randint(20, 120)}.{rng.randint(0, 99):02d}\nCard ****{rng.randint(1000, 9999)}",
+            f"Receipt no. {rng.randint(1000, 99999)}\n{food}\nDate: {when(day())}\nTable {rng.randint(1, 30)}, "
+            f"{rng.randint(2, 4)} guests\nAmount paid: {place.currency} {rng.randint(30, 200)}.00\nThank you for your visit"])),
+        ("admission", "txt", rng.choice([
+            f"ADMISSION TICKET\n{sight}\nValid on {when(day())}, time slot {rng.randint(9, 16)}:00\n"
+            f"Adults x2   {place.currency} {rng.randint(15, 90)}\nOrder {ref()}\nShow this ticket at the entrance.",
+            f"Your tickets for {sight}, {city}\nDate of visit: {when(day())}\nOrder {ref()} ({who})"])),
+        ("email", "eml", f"From: {who} <{who.split()[0].lower()}@example.org>\nTo: Family <home@example.org>\n"
+         f"Subject: {rng.choice(['Greetings from', 'Hello from', 'Day two in'])} {rng.choice([city, place.country])}\n"
+         f"Date: {day().strftime('%a, %d %b %Y')} 21:{rng.randint(10, 59)}:00 +0000\n\nHi all,\n\n"
+         f"{rng.choice(['We made it!', 'The weather is lovely.', 'Jet lag is real.'])} Today we did the {sight} "
+         f"and ate at {food}. Back home on {when(last + timedelta(days=1))}.\n\nLove, {who.split()[0]}\n"),
+        ("voucher", "txt", f"{rng.choice(['Car hire voucher', 'Airport transfer', 'Rail pass'])} {ref()}\n"
+         f"Pick-up: {place.airport} arrivals, {when(first)}\nReturn: {when(last)}\nHolder: {who}\n"
+         f"Price: {place.currency} {rng.randint(40, 600)}"),
+        ("packing", "txt", f"Packing list - {city} {first.year}\n[ ] passports\n[ ] {place.currency} cash\n"
+         f"[ ] plug adapter ({place.country})\n[ ] {rng.choice(['rain jacket', 'sun cream', 'warm layers', 'walking shoes'])}\n"
+         f"[ ] printed {hotel} booking\n[ ] camera charger"),
+    ]
+    return papers
+
+
+def trip_folder(out: Path = TRAVEL_OUT, photos: Path = PHOTOS_OUT, seed: int = TRAVEL_SEED) -> Path:
+    """The trips' papers (``_travel_papers``, 8 a trip) written to ``out``, whose
+    ``labels_trip.csv`` also lists the pictures of ``photos`` (as ``../trip_photos/NAME``):
+    one folder of photos and papers, to be grouped by trip, without a second copy of the
+    pictures in the repository."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, str]] = []
+    for t, trip in enumerate(TRIPS):
+        for n, (kind, suffix, text) in enumerate(_travel_papers(trip, rng)):
+            name = f"{kind}_{t}{n}.{suffix}"
+            (out / name).write_text(text, encoding="utf-8", newline="\n")
+            rows.append((name, trip.label))
+    with open(photos / "labels_trip.csv", newline="", encoding="utf-8") as fh:
+        rows += [(f"../{photos.name}/{row['file']}", row["label"]) for row in csv.DictReader(fh)]
+    with open(out / "labels_trip.csv", "w", newline="", encoding="utf-8") as fh:
+        table = csv.writer(fh, lineterminator="\n")
+        table.writerow(["file", "label"])
+        table.writerows(rows)
+    (out / "criteria.json").write_text(json.dumps(TRAVEL_CRITERIA, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="?", choices=["docs", "photos", "all"], default="all")
+    parser.add_argument("what", nargs="?", choices=["docs", "photos", "travel", "all"], default="all")
     parser.add_argument("--n", type=int, default=None, help="documents (360) or pictures (300)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None,
@@ -1667,6 +1807,10 @@ def main(argv: list[str] | None = None) -> int:
         path = trip_photos(args.src, args.out if args.what == "photos" and args.out else PHOTOS_OUT,
                            args.n or 300, PHOTO_SEED if args.seed is None else args.seed)
         print(f"wrote {path}/ (pictures, labels_object.csv, labels_trip.csv, labels_year.csv, criteria.json)")
+    if args.what in ("travel", "all"):
+        path = trip_folder(args.out if args.what == "travel" and args.out else TRAVEL_OUT,
+                           seed=TRAVEL_SEED if args.seed is None else args.seed)
+        print(f"wrote {path}/ (the trips' papers, labels_trip.csv with the photos, criteria.json)")
     return 0
 
 

@@ -184,3 +184,35 @@ def test_the_committed_photos_are_what_the_generator_writes(gen, tmp_path: Path)
     years = _labels(committed, "year")
     assert Counter(years.values()) == {"2023": 100, "2024": 100, "2025": 100}
     assert all(_labels(committed, "trip")[f].endswith(f"{y})") for f, y in years.items())
+
+
+def test_the_trips_papers_are_the_committed_folder_and_lie_in_their_trips(gen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The trips' papers: the same bytes every time and as committed; 8 a trip, each with a
+    Markdown plan, an HTML ticket and a saved e-mail; their dates (as Corral reads them)
+    in their trip, but for the days bookings were made and cancellations end, before it;
+    the folder's labels list the photos too, and the bench reads it as one folder."""
+    from corral.engine.dates import dates_in
+
+    made = gen.trip_folder(tmp_path / "trip_folder", photos=BENCH / "trip_photos")
+    committed = BENCH / "trip_folder"
+    names = sorted(p.name for p in made.iterdir())
+    assert names == sorted(p.name for p in committed.iterdir())
+    assert all((made / n).read_bytes() == (committed / n).read_bytes() for n in names), \
+        "resources/bench/trip_folder is stale: run packaging/make_two_criteria.py travel"
+    trips = _labels(committed, "trip")
+    papers = {name: label for name, label in trips.items() if not name.startswith("../")}
+    assert len(papers) == 48 and set(Counter(papers.values()).values()) == {8}
+    assert Counter(name.rsplit(".", 1)[1] for name in papers) == {"txt": 30, "md": 6, "html": 6, "eml": 6}
+    by_label = {t.label: t for t in gen.TRIPS}
+    undated = 0
+    for name, label in papers.items():
+        trip = by_label[label]
+        days = dates_in((committed / name).read_text(encoding="utf-8"))
+        undated += not days
+        inside = [d for d in days if trip.first_day <= d < trip.first_day + timedelta(days=trip.days + 1)]
+        assert len(inside) >= len(days) - 2, name  # at most: booked on, free cancellation until
+    assert undated == 6  # the packing lists
+    photos = {name[len("../trip_photos/"):]: label for name, label in trips.items() if name.startswith("../")}
+    assert photos == _labels(BENCH / "trip_photos", "trip")
+    examples, specs = load_multi_dataset(committed)
+    assert len(examples) == 348 and [s.k for s in specs] == [6] and all(ex.path.is_file() for ex in examples)

@@ -295,23 +295,34 @@ def moments(when_where: np.ndarray, gap_hours: float, days: list[list[float]] | 
     gaps = np.diff(when_where[order, 1])
     out[order] = np.concatenate([[0], np.cumsum(gaps > gap_hours)])
     if days is not None:
-        count = int(out.max()) + 1  # moments are numbered in time order: their spans too
-        first, last = np.full(count, np.inf), np.full(count, -np.inf)
-        np.minimum.at(first, out[timed], when_where[timed, 1])
-        np.maximum.at(last, out[timed], when_where[timed, 1])
-        for i, starts in enumerate(days):
-            if out[i] >= 0 or not starts:
-                continue
-            votes: Counter[int] = Counter()
-            for start in starts:
-                m = int(np.searchsorted(last, start))  # the first moment not over before this day
-                while m < count and first[m] < start + 24:
-                    votes[m] += 1
-                    m += 1
-            ranked = votes.most_common(2)
-            if ranked and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
-                out[i] = ranked[0][0]
+        join_by_days(out, when_where, days)
     return out
+
+
+def join_by_days(found: np.ndarray, when_where: np.ndarray, days: list[list[float]]) -> None:
+    """``moments``' second step, in place: each item of ``found`` in no moment, with
+    ``days``, takes the moment whose photos' span those days overlap most often (alone)."""
+    count = int(found.max()) + 1  # moments are numbered in time order: their spans too
+    timed = np.flatnonzero(found >= 0)
+    first, last = np.full(count, np.inf), np.full(count, -np.inf)
+    np.minimum.at(first, found[timed], when_where[timed, 1])
+    np.maximum.at(last, found[timed], when_where[timed, 1])
+    items = [i for i, starts in enumerate(days) if starts and found[i] < 0]
+    if not items:
+        return
+    item = np.repeat(items, [len(days[i]) for i in items])
+    start = np.concatenate([days[i] for i in items])
+    low = np.searchsorted(last, start)  # the first moment not over before the day begins
+    span = np.maximum(np.searchsorted(first, start + 24.0) - low, 0)  # ... up to the last begun before it ends
+    offsets = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+    pairs, votes = np.unique(np.stack([np.repeat(item, span), np.repeat(low, span) + offsets], axis=1),
+                             axis=0, return_counts=True)
+    order = np.lexsort((-votes, pairs[:, 0]))  # by item, most votes first
+    pairs, votes = pairs[order], votes[order]
+    lead = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])  # each item's first row
+    alone = np.r_[lead[1:], len(pairs)] - lead == 1
+    clear = alone | (votes[np.minimum(lead + 1, len(votes) - 1)] < votes[lead])
+    found[pairs[lead[clear], 0]] = pairs[lead[clear], 1]
 
 
 def text_days(descriptions: list[str], when_where: np.ndarray | None) -> list[list[float]] | None:
