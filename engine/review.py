@@ -130,7 +130,7 @@ def find(project: Project, run_id: int, text: str = "", *, doubtful: bool = Fals
     """Ids of the items of the run, in every group and in none, that match: ``text`` in the
     file's path, its text or what the stages read for it (ignoring case); only those the
     model was unsure of (``doubtful``); only documents or only pictures (``kind``
-    "document" or "image")."""
+    "document" or "image"; a picture read as a page is both)."""
     _check_run(project, run_id, editable=False)
     if kind not in (None, "document", "image"):
         raise ReviewError(f"Unknown kind {kind!r}: documents or pictures.")

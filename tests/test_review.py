@@ -356,6 +356,10 @@ def test_find_across_groups_by_name_text_doubt_and_kind(proj):
     assert found(doubtful=True) == ["invoice_3.txt", "letter_1.txt"]
     assert found("letter", doubtful=True) == ["letter_1.txt"]
     assert found(kind="image") == [] and len(found(kind="document")) == 6
+    page = project.upsert_item(path="scan.jpg", raw_path=b"scan.jpg", kind="document", mime="image/jpeg",
+                               size=9, mtime=1.0, content_hash="sha256:" + "5" * 64, status="ok", reason="")
+    ids["scan.jpg"] = page  # a picture read as a page: a document, and a picture
+    assert found(kind="image") == ["scan.jpg"] and "scan.jpg" in found(kind="document")
     review.delete_group(project, run_id, 1)  # files in no group are found too
     assert found("pasta") == ["recipe_2.txt"]
     with pytest.raises(ReviewError):

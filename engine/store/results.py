@@ -230,7 +230,8 @@ class Results:
     def find(self, run_id: int, text: str = "", *, doubtful: bool = False, kind: str | None = None) -> set[int]:
         """Readable items of the project (in a group of the run or in none) whose path, text
         or description holds ``text`` (ignoring case), that the model was unsure of
-        (``doubtful``), of one ``kind`` (document | image)."""
+        (``doubtful``), of one ``kind``: "document" (pictures read as pages too), or "image",
+        every picture (``ItemRow.is_picture``: photos and pictures read as pages)."""
         where: list[str] = ["i.status = 'ok'"]
         args: list[int | str] = [run_id]
         if text.strip():
@@ -240,7 +241,9 @@ class Results:
             args += [needle, needle, needle]
         if doubtful:
             where.append("a.unsure = 1")
-        if kind:
+        if kind == "image":
+            where.append("(i.kind = 'image' or i.mime like 'image/%')")
+        elif kind:
             where.append("i.kind = ?")
             args.append(kind)
         sql = (
