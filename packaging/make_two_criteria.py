@@ -24,8 +24,9 @@ different ways and each grouping checked against its own truth:
   day plan in Markdown, a receipt, an admission ticket, an e-mail home as ``.eml``, a
   transfer voucher, a packing list), their dates in the trip (bookings also name the day
   they were made, weeks before) in five formats, 29 of 48 naming neither city nor country.
-  Written to ``resources/bench/trip_folder/``, whose ``labels_trip.csv`` lists the photos of
-  ``trip_photos`` too (``../trip_photos/NAME``): one folder of photos and papers by trip.
+  Written to ``resources/bench/trip_folder/``, whose ``labels_trip.csv`` and
+  ``labels_year.csv`` list the photos of ``trip_photos`` too (``../trip_photos/NAME``): one
+  folder of photos and papers, by trip and by year.
 
 Deterministic: the same arguments give the same bytes on every run (one seeded
 ``random.Random`` per set, fixed EXIF timestamps, no clock or hash order involved).
@@ -1659,7 +1660,8 @@ def trip_photos(src: Path = CIFAR, out: Path = PHOTOS_OUT, n: int = 300, seed: i
 
 TRAVEL_OUT = BENCH / "trip_folder"
 TRAVEL_SEED = 11
-TRAVEL_CRITERIA = {"trip": {"criterion": "which trip is this from", "k": 6}}
+TRAVEL_CRITERIA = {"trip": {"criterion": "which trip is this from", "k": 6},
+                   "year": {"criterion": "which year is this from", "k": 3}}
 
 
 @dataclass(frozen=True)
@@ -1765,23 +1767,25 @@ def _travel_papers(trip: Trip, rng: random.Random) -> list[tuple[str, str, str]]
 
 def trip_folder(out: Path = TRAVEL_OUT, photos: Path = PHOTOS_OUT, seed: int = TRAVEL_SEED) -> Path:
     """The trips' papers (``_travel_papers``, 8 a trip) written to ``out``, whose
-    ``labels_trip.csv`` also lists the pictures of ``photos`` (as ``../trip_photos/NAME``):
-    one folder of photos and papers, to be grouped by trip, without a second copy of the
-    pictures in the repository."""
+    ``labels_trip.csv`` and ``labels_year.csv`` also list the pictures of ``photos`` (as
+    ``../trip_photos/NAME``): one folder of photos and papers, to be grouped by trip or by
+    year, without a second copy of the pictures in the repository."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, Trip]] = []
     for t, trip in enumerate(TRIPS):
         for n, (kind, suffix, text) in enumerate(_travel_papers(trip, rng)):
             name = f"{kind}_{t}{n}.{suffix}"
             (out / name).write_text(text, encoding="utf-8", newline="\n")
-            rows.append((name, trip.label))
+            rows.append((name, trip))
+    by_label = {trip.label: trip for trip in TRIPS}
     with open(photos / "labels_trip.csv", newline="", encoding="utf-8") as fh:
-        rows += [(f"../{photos.name}/{row['file']}", row["label"]) for row in csv.DictReader(fh)]
-    with open(out / "labels_trip.csv", "w", newline="", encoding="utf-8") as fh:
-        table = csv.writer(fh, lineterminator="\n")
-        table.writerow(["file", "label"])
-        table.writerows(rows)
+        rows += [(f"../{photos.name}/{row['file']}", by_label[row["label"]]) for row in csv.DictReader(fh)]
+    for key, label in (("trip", lambda trip: trip.label), ("year", lambda trip: str(trip.first_day.year))):
+        with open(out / f"labels_{key}.csv", "w", newline="", encoding="utf-8") as fh:
+            table = csv.writer(fh, lineterminator="\n")
+            table.writerow(["file", "label"])
+            table.writerows((name, label(trip)) for name, trip in rows)
     (out / "criteria.json").write_text(json.dumps(TRAVEL_CRITERIA, indent=2) + "\n", encoding="utf-8")
     return out
 
@@ -1810,7 +1814,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.what in ("travel", "all"):
         path = trip_folder(args.out if args.what == "travel" and args.out else TRAVEL_OUT,
                            seed=TRAVEL_SEED if args.seed is None else args.seed)
-        print(f"wrote {path}/ (the trips' papers, labels_trip.csv with the photos, criteria.json)")
+        print(f"wrote {path}/ (the trips' papers, labels_trip.csv and labels_year.csv with the photos, criteria.json)")
     return 0
 
 

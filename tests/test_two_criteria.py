@@ -190,7 +190,7 @@ def test_the_trips_papers_are_the_committed_folder_and_lie_in_their_trips(gen, t
     """The trips' papers: the same bytes every time and as committed; 8 a trip, each with a
     Markdown plan, an HTML ticket and a saved e-mail; their dates (as Corral reads them)
     in their trip, but for the days bookings were made and cancellations end, before it;
-    the folder's labels list the photos too, and the bench reads it as one folder."""
+    the folder's labels (trip, year) list the photos too, and the bench reads it as one folder."""
     from corral.engine.dates import dates_in
 
     made = gen.trip_folder(tmp_path / "trip_folder", photos=BENCH / "trip_photos")
@@ -214,5 +214,7 @@ def test_the_trips_papers_are_the_committed_folder_and_lie_in_their_trips(gen, t
     assert undated == 6  # the packing lists
     photos = {name[len("../trip_photos/"):]: label for name, label in trips.items() if name.startswith("../")}
     assert photos == _labels(BENCH / "trip_photos", "trip")
+    years = _labels(committed, "year")
+    assert years.keys() == trips.keys() and all(years[n] == trips[n].split()[-1][:-1] for n in trips)
     examples, specs = load_multi_dataset(committed)
-    assert len(examples) == 348 and [s.k for s in specs] == [6] and all(ex.path.is_file() for ex in examples)
+    assert len(examples) == 348 and [s.k for s in specs] == [6, 3] and all(ex.path.is_file() for ex in examples)
