@@ -123,6 +123,11 @@ def _print_groups(project: Project, run: RunRow, *, show_members: bool = True) -
         from .stages.form import explain_answer_words
 
         print(f"  ({explain_answer_words(run.stats['answer_words'])})")
+    if run.stats.get("blocks"):
+        from .stages.cluster import explain_moments
+
+        if moments := explain_moments(run.stats["blocks"]):
+            print(f"  (grouped {moments})")
     if run.stats.get("images"):
         from .describers import explain_unseen
 

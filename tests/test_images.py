@@ -614,7 +614,9 @@ def test_organize_reads_a_scanned_pdf_when_ocr_is_on(tmp_path: Path) -> None:
         assert round(moment[0][3], 2) == 35.01 and not moment[1].any()
 
 
-def test_documents_join_their_trips_photos_by_the_days_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documents_join_their_trips_photos_by_the_days_they_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A folder of two trips' photos (EXIF time and place) and the trips' bookings, which
     name no place, only days (one also the day it was booked). Grouped by trip, each booking
     lands with the photos of the trip its days fall in: it joins that moment
@@ -652,6 +654,11 @@ def test_documents_join_their_trips_photos_by_the_days_they_name(tmp_path: Path,
         place = next(iter(photos)).split()[0].lower()
         assert sorted(p for p in group if p.endswith(".txt")) == sorted(n for n in bookings if n.startswith(place))
     assert result.stats["blocks"]["moments"]["dated"] == 6
+    from corral.engine import cli
+
+    capsys.readouterr()
+    assert cli.main(["show", str(tmp_path / "p.corral")]) == 0
+    assert "documents joined one by the dates they name)" in capsys.readouterr().out
 
 
 def _keyword_embedder(axes: dict[str, int]):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from corral.engine.describers import explain_unseen
 from corral.engine.stages.autok import explain_k
+from corral.engine.stages.cluster import explain_moments
 from corral.engine.stages.form import explain as explain_form
 from corral.engine.stages.form import explain_answer_words
 from corral.engine.stages.relevance import explain as explain_text_check
@@ -98,7 +99,8 @@ class RunsBar(QWidget):
         led = run.stats.get("form") if run is not None else None
         words = explain_answer_words(run.stats.get("answer_words")) if run is not None else ""
         chose = explain_vocabulary(run.stats.get("vocabulary")) if run is not None else ""
-        note = "; ".join(n for n in (chose, explain_form(led), explain_text_check(check), words) if n)
+        moments = explain_moments(run.stats.get("blocks")) if run is not None else ""
+        note = "; ".join(n for n in (chose, explain_form(led), explain_text_check(check), words, moments) if n)
         # shown where the grouping did not simply follow the text's topic
         shown = (explain_form(led) if led and led.get("leads") == "form"
                  else explain_text_check(check) if check and not check.get("text_carries") else "")
