@@ -3,11 +3,11 @@
 A photo says when it was taken (EXIF); a document only in words. A ticket, a booking or a
 receipt kept with a trip's photos names the days of the trip, and that is what places it
 among the photos' moments when the folder is grouped by trip or event
-(``stages/cluster.moments``). Only dates that read one way are taken: ISO dates, and a day,
-an English month name and a year in either order ("2 April 2023", "Thu 06 Apr 2023",
-"April 2, 2023"); numeric dates with dots or slashes only where the day cannot be the month
-("14/09/2023", "09/14/2023"), since "02/04/2023" is 2 April in Europe and February 4 in the
-United States.
+(``stages/cluster.moments``). Only dates that read one way are taken: ISO dates (and year
+first with slashes, "2023/04/02"), and a day, an English month name and a year in either
+order ("2 April 2023", "Thu 06 Apr 2023", "2. April 2023", "April 2, 2023"); numeric dates
+with dots or slashes only where the day cannot be the month ("14/09/2023", "09/14/2023"),
+since "02/04/2023" is 2 April in Europe and February 4 in the United States.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ _MONTHS = {name: n for n, names in enumerate(
 # Written as names are ("April", "Apr", "APRIL"): "may" in a sentence is not a month.
 _MONTH = r"(?P<month>" + "|".join(f"{name.capitalize()}|{name.upper()}"
                                    for name in sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|ST|ND|RD|TH)?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|ST|ND|RD|TH|\.)?"  # "2nd", "2." (as German, Nordic write it)
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _NAMED = (
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
 )
-_ISO = re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")
+_ISO = re.compile(rf"\b{_YEAR}(?P<sep>[-/])(?P<month>[01]\d)(?P=sep)(?P<day>[0-3]\d)\b")  # year first: one way
 _NUMERIC = re.compile(rf"\b(?P<a>[0-3]?\d)[/.](?P<b>[0-3]?\d)[/.]{_YEAR}\b")
 MAX_DATES = 50  # a long table of dates says no more about where a document belongs
 

@@ -139,12 +139,12 @@ def test_the_dates_a_text_names_are_read_where_they_read_one_way() -> None:
 
     text = ("Check-in: Thu 06 Apr 2023 from 15:00. Free cancellation until 26 March 2023.\n"
             "Date: Tue, 03 Mar 2026 09:12:00 +0100. Depart 2023-09-14, return September 17th, 2023;\n"
-            "APRIL 2, 2024; on the 3rd of May 2024; 14/09/2023; 09/15/2023.")
+            "APRIL 2, 2024; on the 3rd of May 2024; 14/09/2023; 09/15/2023; 2023/10/01; 2. Juni 2023, 2. June 2023.")
     assert dates_in(text) == [date(2023, 4, 6), date(2023, 3, 26), date(2026, 3, 3), date(2023, 9, 14),
                               date(2023, 9, 17), date(2024, 4, 2), date(2024, 5, 3), date(2023, 9, 14),
-                              date(2023, 9, 15)]
+                              date(2023, 9, 15), date(2023, 10, 1), date(2023, 6, 2)]
     # 2 April or February 4? Neither is taken; nor a 31 April, a "may" in a sentence, a bare year.
-    assert dates_in("02/04/2023, 31 April 2023, you may 12 2023, in 2023, 1.5.2023") == []
+    assert dates_in("02/04/2023, 31 April 2023, you may 12 2023, in 2023, 1.5.2023, 2023-04/05") == []
 
 
 def test_an_undated_item_joins_the_moment_its_texts_days_fall_in() -> None:
