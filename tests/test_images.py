@@ -421,10 +421,10 @@ def test_a_mixed_folder_describes_images_and_documents_and_skips_bad_files(
         assert described[by_path["notes.txt"]] == "Shopping list: eggs, milk, bread."
         assert "too large" in skipped[by_path["poster.png"]]
         assert "damaged or truncated" in skipped[by_path["cut.jpg"]]
-        assert described[by_path["odd-exif.jpg"]].startswith("Looks like: ")
+        assert described[by_path["odd-exif.jpg"]].startswith("Picture. Looks like: ")
         assert "RECEIPT" in described[by_path["scan.png"]].upper()
         photos = [described[i] for p, i in by_path.items() if p.startswith("photos/")]
-        assert len(photos) == 4 and all(d.startswith("Looks like: ") for d in photos)
+        assert len(photos) == 4 and all(d.startswith("Picture. Looks like: ") for d in photos)
         assert stats["images"]["tags"]["computed"] == 6
         thumbs = list((cache_dir() / "thumbs").glob("*.png"))
         assert len(thumbs) == 6
@@ -557,7 +557,7 @@ def test_organize_a_folder_of_photos_with_the_default_describer(
         assert len(tags) == 10
         # The review reads what the stages read: each picture's description, kept by the run.
         members = review.members(project, result.run_id)
-        assert len(members) == 10 and all(m.description.startswith("Looks like:") for m in members)
+        assert len(members) == 10 and all(m.description.startswith("Picture. Looks like:") for m in members)
         assert all(m.snippet for m in members)
         moved = members[0]
         target = review.new_group(project, result.run_id, "Checked by hand")
@@ -665,3 +665,13 @@ def _keyword_embedder(axes: dict[str, int]):  # type: ignore[no-untyped-def]
     from tests.test_stages import _keyword_embedder as embedder
 
     return embedder(axes)
+
+
+def test_a_pictures_description_says_it_is_a_picture_and_the_embedder_does_not_read_that() -> None:
+    from corral.engine.describers.base import PICTURE_HEAD
+    from corral.engine.describers.tags import embedding_text
+
+    described = PICTURE_HEAD + "Looks like: langur (25%), meerkat (19%). Taken Monday 03 April 2023."
+    assert embedding_text(described) == "Looks like: langur, meerkat. Taken Monday 03 April 2023."
+    assert embedding_text(PICTURE_HEAD + "Taken Monday 03 April 2023.") == "Taken Monday 03 April 2023."
+    assert embedding_text("Invoice 42: Looks like: 3 (5%).") == "Invoice 42: Looks like: 3 (5%)."

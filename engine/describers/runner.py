@@ -27,7 +27,7 @@ from corral.models.runtime import RuntimeSettings
 
 from ..store import ItemRow, Project
 from ..thumbnails import save_thumbnail
-from .base import DescriberFailed, DescriberUnavailable, ImageDescriber
+from .base import PICTURE_HEAD, DescriberFailed, DescriberUnavailable, ImageDescriber
 from .loading import ImageSkip, LoadedImage, enable_heif, load_image
 from .metadata import MetadataDescriber
 from .ocr import OcrDescriber
@@ -194,7 +194,7 @@ class ImageDescriptions:
             raise ImageSkip(REASON_NOTHING)
         self.pictures += 1
         self.unseen += not seen
-        return " ".join(parts)
+        return PICTURE_HEAD + " ".join(parts)
 
     def page_moment(self, item: ItemRow) -> None:
         """A picture read as a page (a document: ``extract.read_page_picture``) keeps when and

@@ -27,7 +27,7 @@ from corral.models.errors import ModelError
 from corral.models.imagenet import ImageNetClassifier
 from corral.models.store import ModelStore
 
-from .base import DescriberUnavailable, ImageDescriber
+from .base import PICTURE_HEAD, DescriberUnavailable, ImageDescriber
 
 TOP_K = 5
 MIN_PROB = 0.02  # tags less likely than this are left out (the first one always stays)
@@ -37,10 +37,12 @@ _LIKELIHOOD = re.compile(r" \(\d{1,3}%\)")
 
 
 def embedding_text(description: str) -> str:
-    """What the sentence embedder reads of a description: a picture's tags without their
+    """What the sentence embedder reads of a description: a picture's without its head
+    (``base.PICTURE_HEAD``, the same in every picture's) and its tags without their
     likelihoods ("Looks like: langur, meerkat." for "Looks like: langur (25%), meerkat
     (19%)."); any other text as it is. The numbers were half of MiniLM's tokens (40.6 -> 22.1
     a picture) and carry nothing it can use; the language model still reads them."""
+    description = description.removeprefix(PICTURE_HEAD)
     if not description.startswith("Looks like: "):
         return description
     end = description.find("%).")
