@@ -303,13 +303,11 @@ def _read_file(path: Path, data: bytes, read_page: extract.ReadPage | None,
         raise ValueError(f"{path}: {sniffed.reason}")
     if read_before:
         return "document", sniffed.mime, None
-    if sniffed.kind == "image":
-        page = extract.read_page_picture(fh, read_page) if read_page is not None else None
-        return ("image" if page is None else "document"), sniffed.mime, page
     try:
-        return "document", sniffed.mime, extract.extract(sniffed, fh, size=len(data), max_chars=200_000)
+        text = extract.read(sniffed, fh, size=len(data), max_chars=200_000, read_page=read_page)
     except extract.Skip as skip:
         raise ValueError(f"{path}: {skip.reason}") from None
+    return sniffed.item_kind if text is None else "document", sniffed.mime, text
 
 
 def _load_items(project: Project, sample: list[Example], read_page: extract.ReadPage | None = None) -> list[int]:
@@ -395,7 +393,7 @@ def bench_criterion(
     pred = [assignments[i].group_idx for i in ids]
     result: dict[str, Any] = {
         **metrics(true, pred),
-        "by_kind": acc_by_kind(true, pred, ["picture" if project.item(i).kind == "image" else "document" for i in ids]),
+        "by_kind": acc_by_kind(true, pred, ["picture" if item.kind == "image" else "document" for item in items]),
         "k_found": len(set(pred)),
         "k_names": len(names),
         "k_true": k_true,

@@ -383,6 +383,17 @@ def extract(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int,
     return result
 
 
+def read(sniffed: Sniffed, fh: IO[bytes], *, size: int, max_chars: int, read_picture: ReadPicture | None = None,
+         read_page: ReadPage | None = None) -> Extracted | None:
+    """A file's text as a folder's scan reads it: a document's (:func:`extract`), a
+    picture's only where it is a page (:func:`read_page_picture`, with ``read_page``); None
+    for a picture that is no page, or with no ``read_page``. Raises :class:`Skip` as
+    :func:`extract` does."""
+    if sniffed.kind == "image":
+        return read_page_picture(fh, read_page) if read_page is not None else None
+    return extract(sniffed, fh, size=size, max_chars=max_chars, read_picture=read_picture)
+
+
 def extract_pdf(fh: IO[bytes], max_chars: int, read_picture: ReadPicture | None = None) -> Extracted:
     """Text of every page with pypdf, stopping once ``max_chars`` are collected.
 

@@ -321,17 +321,13 @@ def _examine(
         if outcome.content_hash in extract_hashes:  # read before (a picture's text only if a page)
             outcome.kind = "document"
             return outcome
-        if sniffed.kind == "image":
-            if reading.read_page is not None:  # a picture of a page is grouped as the document it shows
-                outcome.text = extract.read_page_picture(fh, reading.read_page)
-                if outcome.text is not None:
-                    outcome.kind = "document"
-            return outcome
-        try:
-            outcome.text = extract.extract(sniffed, fh, size=st.st_size, max_chars=max_text_chars,
-                                           read_picture=reading.read_picture)
+        try:  # a picture of a page is grouped as the document it shows
+            outcome.text = extract.read(sniffed, fh, size=st.st_size, max_chars=max_text_chars,
+                                        read_picture=reading.read_picture, read_page=reading.read_page)
         except extract.Skip as skip:
             outcome.reason = skip.reason
+        if outcome.text is not None:
+            outcome.kind = "document"
         return outcome
 
 
