@@ -4,29 +4,48 @@ A photo says when it was taken (EXIF); a document only in words. A ticket, a boo
 receipt kept with a trip's photos names the days of the trip, and that is what places it
 among the photos' moments when the folder is grouped by trip or event
 (``stages/cluster.moments``). Only dates that read one way are taken: ISO dates (and year
-first with slashes, "2023/04/02"), and a day, an English month name and a year in either
-order ("2 April 2023", "Thu 06 Apr 2023", "2. April 2023", "April 2, 2023"); numeric dates
-with dots or slashes only where the day cannot be the month ("14/09/2023", "09/14/2023"),
-since "02/04/2023" is 2 April in Europe and February 4 in the United States.
+first with slashes, "2023/04/02"); a day, an English month name and a year in either order
+("2 April 2023", "Thu 06 Apr 2023", "April 2, 2023"), or day first with a German, French,
+Spanish, Italian, Dutch or Portuguese month ("12. März 2023", "5 de mayo de 2023");
+numeric dates with dots or slashes only where the day cannot be the month ("14/09/2023",
+"09/14/2023"), since "02/04/2023" is 2 April in Europe and February 4 in the United States.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-_MONTHS = {name: n for n, names in enumerate(
-    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")), 1) for name in names}
-# Written as names are ("April", "Apr", "APRIL"): "may" in a sentence is not a month.
-_MONTH = r"(?P<month>" + "|".join(f"{name.capitalize()}|{name.upper()}"
-                                   for name in sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ENGLISH = (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+            ("nov", "november"), ("dec", "december"))
+# Month names of German, French, Spanish, Italian, Dutch and Portuguese, read only in the order
+# those languages write a date ("12. März 2023", "3 mars 2024", "5 de mayo de 2023").
+_OTHER = (("januar", "jänner", "janvier", "enero", "gennaio", "januari", "janeiro"),
+          ("februar", "février", "febrero", "febbraio", "februari", "fevereiro"),
+          ("märz", "mars", "marzo", "maart", "março"), ("avril", "abril", "aprile"),
+          ("mai", "mayo", "maggio", "mei", "maio"), ("juni", "juin", "junio", "giugno", "junho"),
+          ("juli", "juillet", "julio", "luglio", "julho"), ("august", "août", "agosto", "augustus"),
+          ("septembre", "septiembre", "settembre", "setembro"),
+          ("oktober", "octobre", "octubre", "ottobre", "outubro"),
+          ("novembre", "noviembre", "novembro"), ("dezember", "décembre", "diciembre", "dicembre", "dezembro"))
+_MONTHS = {name: n for table in (_ENGLISH, _OTHER) for n, names in enumerate(table, 1) for name in names}
+
+
+def _alternatives(names: Iterable[str]) -> str:
+    """A regular expression's alternatives, the longest first ("April" before "Apr")."""
+    return "|".join(sorted(names, key=len, reverse=True))
+
+
+# English names as names are written ("April", "Apr", "APRIL"): "may" in a sentence is not a month.
+_ENGLISH_MONTH = _alternatives(f"{name.capitalize()}|{name.upper()}" for names in _ENGLISH for name in names)
+_ANY_MONTH = r"(?P<month>(?i:" + _alternatives(_MONTHS) + r"))\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|ST|ND|RD|TH|\.)?"  # "2nd", "2." (as German, Nordic write it)
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _NAMED = (
-    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
-    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
+    re.compile(rf"\b{_DAY}\s+(?:(?:of|de|del)\s+)?{_ANY_MONTH},?\s+(?:(?:de|del)\s+)?{_YEAR}\b"),
+    re.compile(rf"\b(?P<month>{_ENGLISH_MONTH})\.?\s+{_DAY},?\s+{_YEAR}\b"),
 )
 _ISO = re.compile(rf"\b{_YEAR}(?P<sep>[-/])(?P<month>[01]\d)(?P=sep)(?P<day>[0-3]\d)\b")  # year first: one way
 _NUMERIC = re.compile(rf"\b(?P<a>[0-3]?\d)[/.](?P<b>[0-3]?\d)[/.]{_YEAR}\b")

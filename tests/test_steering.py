@@ -142,9 +142,12 @@ def test_the_dates_a_text_names_are_read_where_they_read_one_way() -> None:
             "APRIL 2, 2024; on the 3rd of May 2024; 14/09/2023; 09/15/2023; 2023/10/01; 2. Juni 2023, 2. June 2023.")
     assert dates_in(text) == [date(2023, 4, 6), date(2023, 3, 26), date(2026, 3, 3), date(2023, 9, 14),
                               date(2023, 9, 17), date(2024, 4, 2), date(2024, 5, 3), date(2023, 9, 14),
-                              date(2023, 9, 15), date(2023, 10, 1), date(2023, 6, 2)]
+                              date(2023, 9, 15), date(2023, 10, 1), date(2023, 6, 2), date(2023, 6, 2)]
+    assert dates_in("am 12. März 2023, le 3 mars 2024, el 5 de mayo de 2023, il 7 LUGLIO 2023, 9 mei 2023, "
+                    "12 may 2023") == [date(2023, 3, 12), date(2024, 3, 3), date(2023, 5, 5), date(2023, 7, 7),
+                                       date(2023, 5, 9), date(2023, 5, 12)]
     # 2 April or February 4? Neither is taken; nor a 31 April, a "may" in a sentence, a bare year.
-    assert dates_in("02/04/2023, 31 April 2023, you may 12 2023, in 2023, 1.5.2023, 2023-04/05") == []
+    assert dates_in("02/04/2023, 31 April 2023, you may 12 2023, in 2023, 1.5.2023, 2023-04/05, mars 3 2024") == []
 
 
 def test_an_undated_item_joins_the_moment_its_texts_days_fall_in() -> None:
