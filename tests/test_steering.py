@@ -40,6 +40,19 @@ def test_agreement_is_high_when_neighbourhoods_follow_the_labels_and_low_otherwi
     assert criterion_agreement(by_project, [0] * 120) == 1.0  # one concept: labels tell nothing
 
 
+def test_a_block_over_items_the_labels_call_one_value_does_not_count() -> None:
+    """Pictures' features among photos and papers, "what kind of file is this": every photo
+    answered "Image", the papers their kinds. The features tell the photos apart, which the
+    labels say the criterion does not (measured: weight 6 split 300 photos into 7 groups)."""
+    photos = _clustered([i % 6 for i in range(100)])  # the features group the photos by what they show
+    block = np.vstack([photos, np.zeros((20, photos.shape[1]))])  # the papers have none
+    concepts = [0] * 100 + [1 + i % 4 for i in range(20)]
+    assert criterion_agreement(block, concepts) == 0.0
+    mixed = [i % 6 for i in range(100)] + concepts[100:]  # the photos' answers follow what they show
+    assert criterion_agreement(block, mixed) > 0.9
+    assert criterion_agreement(photos, [0] * 100) == 1.0  # photos alone, one answer: the features decide
+
+
 def _embed_for(texts_to_vectors: dict[str, np.ndarray]):
     def embed(texts: list[str]) -> np.ndarray:
         return np.stack([texts_to_vectors[t] for t in texts])

@@ -256,12 +256,17 @@ def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10,
     near 1 when its neighbourhoods follow the labels (the criterion is the data's topic),
     near 0 when they are unrelated (grouping invoices by kind while the text clusters by
     project). Rows of zeros (items without such a vector) take no part. With one concept
-    only, the labels tell nothing apart, and the block keeps full weight (1.0). ``nearest``:
+    only, the labels tell nothing apart, and the block keeps full weight (1.0); but where
+    the block's items are the part of the run the labels call one value (photos among papers,
+    "what kind of file": every photo "Image"), what tells them apart is not the criterion (0.0:
+    the features at weight 6 split such photos seven ways). ``nearest``:
     ``block``'s ``text_neighbours`` where the caller has them (used where no row is zeros)."""
     rows = np.flatnonzero(np.linalg.norm(block, axis=1) > 0)
     if len(rows) < 3:
         return 0.0
     labels = np.asarray(concepts)[rows]
+    if len(rows) < len(block) and (labels == labels[0]).all() and len(set(concepts)) > 1:
+        return 0.0
     size = int(min(size, len(rows) - 1))
     if nearest is None or len(rows) < len(block) or nearest.shape != (len(block), size):
         nearest = nearest_neighbours(block[rows] / np.linalg.norm(block[rows], axis=1, keepdims=True), size)
