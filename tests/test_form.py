@@ -170,6 +170,48 @@ def test_where_the_criterion_is_the_topic_the_text_leads(tmp_path: Path) -> None
     assert sorted(len({topic(m.path) for m in g.members}) for g in run.groups) == [1, 1, 1, 1]
 
 
+def _kind_of(text: str) -> str:
+    return "invoice" if text.startswith("Invoice") else "letter" if text.startswith("Dear") else "checklist"
+
+
+def _subject_answer(text: str) -> str:
+    """A small model's free answer to "what kind of document" that names the subject: the
+    topic with a kind word that follows it ("garden notes"), so it follows the text."""
+    return next(f"{t} notes" for t, words in TOPICS.items() if any(w in text for w in words))
+
+
+def _choose_kind(text: str, options: list[str]) -> int:
+    """Among the vocabulary, the file's kind."""
+    return next(i for i, o in enumerate(options) if o.casefold() == _kind_of(text))
+
+
+def test_where_the_free_answers_follow_the_subject_the_choices_can_hand_the_lead_to_the_form(tmp_path: Path) -> None:
+    """The first look gives the text the lead (the answers name the topic); the files then
+    choose among the model's common kinds (stages/vocabulary.py), whose concepts agree with
+    the form's neighbourhoods, not the text's: the form leads."""
+    docs = _folder()
+    _write(tmp_path / "docs", docs)
+    fake = FakeLLM(label_for=_subject_answer, choose_for=_choose_kind,
+                   generic_answer=["Invoice", "Letter", "Checklist", "Report"])
+    kind = Settings(criterion="what kind of document is this", k=3, text_check=False)
+    run = organize(RunRequest(tmp_path / "docs", kind, tmp_path / "p.corral"),
+                   model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    looked = run.stats["form"]
+    assert looked["agreement_text"] > looked["agreement_form"]  # the free answers alone: the text
+    assert looked["choices_form"] > looked["choices_text"] and looked["chose"] == len(docs)
+    assert looked["leads"] == "form" and "form" in run.stats["blocks"]
+    kinds = [{_kind_of((tmp_path / "docs" / m.path).read_text()) for m in g.members} for g in run.groups]
+    assert sorted(len(k) for k in kinds) == [1, 1, 1]  # each group one kind
+
+    # Where the choices follow the topic too, the text keeps the lead
+    topical = FakeLLM(label_for=_subject_answer, generic_answer=["Invoice", "Letter", "Checklist", "Report"],
+                      choose_for=lambda text, options: next(
+                          (i for i, o in enumerate(options) if o == _subject_answer(text)), 0))
+    kept = organize(RunRequest(tmp_path / "docs", kind, tmp_path / "q.corral"),
+                    model=LazyModel("fake", lambda: topical), embedder=_embedder())
+    assert kept.stats["form"]["leads"] == "text" and kept.stats["form"]["choices_text"] > kept.stats["form"]["choices_form"]
+
+
 def test_in_a_big_folder_the_files_the_model_did_not_read_are_placed_by_their_form(tmp_path: Path) -> None:
     """The faster mode (stages/sampled.py): the model reads a sample, the form leads its
     grouping, and the other files take the group of their nearest sampled files by form."""

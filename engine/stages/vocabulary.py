@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -107,12 +107,21 @@ def vocabulary(ctx: StageContext, answers: list[str]) -> list[str] | None:
     return names if len(names) >= 2 * k else None
 
 
+class Choices(NamedTuple):
+    """The files' choices from the vocabulary (``made``, by item id: every file, or those that
+    chose before the choosing stopped) and whether they stand in for the free answers."""
+
+    made: dict[int, str]
+    used: bool
+
+
 def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
-                   raw: dict[int, str], embed: Embed) -> dict[int, str] | None:
+                   raw: dict[int, str], embed: Embed) -> Choices | None:
     """Each file's choice from the :func:`vocabulary` of the criterion, to stand in for its
     free answer in ``raw``, where the model prefers its choices to its free answers
     (:func:`judge`, on the first ``JUDGED`` files that chose) and at least ``CHOSEN_COMMON``
-    of the files chose one of the model's common answers; else None. The files choose in a
+    of the files chose one of the model's common answers (``Choices.used``); None where there
+    is no vocabulary. The files choose in a
     fixed random order and stop as soon as the choices will not be used: the model does not
     prefer them beyond doubt, or the share of common answers is below ``CHOSEN_COMMON``
     beyond doubt (:func:`clearly_below`). Reported in ``ctx.stats["vocabulary"]`` ("asked":
@@ -171,7 +180,7 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     }
     seconds = ctx.stats.setdefault("seconds", {})  # the judge's apart: a stage of its own in the estimate
     seconds["choose"] = time.perf_counter() - started - seconds.get("judge", 0.0)
-    return {item_id: out[item_id] for item_id, _, _ in described} if used else None
+    return Choices(out, used)
 
 
 def judge(ctx: StageContext, rows: list[tuple[tuple[int, str, str], str, str]], embed: Embed,
