@@ -38,7 +38,7 @@ from .stages.labels import count_labels
 from .stages.merge import merge_labels
 from .stages.propose import propose_labels
 from .stages.sampled import sampled_groups
-from .stages.vocabulary import choose_answers
+from .stages.vocabulary import choose_answers, look_choices
 from .store import Group, Project
 
 
@@ -171,8 +171,10 @@ def run_stages(
         # where the text leads, unreliable answers to a criterion with common values: each file chooses one
         relabel = (partial(choose_answers, ctx, items_described, raw, embedder.embed)
                    if settings.vocabulary else None)
+        look = partial(look_choices, ctx, items_described, raw) if settings.vocabulary else None
         t = time.perf_counter()
-        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed, text=text, relabel=relabel)
+        names, assignments = hybrid_groups(ctx, items_described, raw, embedder.embed, text=text, relabel=relabel,
+                                           look=look)
         timings["cluster+name"] = time.perf_counter() - t - timings.get("choose", 0.0) - timings.get("judge", 0.0)
         return names, assignments, counts
     t = time.perf_counter()

@@ -203,6 +203,12 @@ def test_where_the_free_answers_follow_the_subject_the_choices_can_hand_the_lead
     kinds = [{_kind_of((tmp_path / "docs" / m.path).read_text()) for m in g.members} for g in run.groups]
     assert sorted(len(k) for k in kinds) == [1, 1, 1]  # each group one kind
 
+    # Without K the files of a sample choose, for the second look only
+    auto = organize(RunRequest(tmp_path / "docs", replace(kind, k=None), tmp_path / "a.corral"),
+                    model=LazyModel("fake", lambda: fake), embedder=_embedder())
+    assert auto.stats["form"]["leads"] == "form" and auto.stats["form"]["chose"] == len(docs)  # under 160
+    assert "vocabulary" not in auto.stats  # the choices are never the labels without K
+
     # Where the choices follow the topic too, the text keeps the lead
     topical = FakeLLM(label_for=_subject_answer, generic_answer=["Invoice", "Letter", "Checklist", "Report"],
                       choose_for=lambda text, options: next(

@@ -726,9 +726,9 @@ def lead_with_form(
     form"). Pictures take no part (their descriptions are Corral's own words); fewer than
     ``form.MIN_DOCUMENTS`` documents, or fewer documents than pictures, and the text leads.
 
-    ``second_look``: where the free answers give the lead to the text with K given, the
-    rows of the files that chose among the criterion's common values and their choices'
-    concepts (stages/vocabulary.py), or None. A 1.5B model's free answer to "what kind of
+    ``second_look``: where the free answers give the lead to the text, the rows of the
+    files that chose among the criterion's common values and their choices' concepts
+    (stages/vocabulary.py; without K a sample of them), or None. A 1.5B model's free answer to "what kind of
     document" carries the file's subject too ("Medical Record", "Travel itinerary", "Tax
     Return"), which the text follows, and the label block built from those answers pulls
     the text-led partition further their way; the choices among the model's common kinds
@@ -756,7 +756,7 @@ def lead_with_form(
     ctx.stats["form"] = {"words": info["words"], "kept": info["kept"], "examples": info["common"],
                          "agreement_text": round(ours, 3), "agreement_form": round(theirs, 3), "at_k": k,
                          "leads": "form" if leads else "text"}
-    chose = second_look() if not leads and second_look is not None and len(ks) == 1 else None
+    chose = second_look() if not leads and second_look is not None else None
     if chose is not None:  # the choices among the criterion's common values: a second reading
         rows, chosen = chose
         mine, yours = criterion_agreement(text[rows], chosen), criterion_agreement(form[rows], chosen)
@@ -777,6 +777,7 @@ def hybrid_groups(
     sentence_embedder: Embed,
     text: np.ndarray | None = None,
     relabel: Callable[[], Choices | None] | None = None,
+    look: Callable[[int], Choices | None] | None = None,
 ) -> tuple[list[str], dict[int, Assignment]]:
     """Groups and assignments. ``raw``: the free label per item (``steer="labels"``), or
     None to steer by the criterion's values (stages/taxonomy.py). ``text``: the descriptions'
@@ -786,7 +787,8 @@ def hybrid_groups(
     most of, as values do. Where the form leads the answers stay: there they only tip a
     grouping the form makes (docs/benchmarks.md: the choices cost household kinds 0.947 ->
     0.897 there); the choices can still hand the lead to the form (``lead_with_form``'s
-    second look)."""
+    second look). ``look``: without K, a sample's choices from the vocabulary counted
+    against the given K, for that second look only (stages/vocabulary.py)."""
     descriptions = [d for _, _, d in described]
     hashes = [h for _, h, _ in described]
     k = ctx.settings.k
@@ -859,9 +861,12 @@ def hybrid_groups(
             asked.append(relabel())
         return asked[0] if asked else None
 
-    def second_look() -> tuple[np.ndarray, list[int]] | None:
+    def sampled(at: int) -> Callable[[], Choices | None]:
+        return lambda: (look(at) if look is not None else None)
+
+    def second_look(chooser: Callable[[], Choices | None] = choices) -> tuple[np.ndarray, list[int]] | None:
         """The rows of the files that chose from the vocabulary and their choices' concepts."""
-        made = choices()
+        made = chooser()
         if made is None or len(made.made) < 2:
             return None
         rows = np.array([n for n, (item_id, _, _) in enumerate(described) if item_id in made.made])
@@ -874,8 +879,10 @@ def hybrid_groups(
     is_document = [kind == "document" for kind in kinds]
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         ks = [k] if k else halvings(estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max))
+        looks = (second_look if k and relabel is not None else
+                 (lambda: second_look(sampled(ks[0]))) if not k and look is not None else None)
         led = lead_with_form(ctx, descriptions, is_document, text, concepts, ks, build,
-                             text_partition, second_look if relabel is not None else None)
+                             text_partition, looks)
         if led is not None:
             vectors, report, found, form_words = led
         elif k:

@@ -86,7 +86,7 @@ LOOK_EVERY = 20
 CONFIDENCE = 0.95
 
 
-def vocabulary(ctx: StageContext, answers: list[str]) -> list[str] | None:
+def vocabulary(ctx: StageContext, answers: list[str], k: int | None = None) -> list[str] | None:
     """The names the files choose among: the model's common answers to the criterion, then
     the files' own answers, most given first, one spelling each, at most ``MAX_CANDIDATES``.
     The choices are more names than values, which the grouping joins into K groups, so
@@ -96,8 +96,8 @@ def vocabulary(ctx: StageContext, answers: list[str]) -> list[str] | None:
     ``MIN_COMMON`` common answers (the criterion's values are the folder's own), where there
     are fewer than 2 K names, and without K: there the choices' tight groups look steady at
     every count (the studio's documents by kind: 19 groups for 6, against 5 with the free
-    answers)."""
-    k = ctx.settings.k
+    answers). ``k``: the K the names are counted against, the K given by default."""
+    k = ctx.settings.k if k is None else k
     if k is None:
         return None
     common = distinct_values(common_answers(ctx), ctx.settings.criterion)
@@ -181,6 +181,23 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     seconds = ctx.stats.setdefault("seconds", {})  # the judge's apart: a stage of its own in the estimate
     seconds["choose"] = time.perf_counter() - started - seconds.get("judge", 0.0)
     return Choices(out, used)
+
+
+def look_choices(ctx: StageContext, described: list[tuple[int, str, str]], raw: dict[int, str],
+                 k: int) -> Choices | None:
+    """Without K: the choices of the first ``JUDGED`` files of :func:`choose_answers`' order
+    from the vocabulary counted against ``k`` (the labels' estimate), never used as labels
+    (without K the choices' tight groups look steady at every count), only read by
+    ``cluster.lead_with_form``'s second look; None where there is no vocabulary."""
+    names = vocabulary(ctx, [raw.get(item_id, "") for item_id, _, _ in described], k)
+    if names is None:
+        return None
+    order = np.random.default_rng(0).permutation(len(described))[:JUDGED]  # choose_answers' first files
+    batch = [described[i] for i in order]
+    started = time.perf_counter()
+    chosen = assign_items(ctx, names, batch, shown_as="choose")
+    ctx.stats.setdefault("seconds", {})["choose"] = time.perf_counter() - started
+    return Choices({item_id: names[chosen[item_id].group_idx] for item_id, _, _ in batch}, False)
 
 
 def judge(ctx: StageContext, rows: list[tuple[tuple[int, str, str], str, str]], embed: Embed,
