@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -728,9 +729,9 @@ def lead_with_form(
 
     ``second_look``: where the free answers give the lead to the text, the rows of the
     files that chose among the criterion's common values and their choices' concepts
-    (stages/vocabulary.py; without K a sample of them), or None. A 1.5B model's free answer to "what kind of
-    document" carries the file's subject too ("Medical Record", "Travel itinerary", "Tax
-    Return"), which the text follows, and the label block built from those answers pulls
+    (stages/vocabulary.py; without K a sample of them), or None. A 1.5B model's free
+    answer to "what kind of document" carries the file's subject too ("Medical Record",
+    "Travel itinerary", "Tax Return"), which the text follows, and the label block built from those answers pulls
     the text-led partition further their way; the choices among the model's common kinds
     ("Letter, Note, Form, Invoice, ...") carry less of the subject, and neither geometry was
     built from them. The form then leads where the choices' concepts agree better with the
@@ -861,12 +862,10 @@ def hybrid_groups(
             asked.append(relabel())
         return asked[0] if asked else None
 
-    def sampled(at: int) -> Callable[[], Choices | None]:
-        return lambda: (look(at) if look is not None else None)
-
-    def second_look(chooser: Callable[[], Choices | None] = choices) -> tuple[np.ndarray, list[int]] | None:
-        """The rows of the files that chose from the vocabulary and their choices' concepts."""
-        made = chooser()
+    def second_look(at: int) -> tuple[np.ndarray, list[int]] | None:
+        """The rows of the files that chose from the vocabulary and their choices' concepts
+        (without K, a sample's, its names counted against ``at``)."""
+        made = choices() if k else look(at) if look is not None else None
         if made is None or len(made.made) < 2:
             return None
         rows = np.array([n for n, (item_id, _, _) in enumerate(described) if item_id in made.made])
@@ -879,10 +878,8 @@ def hybrid_groups(
     is_document = [kind == "document" for kind in kinds]
     if raw is not None and ctx.settings.form_check and len(described) > 2:  # text or form?
         ks = [k] if k else halvings(estimate_k(concepts, ctx.settings.min_group_share, ctx.settings.k_auto_max))
-        looks = (second_look if k and relabel is not None else
-                 (lambda: second_look(sampled(ks[0]))) if not k and look is not None else None)
-        led = lead_with_form(ctx, descriptions, is_document, text, concepts, ks, build,
-                             text_partition, looks)
+        led = lead_with_form(ctx, descriptions, is_document, text, concepts, ks, build, text_partition,
+                             partial(second_look, ks[0]) if (relabel if k else look) is not None else None)
         if led is not None:
             vectors, report, found, form_words = led
         elif k:

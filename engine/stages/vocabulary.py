@@ -107,6 +107,12 @@ def vocabulary(ctx: StageContext, answers: list[str], k: int | None = None) -> l
     return names if len(names) >= 2 * k else None
 
 
+def choice_order(n: int) -> np.ndarray:
+    """The order in which ``n`` files choose: fixed and random, so the early files spread
+    over the folder."""
+    return np.random.default_rng(0).permutation(n)
+
+
 class Choices(NamedTuple):
     """The files' choices from the vocabulary (``made``, by item id: every file, or those that
     chose before the choosing stopped) and whether they stand in for the free answers."""
@@ -145,7 +151,7 @@ def choose_answers(ctx: StageContext, described: list[tuple[int, str, str]],
     verdicts: list[bool] = []  # the model's, for the choice, where it differs from the free answer
     preferred: bool | None = None
     why = ""
-    order = np.random.default_rng(0).permutation(len(described))  # the early files spread over the folder
+    order = choice_order(len(described))
     embed = remembered(embed)  # the judge reads the same names again and again
     for part in np.split(order, at):
         batch = [described[i] for i in part]
@@ -192,7 +198,7 @@ def look_choices(ctx: StageContext, described: list[tuple[int, str, str]], raw: 
     names = vocabulary(ctx, [raw.get(item_id, "") for item_id, _, _ in described], k)
     if names is None:
         return None
-    order = np.random.default_rng(0).permutation(len(described))[:JUDGED]  # choose_answers' first files
+    order = choice_order(len(described))[:JUDGED]  # choose_answers' first files
     batch = [described[i] for i in order]
     started = time.perf_counter()
     chosen = assign_items(ctx, names, batch, shown_as="choose")
