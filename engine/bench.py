@@ -131,6 +131,22 @@ def write_multi_dataset(rows: list[dict], criteria: dict, out: Path) -> Path:
     return out
 
 
+def generator_main(argv: list[str] | None, doc: str | None, write: Callable[[Path, int, int], Path],
+                   n: int, seed: int, out: Path) -> int:
+    """The command line of a set generator in packaging/ (``--n``, ``--seed``, ``--out``):
+    ``write(out, n, seed)`` writes the set (with :func:`write_multi_dataset`)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=n)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--out", type=Path, default=out)
+    args = parser.parse_args(argv)
+    path = write(args.out, args.n, args.seed)
+    print(f"wrote {path} and {path.name.removesuffix('.jsonl')}.criteria.json")
+    return 0
+
+
 def load_multi_dataset(path: Path) -> tuple[list[Example], list[CriterionSpec]]:
     """The items of a multi-criteria dataset, each with all its labels (``Example.labels``;
     ``Example.label`` is the first criterion's), and its criteria."""

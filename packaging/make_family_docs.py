@@ -23,14 +23,13 @@ Usage: python packaging/make_family_docs.py [--n 300] [--seed 23] [--out PATH]
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from corral.engine.bench import write_multi_dataset
+from corral.engine.bench import generator_main, write_multi_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "resources" / "bench" / "family_docs.jsonl"
@@ -878,14 +877,7 @@ def write(out: Path = OUT, n: int = 300, seed: int = SEED) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    path = write(args.out, args.n, args.seed)
-    print(f"wrote {path} and {path.name.removesuffix('.jsonl')}.criteria.json")
-    return 0
+    return generator_main(argv, __doc__, write, 300, SEED, OUT)
 
 
 if __name__ == "__main__":
