@@ -203,6 +203,11 @@ def test_where_the_free_answers_follow_the_subject_the_choices_can_hand_the_lead
     kinds = [{_kind_of((tmp_path / "docs" / m.path).read_text()) for m in g.members} for g in run.groups]
     assert sorted(len(k) for k in kinds) == [1, 1, 1]  # each group one kind
 
+    line = form.explain(looked)  # what organize, show and the run bar say
+    assert line.startswith("grouped by the documents' form (words any topic uses: ") and "the free answers followed their topic" in line
+    assert line.endswith(f"but the choices of {len(docs)} files among common answers followed the form "
+                         f"({looked['choices_form']:.2f} against {looked['choices_text']:.2f})")
+
     # Without K the files of a sample choose, for the second look only
     auto = organize(RunRequest(tmp_path / "docs", replace(kind, k=None), tmp_path / "a.corral"),
                     model=LazyModel("fake", lambda: fake), embedder=_embedder())
@@ -216,6 +221,8 @@ def test_where_the_free_answers_follow_the_subject_the_choices_can_hand_the_lead
     kept = organize(RunRequest(tmp_path / "docs", kind, tmp_path / "q.corral"),
                     model=LazyModel("fake", lambda: topical), embedder=_embedder())
     assert kept.stats["form"]["leads"] == "text" and kept.stats["form"]["choices_text"] > kept.stats["form"]["choices_form"]
+    assert form.explain(kept.stats["form"]).startswith("grouped by the documents' topic, which the answers followed (")
+    assert "among common answers followed the topic (" in form.explain(kept.stats["form"])
 
 
 def test_in_a_big_folder_the_files_the_model_did_not_read_are_placed_by_their_form(tmp_path: Path) -> None:

@@ -176,11 +176,21 @@ def explain_answer_words(report: dict | None) -> str:
 def explain(report: dict | None) -> str:
     """Which geometry led, in one line, e.g. "grouped by the documents' form (words any topic
     uses: dear, total, ...), which followed the answers better than their topic (0.43 against
-    0.37)"."""
+    0.37)"; where the files' choices had a second look (``cluster.lead_with_form``), what
+    they followed too."""
     if not report:
         return ""
     words = ", ".join(report.get("examples", [])[:5])
-    against = f"{report.get('agreement_form', 0):.2f} against {report.get('agreement_text', 0):.2f}"
+    form, text = report.get("agreement_form", 0), report.get("agreement_text", 0)
+    if "choices_form" in report:  # the free answers gave the text the lead; the choices looked again
+        chose, f, t = report.get("chose", 0), report["choices_form"], report["choices_text"]
+        second = (f"the choices of {chose} files among common answers followed the "
+                  f"{'form' if f > t else 'topic'} ({max(f, t):.2f} against {min(f, t):.2f})")
+        if report.get("leads") == "form":
+            return (f"grouped by the documents' form (words any topic uses: {words}, ...): the free answers "
+                    f"followed their topic ({text:.2f} against {form:.2f}), but {second}")
+        return f"grouped by the documents' topic, which the answers followed ({text:.2f} against {form:.2f}), and {second}"
+    against = f"{form:.2f} against {text:.2f}"
     if report.get("leads") == "form":
         return (f"grouped by the documents' form (words any topic uses: {words}, ...), which "
                 f"followed the answers better than their topic ({against})")
