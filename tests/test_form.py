@@ -322,6 +322,49 @@ def test_the_shapes_of_numbers_count_as_form() -> None:
     assert info["common"] and all(form.is_word(w) for w in info["common"])
 
 
+def test_marks_on_the_page_count_as_form() -> None:
+    words = form.file_words(["Consent [ ] photos [x] trips. Signature: ________ Date: __ a@b.org £4.80"])[0]
+    assert {"#[", "#]", "#__", "#@", "#:", "#£"} <= words and "#________" not in words  # a line is a line
+    assert not any(form.is_word(w) for w in {"#[", "#__", "#@"})
+    # Forms and notes that share every word and differ only in their marks (boxes and lines
+    # to sign on, or bullets): the marks tell them apart, whatever the topic.
+    rng = random.Random(3)
+    docs = []
+    for n in range(48):
+        topic, kind = list(TOPICS)[n % 4], ("form", "note")[n // 4 % 2]
+        a, b, c = rng.sample(TOPICS[topic], 3)
+        docs.append((kind, topic, f"Name {rng.choice(NAMES)} - {a} - {b} - please {c} (signature, date)" if kind == "note"
+                     else f"Name: ____ {a} [ ] {b} [x] please {c} signature: ______ date: __/__"))
+    block, info = form.form_vectors([d for _, _, d in docs], _topic_vectors([t for _, t, _ in docs]))
+    assert block is not None and {"#[", "#__"} <= set(info["vocabulary"])
+    assert criterion_agreement(block, _codes([k for k, _, _ in docs])) > 0.8
+    assert criterion_agreement(block, _codes([t for _, t, _ in docs])) < 0.2
+
+
+def test_the_form_takes_the_lead_from_the_choices_only_beyond_doubt() -> None:
+    """The choices' second look hands the lead to the form only where its neighbourhoods
+    share the choices' concepts more than the text's beyond doubt: a hair either way is a tie
+    (the studio's kinds 0.405 against 0.404) and the text keeps the lead."""
+    from corral.engine.stages.cluster import clearly_more_alike
+
+    docs = _folder()
+    kinds, topics = _codes([k for k, _, _ in docs]), [t for _, t, _ in docs]
+    text = _topic_vectors(topics)
+    block, _ = form.form_vectors([d for _, _, d in docs], text)
+    assert block is not None
+    assert clearly_more_alike(block, text, kinds) and not clearly_more_alike(text, block, kinds)
+    assert not clearly_more_alike(text, text + 1e-9, kinds)  # the same neighbourhoods: a tie
+    rng = np.random.default_rng(0)
+    noise = [int(c) for c in rng.integers(0, 3, len(docs))]  # concepts neither block follows
+    assert not clearly_more_alike(block, text, noise) and not clearly_more_alike(text, block, noise)
+    assert not clearly_more_alike(block[:2], text[:2], kinds[:2])  # too few files to tell
+    tie = {"leads": "text", "agreement_text": 0.48, "agreement_form": 0.32, "examples": ["dear"],
+           "choices_text": 0.404, "choices_form": 0.405, "chose": 240}
+    assert form.explain(tie) == ("grouped by the documents' topic, which the answers followed (0.48 against 0.32), and "
+                                 "the choices of 240 files among common answers followed the form no better than the "
+                                 "topic beyond doubt (0.41 against 0.40)")
+
+
 def _noisy_topic_answer(text: str) -> str:
     """Like the small model asked "which client": the topic, except that a third of the
     files are answered with the author's studio or a person."""
