@@ -191,8 +191,10 @@ def explain(report: dict | None) -> str:
     if "choices_form" in report:  # the free answers gave the text the lead; the choices looked again
         chose, f, t = report.get("chose", 0), report["choices_form"], report["choices_text"]
         second = f"the choices of {chose} files among common answers followed the "
-        if report.get("leads") == "form" or t > f:
-            second += f"{'form' if report.get('leads') == 'form' else 'topic'} ({max(f, t):.2f} against {min(f, t):.2f})"
+        if report.get("leads") == "form":
+            second += f"form ({max(f, t):.2f} against {min(f, t):.2f})"
+        elif t > f:
+            second += f"topic ({t:.2f} against {f:.2f})"
         else:  # the form by a hair, within doubt (cluster.clearly_more_alike)
             second += f"form no better than the topic beyond doubt ({f:.2f} against {t:.2f})"
         if report.get("leads") == "form":
