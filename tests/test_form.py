@@ -365,6 +365,22 @@ def test_the_form_takes_the_lead_from_the_choices_only_beyond_doubt() -> None:
                                  "topic beyond doubt (0.41 against 0.40)")
 
 
+def test_a_partition_the_answers_do_not_follow_takes_no_lead() -> None:
+    """The first look: a partition leads only where the answers follow it beyond chance. By
+    year, neither the form's nor the text's partition follows the answers (the years are in
+    the dates), and a hair of agreement must not hand the lead to the form."""
+    from corral.engine.stages.cluster import follows_beyond_chance
+
+    rng = np.random.default_rng(0)
+    partition = np.repeat(np.arange(4), 60)
+    concepts = [int(c) for c in partition]
+    assert follows_beyond_chance(concepts, partition)
+    noisy = [int(c) if rng.random() < 0.4 else int(rng.integers(0, 4)) for c in partition]
+    assert follows_beyond_chance(noisy, partition)  # 40% of the answers follow it
+    unrelated = [int(c) for c in rng.integers(0, 11, len(partition))]
+    assert not follows_beyond_chance(unrelated, partition)
+
+
 def _noisy_topic_answer(text: str) -> str:
     """Like the small model asked "which client": the topic, except that a third of the
     files are answered with the author's studio or a person."""
