@@ -755,7 +755,8 @@ def lead_with_form(
     embedding, with its partition at ``ks[0]`` and the form's words (files x words presence,
     the words: ``name_clusters`` reads them), when at some K of ``ks`` its partition
     agrees better with the label concepts than ``text_led(K)`` (the text-led geometry's
-    partition at K); else None.
+    partition at K) and the concepts follow it beyond chance (``follows_beyond_chance``);
+    else None.
 
     Both candidates carry the same label block at the same weight, and neither generic
     block was built from the labels, so the labels judge between them on equal terms: the
