@@ -251,6 +251,12 @@ def text_neighbours(text: np.ndarray, size: int = 10) -> np.ndarray:
     return nearest_neighbours(unit_rows(text), int(min(size, len(text) - 1)))
 
 
+def alike(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """Per item, the share of its nearest neighbours (``nearest``: their row indices) that
+    carry its label."""
+    return (labels[nearest] == labels[:, None]).mean(axis=1)
+
+
 def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10,
                         nearest: np.ndarray | None = None) -> float:
     """How far the nearest neighbours in ``block`` share an item's label concept, beyond
@@ -274,8 +280,8 @@ def criterion_agreement(block: np.ndarray, concepts: list[int], size: int = 10,
         return 0.0
     size = int(min(size, len(rows) - 1))
     if nearest is None or len(rows) < len(block) or nearest.shape != (len(block), size):
-        nearest = nearest_neighbours(block[rows] / np.linalg.norm(block[rows], axis=1, keepdims=True), size)
-    observed = float((labels[nearest] == labels[:, None]).mean())
+        nearest = nearest_neighbours(unit_rows(block[rows]), size)
+    observed = float(alike(labels, nearest).mean())
     shares = np.bincount(labels) / len(labels)
     chance = float((shares**2).sum())
     if chance >= 1.0:
@@ -299,8 +305,7 @@ def clearly_more_alike(block: np.ndarray, other: np.ndarray, concepts: list[int]
         return False
     labels = np.asarray(concepts)[rows]
     size = int(min(size, len(rows) - 1))
-    shares = [(labels[nearest_neighbours(unit_rows(b[rows]), size)] == labels[:, None]).mean(axis=1)
-              for b in (block, other)]
+    shares = [alike(labels, nearest_neighbours(unit_rows(b[rows]), size)) for b in (block, other)]
     gain = shares[0] - shares[1]
     return bool(gain.mean() > 2 * gain.std(ddof=1) / np.sqrt(len(gain)))
 
